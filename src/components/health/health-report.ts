@@ -1,0 +1,125 @@
+import type { Config } from '../../infra/config/config';
+import type { Database } from '../../infra/db/database';
+import type { RedisHandle } from '../../infra/redis/redis';
+import { eventLoopLag, memoryUsage } from './runtime-metrics';
+
+export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/** One entry of the `checks` map of an `application/health+json` document. */
+export interface HealthCheck {
+  componentType: 'datastore' | 'system' | 'component';
+  status: HealthStatus;
+  observedValue?: number | string;
+  observedUnit?: string;
+  output?: string;
+  time: string;
+  [detail: string]: unknown;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  version: string;
+  releaseId: string;
+  serviceId: string;
+  instanceId: string;
+  description: string;
+  checks: Record<string, HealthCheck[]>;
+}
+
+export interface HealthDependencies {
+  config: Pick<Config, 'version' | 'instanceId' | 'health'>;
+  database: Database;
+  redis: RedisHandle | null;
+  stopping: () => boolean;
+}
+
+const dependencyTimeoutMs = 1000;
+
+function worst(statuses: HealthStatus[]): HealthStatus {
+  if (statuses.includes('fail')) return 'fail';
+  return statuses.includes('warn') ? 'warn' : 'pass';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function mongoCheck(database: Database, time: string): Promise<HealthCheck> {
+  const base = { componentType: 'datastore' as const, time, capabilities: database.capabilities(), pool: database.pool() };
+  try {
+    const latency = await database.ping(dependencyTimeoutMs);
+    return { ...base, status: 'pass', observedValue: Math.round(latency * 100) / 100, observedUnit: 'ms' };
+  } catch (error) {
+    return { ...base, status: 'fail', output: errorText(error) };
+  }
+}
+
+async function redisCheck(redis: RedisHandle | null, time: string): Promise<HealthCheck> {
+  if (redis === null) {
+    return { componentType: 'datastore', time, status: 'warn', output: 'not configured: no cache, per-process rate limits' };
+  }
+  try {
+    const latency = await redis.ping(dependencyTimeoutMs);
+    return { componentType: 'datastore', time, status: 'pass', observedValue: Math.round(latency * 100) / 100, observedUnit: 'ms' };
+  } catch (error) {
+    return { componentType: 'datastore', time, status: 'warn', output: `unreachable, degraded mode: ${errorText(error)}` };
+  }
+}
+
+/** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
+export async function buildHealthReport(deps: HealthDependencies): Promise<HealthReport> {
+  const time = new Date().toISOString();
+  const [mongo, redis] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time)]);
+  const memory = memoryUsage();
+  const lag = eventLoopLag();
+  const pool = deps.database.pool();
+  const checks: Record<string, HealthCheck[]> = {
+    'mongodb:responseTime': [mongo],
+    'mongodb:connections': [
+      {
+        componentType: 'datastore',
+        time,
+        status: pool.inUse > 0.8 * pool.max ? 'warn' : 'pass',
+        observedValue: pool.inUse,
+        observedUnit: 'connections in use',
+        ...pool,
+      },
+    ],
+    'redis:responseTime': [redis],
+    'memory:utilization': [
+      {
+        componentType: 'system',
+        time,
+        status: memory.ratio > deps.config.health.memoryWarnRatio ? 'warn' : 'pass',
+        observedValue: Math.round(memory.ratio * 1000) / 10,
+        observedUnit: 'percent of heap limit',
+        heapUsedBytes: memory.heapUsed,
+        heapLimitBytes: memory.heapLimit,
+        rssBytes: memory.rss,
+      },
+    ],
+    'eventloop:lag': [
+      {
+        componentType: 'system',
+        time,
+        status: lag.p99 > deps.config.health.eventLoopLagWarnMs ? 'warn' : 'pass',
+        observedValue: Math.round(lag.p99 * 100) / 100,
+        observedUnit: 'ms (p99)',
+        maxMs: Math.round(lag.max * 100) / 100,
+      },
+    ],
+    uptime: [{ componentType: 'system', time, status: 'pass', observedValue: Math.round(process.uptime()), observedUnit: 's' }],
+    'process:lifecycle': [
+      { componentType: 'component', time, status: deps.stopping() ? 'fail' : 'pass', observedValue: deps.stopping() ? 'stopping' : 'serving' },
+    ],
+  };
+  return {
+    status: worst(Object.values(checks).flatMap((entries) => entries.map((entry) => entry.status))),
+    version: deps.config.version.split('.')[0] ?? '0',
+    releaseId: deps.config.version,
+    serviceId: 'english-practice-api',
+    instanceId: deps.config.instanceId,
+    description: 'English Practice backend API',
+    checks,
+  };
+}

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { Lifecycle } from '../../infra/lifecycle/lifecycle';
+import { ServiceUnavailableError } from '../../infra/errors/app-error';
+import { buildHealthReport, type HealthDependencies } from './health-report';
+
+export interface ProbeDependencies extends Omit<HealthDependencies, 'stopping'> {
+  lifecycle: Lifecycle;
+}
+
+const readinessPingTimeoutMs = 1000;
+
+/** `/live`, `/ready` and `/health`: for process managers, load balancers and people. */
+export function probesRouter(deps: ProbeDependencies): Router {
+  const router = Router();
+  const noStore = 'no-store';
+
+  router.get('/live', (_req, res) => {
+    res.set('Cache-Control', noStore).json({ status: 'alive', instanceId: deps.config.instanceId });
+  });
+
+  router.get('/ready', async (_req, res) => {
+    res.set('Cache-Control', noStore);
+    if (deps.lifecycle.isStopping()) throw new ServiceUnavailableError('SHUTTING_DOWN', 'This instance is shutting down');
+    if (!deps.database.isConnected()) throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is not connected');
+    try {
+      await deps.database.ping(readinessPingTimeoutMs);
+    } catch {
+      throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database did not answer');
+    }
+    res.json({ status: 'ready', instanceId: deps.config.instanceId });
+  });
+
+  router.get('/health', async (_req, res) => {
+    const report = await buildHealthReport({ ...deps, stopping: () => deps.lifecycle.isStopping() });
+    res
+      .status(report.status === 'fail' ? 503 : 200)
+      .set('Cache-Control', noStore)
+      .type('application/health+json')
+      .send(JSON.stringify(report));
+  });
+
+  return router;
+}

@@ -1,0 +1,94 @@
+import { hostname } from 'node:os';
+import { envSchema, secretsWithDefaults, type Env } from './schema';
+import { readPackageVersion } from './package-version';
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  version: string;
+  instanceId: string;
+  logLevel: Env['LOG_LEVEL'];
+  http: {
+    host: string;
+    port: number;
+    corsOrigins: string[];
+    bodyLimit: string;
+    trustProxyHops: number;
+    keepAliveTimeoutMs: number;
+  };
+  mongo: {
+    uri: string;
+    poolMax: number;
+    poolMin: number;
+    readPreference: Env['MONGODB_READ_PREFERENCE'];
+    serverSelectionTimeoutMs: number;
+    connectRetryMs: number;
+  };
+  redis: { url: string | null };
+  shutdown: { timeoutMs: number; readinessDelayMs: number };
+  health: { memoryWarnRatio: number; eventLoopLagWarnMs: number };
+  auth: { jwtSecret: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Validates the environment once. Throws a ConfigError whose message names every bad
+ * variable, so the entry point can print one line and stop.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(withoutEmptyValues(environment));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  if (env.MONGODB_POOL_MIN > env.MONGODB_POOL_MAX) {
+    throw new ConfigError('invalid environment: MONGODB_POOL_MIN must not exceed MONGODB_POOL_MAX');
+  }
+  if (env.NODE_ENV === 'production') {
+    const defaults = envSchema.parse({});
+    const unchanged = secretsWithDefaults.filter((name) => env[name] === defaults[name]);
+    if (unchanged.length > 0) {
+      throw new ConfigError(`invalid environment: ${unchanged.join(', ')} must be set in production (the default is for development only)`);
+    }
+  }
+  return toConfig(env);
+}
+
+/** An empty variable (`PORT=`) means "use the default", as in most dotenv tooling. */
+function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+}
+
+function toConfig(env: Env): Config {
+  return {
+    env: env.NODE_ENV,
+    version: readPackageVersion(),
+    instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.env.NODE_APP_INSTANCE ?? '0'}-${process.pid}`,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      corsOrigins: env.CORS_ORIGINS,
+      bodyLimit: env.BODY_LIMIT,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+    },
+    mongo: {
+      uri: env.MONGODB_URI,
+      poolMax: env.MONGODB_POOL_MAX,
+      poolMin: env.MONGODB_POOL_MIN,
+      readPreference: env.MONGODB_READ_PREFERENCE,
+      serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+      connectRetryMs: env.MONGODB_CONNECT_RETRY_MS,
+    },
+    redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL },
+    shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
+    health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
+    auth: { jwtSecret: env.JWT_SECRET },
+  };
+}

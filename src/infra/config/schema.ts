@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+/** A comma-separated environment value, trimmed, empty entries dropped. */
+const csv = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0),
+  );
+
+export const readPreferences = [
+  'primary',
+  'primaryPreferred',
+  'secondary',
+  'secondaryPreferred',
+  'nearest',
+] as const;
+
+/**
+ * Every environment variable the service reads. `.env.example` documents each one;
+ * keep the two in step (a unit test compares them).
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  INSTANCE_ID: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URI')
+    .default('mongodb://127.0.0.1:27017/english_practice'),
+  MONGODB_POOL_MAX: positiveInt.default(20),
+  MONGODB_POOL_MIN: nonNegativeInt.default(5),
+  MONGODB_READ_PREFERENCE: z.enum(readPreferences).default('secondaryPreferred'),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: positiveInt.default(2000),
+  MONGODB_CONNECT_RETRY_MS: positiveInt.default(1000),
+
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?:\/\/\S+)?$/, 'must be a redis:// or rediss:// URL, or empty to run without Redis')
+    .default(''),
+
+  CORS_ORIGINS: csv,
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 100kb or 1mb')
+    .default('100kb'),
+  TRUST_PROXY_HOPS: nonNegativeInt.default(0),
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  SHUTDOWN_READINESS_DELAY_MS: nonNegativeInt.default(0),
+
+  HEALTH_MEMORY_WARN_RATIO: z.coerce.number().gt(0).lte(1).default(0.85),
+  HEALTH_EVENT_LOOP_LAG_WARN_MS: positiveInt.default(200),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('development-only-jwt-secret-change-me!'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Secrets whose development defaults must never reach production. */
+export const secretsWithDefaults = ['JWT_SECRET'] as const satisfies readonly (keyof Env)[];

@@ -1,0 +1,119 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import mongoose, { type Connection } from 'mongoose';
+import type { Config } from '../config/config';
+import type { Logger } from '../logger';
+import { withTimeout } from '../with-timeout';
+import { detectCapabilities, type DatabaseCapabilities } from './capabilities';
+import { PoolMonitor, type PoolStatistics } from './pool-monitor';
+
+const { MongoClient } = mongoose.mongo;
+
+/** How often each process checks that the database still answers. */
+const availabilityPingMs = 1000;
+
+// Strict filters everywhere: unknown query fields are dropped and `$`-operators in
+// user-supplied filter values are refused instead of being run.
+mongoose.set('strictQuery', true);
+mongoose.set('sanitizeFilter', true);
+
+export interface Database {
+  /** The mongoose connection models are registered on; usable once `connect()` resolved. */
+  readonly connection: Connection;
+  /** Read preference for reads that tolerate staleness (search, stats, public profiles). */
+  readonly staleReadPreference: Config['mongo']['readPreference'];
+  capabilities(): DatabaseCapabilities | null;
+  /** Tries until connected or closed; never rejects, so start-up survives a database that is down. */
+  connect(): Promise<void>;
+  isConnected(): boolean;
+  /** Round-trip time in ms; rejects when the database does not answer within `timeoutMs`. */
+  ping(timeoutMs: number): Promise<number>;
+  pool(): PoolStatistics;
+  close(): Promise<void>;
+}
+
+export function createDatabase(config: Config['mongo'], logger: Logger): Database {
+  const log = logger.child({ component: 'mongodb' });
+  const client = new MongoClient(config.uri, {
+    maxPoolSize: config.poolMax,
+    minPoolSize: config.poolMin,
+    serverSelectionTimeoutMS: config.serverSelectionTimeoutMs,
+    connectTimeoutMS: config.serverSelectionTimeoutMs,
+    heartbeatFrequencyMS: 2000,
+    // A server that stops answering without closing its sockets must not hold requests forever.
+    socketTimeoutMS: 30_000,
+    writeConcern: { w: 'majority' },
+    retryWrites: true,
+    retryReads: true,
+    appName: 'english-practice-api',
+  });
+  const monitor = new PoolMonitor(client, { max: config.poolMax, min: config.poolMin });
+  const connection = mongoose.createConnection();
+  connection.set('bufferCommands', false);
+  let capabilities: DatabaseCapabilities | null = null;
+  let attached = false;
+  let closed = false;
+  // The driver's monitor updates this on every heartbeat and connection error; the ping
+  // below also catches a server that hangs with its sockets open.
+  let serverReachable = false;
+  let lastPingSucceeded = false;
+  client.on('topologyDescriptionChanged', (event) => {
+    serverReachable = event.newDescription.hasDataBearingServers;
+  });
+
+  async function ping(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    try {
+      await withTimeout(client.db().command({ ping: 1 }), timeoutMs, 'database ping');
+      lastPingSucceeded = true;
+      return performance.now() - started;
+    } catch (error) {
+      lastPingSucceeded = false;
+      throw error;
+    }
+  }
+
+  let pinging = false;
+  const availabilityMonitor = setInterval(() => {
+    if (!attached || pinging) return;
+    pinging = true;
+    ping(availabilityPingMs)
+      .catch(() => undefined)
+      .finally(() => (pinging = false));
+  }, availabilityPingMs);
+  availabilityMonitor.unref();
+
+  async function connect(): Promise<void> {
+    for (let attempt = 1; !closed; attempt++) {
+      try {
+        await client.connect();
+        capabilities = await detectCapabilities(client.db());
+        if (closed) return;
+        connection.setClient(client);
+        attached = true;
+        lastPingSucceeded = true;
+        log.info({ capabilities, pool: { max: config.poolMax, min: config.poolMin } }, 'connected to the database');
+        return;
+      } catch (error) {
+        if (closed) return;
+        log.warn({ err: error, attempt }, 'database unreachable; retrying');
+        await delay(config.connectRetryMs);
+      }
+    }
+  }
+
+  return {
+    connection,
+    staleReadPreference: config.readPreference,
+    capabilities: () => capabilities,
+    connect,
+    isConnected: () => attached && serverReachable && lastPingSucceeded,
+    ping,
+    pool: () => monitor.statistics(),
+    async close() {
+      closed = true;
+      clearInterval(availabilityMonitor);
+      await connection.close().catch(() => undefined);
+      await client.close();
+    },
+  };
+}

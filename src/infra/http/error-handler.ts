@@ -1,0 +1,68 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import mongoose from 'mongoose';
+import { AppError, NotFoundError } from '../errors/app-error';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** body-parser and raw-body report client mistakes through `type` and `status`. */
+const bodyParserErrors: Record<string, { status: number; code: string; message: string }> = {
+  'entity.parse.failed': { status: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' },
+  'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' },
+  'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_ENCODING', message: 'The request body encoding is not supported' },
+  'charset.unsupported': { status: 415, code: 'UNSUPPORTED_CHARSET', message: 'The request body charset is not supported' },
+  'request.aborted': { status: 400, code: 'REQUEST_ABORTED', message: 'The request was aborted by the client' },
+  'request.size.invalid': { status: 400, code: 'INVALID_REQUEST_SIZE', message: 'The request body size does not match its Content-Length' },
+  'entity.verify.failed': { status: 400, code: 'INVALID_BODY', message: 'The request body was rejected' },
+};
+
+function hasType(error: unknown): error is { type: string } {
+  return typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string';
+}
+
+/** Errors that mean "the database cannot be reached right now", not "the request is wrong". */
+function isDatabaseUnavailable(error: unknown): boolean {
+  return (
+    error instanceof mongoose.Error.MongooseServerSelectionError ||
+    (error instanceof Error &&
+      ['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError', 'MongoTopologyClosedError'].includes(
+        error.name,
+      ))
+  );
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.details !== undefined) body.error.details = error.details;
+    return { status: error.status, body };
+  }
+  if (hasType(error) && bodyParserErrors[error.type]) {
+    const known = bodyParserErrors[error.type]!;
+    return { status: known.status, body: { error: { code: known.code, message: known.message } } };
+  }
+  if (error instanceof mongoose.Error.CastError) {
+    return { status: 400, body: { error: { code: 'INVALID_ID', message: `Invalid value for ${error.path}` } } };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' } } };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } };
+}
+
+export const notFoundHandler: RequestHandler = (req) => {
+  throw new NotFoundError(`No route for ${req.method} ${req.path}`);
+};
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const { status, body } = toErrorResponse(error);
+  // pino-http logs every response with its status; only server faults need the error itself.
+  if (status >= 500) req.log.error({ err: error, code: body.error.code }, 'request failed');
+  if (status === 503) res.setHeader('Retry-After', '5');
+  res.status(status).json(body);
+};

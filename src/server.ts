@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './infra/config/config';
+import { createDatabase } from './infra/db/database';
+import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
+import { Lifecycle } from './infra/lifecycle/lifecycle';
+import { createLogger } from './infra/logger';
+import { createRedis } from './infra/redis/redis';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`english-practice-api: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config);
+  const database = createDatabase(config.mongo, logger);
+  const redis = createRedis(config.redis, logger);
+  const lifecycle = new Lifecycle();
+
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle }));
+  // Above any proxy's upstream keep-alive, so the proxy never reuses a socket we are closing.
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
+
+  installGracefulShutdown({
+    server,
+    lifecycle,
+    logger,
+    timeoutMs: config.shutdown.timeoutMs,
+    readinessDelayMs: config.shutdown.readinessDelayMs,
+    closeResources: async () => {
+      await Promise.all([database.close(), redis?.close()]);
+    },
+  });
+
+  // A reachable database is normally connected within milliseconds; an unreachable one must
+  // not keep /live from answering, so listen after at most one server-selection timeout.
+  await Promise.race([database.connect(), delay(config.mongo.serverSelectionTimeoutMs)]);
+  server.listen(config.http.port, config.http.host);
+  await once(server, 'listening');
+  lifecycle.markServing();
+  logger.info({ address: server.address() }, 'listening');
+  // PM2 (wait_ready) replaces the previous process only once this one can serve.
+  process.send?.('ready');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`english-practice-api: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+
+describe('HTTP basics on real servers', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await startTestApp({ CORS_ORIGINS: 'https://app.example', BODY_LIMIT: '1kb' });
+  });
+  afterAll(() => api.close());
+
+  it('answers an unknown route with 404 in the error shape', async () => {
+    for (const path of ['/nope', '/api/nope']) {
+      const response = await api.request.get(path).expect(404);
+      expect(response.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringContaining(path) } });
+    }
+  });
+
+  it('refuses malformed JSON with 400 and no stack trace', async () => {
+    const response = await api.request.post('/api/anything').set('Content-Type', 'application/json').send('{"email": ').expect(400);
+    expect(response.body.error.code).toBe('MALFORMED_JSON');
+    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
+  it('refuses a body over the limit with 413', async () => {
+    const response = await api.request
+      .post('/api/anything')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ bio: 'x'.repeat(2048) }))
+      .expect(413);
+    expect(response.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses an unsupported body encoding with 415', async () => {
+    const response = await api.request
+      .post('/api/anything')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'compress')
+      .send('{}')
+      .expect(415);
+    expect(response.body.error.code).toBe('UNSUPPORTED_ENCODING');
+  });
+
+  it('echoes a well-formed request id and replaces a hostile one', async () => {
+    const kept = await api.request.get('/live').set('X-Request-Id', 'abc-123');
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const replaced = await api.request.get('/live').set('X-Request-Id', '"}{"level":60,"msg":"forged');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends helmet headers and no x-powered-by', async () => {
+    const response = await api.request.get('/live');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toBeDefined();
+    expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('allows only the configured CORS origins', async () => {
+    const allowed = await api.request.get('/live').set('Origin', 'https://app.example');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+    const other = await api.request.get('/live').set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

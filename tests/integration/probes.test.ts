@@ -1,0 +1,137 @@
+import type { Response } from 'supertest';
+import { freePort } from '../support/ports';
+import { startFerretDb, startRedis, type LocalServer } from '../support/servers';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
+
+function checkStatus(response: Response, name: string): string {
+  return (JSON.parse(response.text) as { checks: Record<string, { status: string }[]> }).checks[name]![0]!.status;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - started };
+}
+
+describe('probes with every dependency up', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await startTestApp();
+  });
+  afterAll(() => api.close());
+
+  it('/live answers without touching a dependency', async () => {
+    const response = await api.request.get('/live').expect(200);
+    expect(response.body).toEqual({ status: 'alive', instanceId: api.deps.config.instanceId });
+  });
+
+  it('/ready is 200', async () => {
+    await api.request.get('/ready').expect(200, { status: 'ready', instanceId: api.deps.config.instanceId });
+  });
+
+  it('/health is an application/health+json "pass" report with a check per dependency', async () => {
+    const response = await api.request.get('/health').expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/health\+json/);
+    const report = JSON.parse(response.text) as Record<string, unknown> & { checks: Record<string, Record<string, unknown>[]> };
+    expect(report).toMatchObject({ status: 'pass', releaseId: api.deps.config.version, instanceId: api.deps.config.instanceId });
+    expect(Object.keys(report.checks).sort()).toEqual(
+      ['eventloop:lag', 'memory:utilization', 'mongodb:connections', 'mongodb:responseTime', 'process:lifecycle', 'redis:responseTime', 'uptime'].sort(),
+    );
+    const mongo = report.checks['mongodb:responseTime']![0]!;
+    expect(mongo).toMatchObject({ status: 'pass', observedUnit: 'ms', capabilities: { transactions: expect.any(Boolean), textSearch: expect.any(Boolean) } });
+    expect(report.checks['mongodb:connections']![0]).toMatchObject({ max: 20, min: 5, open: expect.any(Number) });
+    expect((report.checks['mongodb:connections']![0]!.open as number) >= 1).toBe(true);
+  });
+
+  it('/ready fails with 503 as soon as shutdown begins', async () => {
+    api.deps.lifecycle.beginShutdown();
+    const response = await api.request.get('/ready').expect(503);
+    expect(response.body.error.code).toBe('SHUTTING_DOWN');
+    expect(checkStatus(await api.request.get('/health').expect(503), 'process:lifecycle')).toBe('fail');
+  });
+});
+
+describe('probes without Redis', () => {
+  it('serves with Redis unset and reports "warn"', async () => {
+    const api = await startTestApp({ REDIS_URL: '' });
+    try {
+      await api.request.get('/ready').expect(200);
+      const health = await api.request.get('/health').expect(200);
+      expect(JSON.parse(health.text).status).toBe('warn');
+      expect(checkStatus(health, 'redis:responseTime')).toBe('warn');
+    } finally {
+      await api.close();
+    }
+  });
+
+  describe('with Redis stopped mid-run and restarted', () => {
+    let redis: LocalServer;
+    let api: TestApp;
+    beforeAll(async () => {
+      redis = await startRedis();
+      api = await startTestApp({ REDIS_URL: redis.url });
+    });
+    afterAll(async () => {
+      await api.close();
+      await redis.destroy();
+    });
+
+    it('warns while Redis is down and passes once it is back, without a restart', async () => {
+      expect(checkStatus(await api.request.get('/health'), 'redis:responseTime')).toBe('pass');
+      await redis.stop();
+      const { result: health, ms } = await timed(() => api.request.get('/health').expect(200));
+      expect(ms).toBeLessThan(2000);
+      expect(JSON.parse(health.text).status).toBe('warn');
+      await api.request.get('/ready').expect(200);
+      await api.request.get('/live').expect(200);
+      await redis.start();
+      await waitFor('redis check to pass again', async () => checkStatus(await api.request.get('/health'), 'redis:responseTime') === 'pass');
+    });
+  });
+});
+
+describe('probes without the database', () => {
+  it('at start-up: /live 200, /ready 503, API calls 503 in under a second', async () => {
+    const closedPort = await freePort();
+    const api = await startTestApp({ MONGODB_URI: `mongodb://127.0.0.1:${closedPort}/nothing` }, { connectDatabase: false });
+    try {
+      await api.request.get('/live').expect(200);
+      expect((await api.request.get('/ready').expect(503)).body.error.code).toBe('DATABASE_UNAVAILABLE');
+      const { result, ms } = await timed(() => api.request.get('/api/anything').expect(503));
+      expect(ms).toBeLessThan(1000);
+      expect(result.body).toEqual({ error: { code: 'DATABASE_UNAVAILABLE', message: expect.any(String) } });
+      expect(result.headers['retry-after']).toBeDefined();
+      const health = await api.request.get('/health').expect(503);
+      expect(JSON.parse(health.text).status).toBe('fail');
+    } finally {
+      await api.close();
+    }
+  });
+
+  describe('stopped mid-run and restarted', () => {
+    let database: LocalServer;
+    let api: TestApp;
+    beforeAll(async () => {
+      database = await startFerretDb();
+      api = await startTestApp({ MONGODB_URI: `${database.url}/midrun` });
+    });
+    afterAll(async () => {
+      await api.close();
+      await database.destroy();
+    });
+
+    it('fails readiness and API calls fast, then recovers by itself', async () => {
+      await api.request.get('/ready').expect(200);
+      await database.stop();
+      await waitFor('/ready to fail', async () => (await api.request.get('/ready')).status === 503, 10_000);
+      await waitFor('the API to refuse requests', async () => (await api.request.get('/api/anything')).status === 503, 3000);
+      const { result, ms } = await timed(() => api.request.get('/api/anything'));
+      expect(result.status).toBe(503);
+      expect(ms).toBeLessThan(1000);
+      await api.request.get('/live').expect(200);
+      await database.start();
+      await waitFor('/ready to pass again', async () => (await api.request.get('/ready')).status === 200, 15_000);
+    });
+  });
+});

@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './servers';
+import { freePort } from './ports';
+import { testEnvironment } from './test-env';
+import { waitFor } from './wait';
+
+export interface ApiProcess {
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly exitCode: Promise<number | null>;
+  output(): string;
+}
+
+export const builtServer = join(projectRoot, 'dist', 'server.js');
+
+export function spawnApi(env: Record<string, string>): { child: ChildProcess; exitCode: Promise<number | null>; output(): string } {
+  if (!existsSync(builtServer)) throw new Error(`${builtServer} is missing: run \`npm run build\` (npm test does)`);
+  const child = spawn(process.execPath, [builtServer], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exitCode, output: () => output };
+}
+
+/** The built server as a real process on a free port, against the shared test servers. */
+export async function startApiProcess(env: Record<string, string> = {}): Promise<ApiProcess> {
+  const port = await freePort();
+  const started = spawnApi(testEnvironment({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }));
+  let exited = false;
+  void started.exitCode.then(() => (exited = true));
+  await waitFor('the API to answer /ready', async () => {
+    if (exited) throw new Error(`the API exited during start-up:\n${started.output()}`);
+    const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+    return response?.status === 200;
+  });
+  return { port, ...started };
+}

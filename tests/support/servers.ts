@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports';
+import { portAccepts, waitFor } from './wait';
+
+export const projectRoot = resolve(__dirname, '..', '..');
+
+/** A real server process on a loopback port with its own temporary data folder. */
+export interface LocalServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dataDir: string;
+  /** Stops the process (SIGTERM, then SIGKILL) and waits until its port is closed. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  start(): Promise<void>;
+  /** Stops it and removes its data. */
+  destroy(): Promise<void>;
+}
+
+function launch(command: string, args: string[], port: number, name: string): Promise<ChildProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr.slice(-500)}`))),
+  );
+  exited.catch(() => undefined);
+  return Promise.race([waitFor(`${name} on port ${port}`, () => portAccepts(port)).then(() => child), exited]);
+}
+
+function stopProcess(child: ChildProcess | null, port: number): Promise<void> {
+  if (child === null || child.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+  return exited.then(async () => {
+    clearTimeout(kill);
+    await waitFor(`port ${port} to close`, async () => !(await portAccepts(port)));
+  });
+}
+
+async function managed(name: string, scheme: string, commandFor: (port: number, dataDir: string) => [string, string[]]): Promise<LocalServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `ep-${name}-`));
+  let child: ChildProcess | null = null;
+  const server: LocalServer = {
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    dataDir,
+    async start() {
+      const [command, args] = commandFor(port, dataDir);
+      child = await launch(command, args, port, name);
+    },
+    async stop() {
+      await stopProcess(child, port);
+      child = null;
+    },
+    async destroy() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+export function startRedis(): Promise<LocalServer> {
+  const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  return managed('redis', 'redis', (port, dataDir) => [
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+  ]);
+}
+
+export function startFerretDb(): Promise<LocalServer> {
+  const binary = process.env.FERRETDB_BIN ?? join(projectRoot, '.tools', 'bin', 'ferretdb');
+  return managed('ferretdb', 'mongodb', (port, dataDir) => [
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--state-dir=${dataDir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+  ]);
+}

@@ -1,0 +1,39 @@
+import supertest from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createApp, type AppDependencies } from '../../src/app';
+import { loadConfig } from '../../src/infra/config/config';
+import { createDatabase } from '../../src/infra/db/database';
+import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
+import { createLogger } from '../../src/infra/logger';
+import { createRedis } from '../../src/infra/redis/redis';
+import { testEnvironment } from './test-env';
+
+export interface TestApp {
+  deps: AppDependencies;
+  request: TestAgent;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on real servers, in-process. `connectDatabase: false` leaves the database
+ * unconnected, as after a start-up with the database down.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: { connectDatabase?: boolean } = {}): Promise<TestApp> {
+  const config = loadConfig(testEnvironment(env));
+  const logger = createLogger(config);
+  const database = createDatabase(config.mongo, logger);
+  const redis = createRedis(config.redis, logger);
+  if (options.connectDatabase ?? true) await database.connect();
+  else void database.connect();
+  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle() };
+  deps.lifecycle.markServing();
+  const app = createApp(deps);
+  return {
+    deps,
+    request: supertest(app),
+    async close() {
+      if (database.isConnected()) await database.connection.dropDatabase().catch(() => undefined);
+      await Promise.all([database.close(), redis?.close()]);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/infra/config/config';
+import { envSchema } from '../../src/infra/config/schema';
+
+describe('loadConfig', () => {
+  it('fills every default from an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.mongo).toMatchObject({ poolMax: 20, poolMin: 5, readPreference: 'secondaryPreferred' });
+    expect(config.redis.url).toBeNull();
+    expect(config.http.corsOrigins).toEqual([]);
+    expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('reads and converts the variables it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      MONGODB_POOL_MAX: '50',
+      MONGODB_READ_PREFERENCE: 'nearest',
+      CORS_ORIGINS: 'https://a.example, https://b.example,,',
+      REDIS_URL: 'redis://127.0.0.1:6380',
+      INSTANCE_ID: 'api-7',
+    });
+    expect(config.http.port).toBe(8080);
+    expect(config.mongo.poolMax).toBe(50);
+    expect(config.mongo.readPreference).toBe('nearest');
+    expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6380');
+    expect(config.instanceId).toBe('api-7');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).http.port).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['MONGODB_URI', 'http://db.example/x'],
+    ['MONGODB_POOL_MAX', '0'],
+    ['MONGODB_READ_PREFERENCE', 'fastest'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['LOG_LEVEL', 'loud'],
+    ['BODY_LIMIT', 'huge'],
+    ['NODE_ENV', 'staging'],
+    ['JWT_SECRET', 'short'],
+  ])('refuses %s=%s with a message naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', MONGODB_POOL_MIN: '-1' })).toThrow(/PORT.*MONGODB_POOL_MIN|MONGODB_POOL_MIN.*PORT/);
+  });
+
+  it('refuses a pool minimum above the maximum', () => {
+    expect(() => loadConfig({ MONGODB_POOL_MAX: '4', MONGODB_POOL_MIN: '5' })).toThrow(/MONGODB_POOL_MIN/);
+  });
+
+  it('refuses the development secret in production and accepts a real one', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET must be set in production/);
+    const secret = 'a-production-secret-that-is-long-enough-1234';
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);
+  });
+
+  it('is documented variable by variable in .env.example', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    expect(new Set(documented)).toEqual(new Set(Object.keys(envSchema.shape)));
+  });
+});

@@ -1,0 +1,36 @@
+import mongoose from 'mongoose';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../src/infra/errors/app-error';
+import { toErrorResponse } from '../../src/infra/http/error-handler';
+
+describe('toErrorResponse', () => {
+  it('keeps the status, code, message and details of an AppError', () => {
+    expect(toErrorResponse(new ValidationError('bad', [{ path: 'email' }]))).toEqual({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: 'bad', details: [{ path: 'email' }] } },
+    });
+    expect(toErrorResponse(new NotFoundError()).status).toBe(404);
+    expect(toErrorResponse(new ConflictError('taken', 'EMAIL_TAKEN')).body.error.code).toBe('EMAIL_TAKEN');
+    expect(toErrorResponse(new AppError(422, 'X', 'y')).body.error).not.toHaveProperty('details');
+  });
+
+  it.each([
+    ['entity.parse.failed', 400],
+    ['entity.too.large', 413],
+    ['encoding.unsupported', 415],
+    ['request.aborted', 400],
+  ])('maps body-parser error %s to %i', (type, status) => {
+    expect(toErrorResponse(Object.assign(new Error('x'), { type })).status).toBe(status);
+  });
+
+  it('maps a cast error to 400 and a lost database to 503', () => {
+    const cast = new mongoose.Error.CastError('ObjectId', 'nope', '_id');
+    expect(toErrorResponse(cast)).toMatchObject({ status: 400, body: { error: { code: 'INVALID_ID' } } });
+    const lost = Object.assign(new Error('gone'), { name: 'MongoNetworkError' });
+    expect(toErrorResponse(lost)).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
+  });
+
+  it('hides everything about an unexpected error', () => {
+    const response = toErrorResponse(new TypeError('secret internals at /src/x.ts:1'));
+    expect(response).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } });
+  });
+});
