@@ -1,0 +1,30 @@
+/**
+ * PM2: `npx pm2 start ecosystem.config.js` (or `./scripts/stack up`).
+ * Start PM2 through the project's own Node (npx / npm run pm2 put node_modules/.bin first on
+ * PATH): in cluster mode every API process runs on the Node that runs the PM2 daemon.
+ */
+const path = require('node:path');
+
+const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10000);
+
+module.exports = {
+  apps: [
+    {
+      name: 'english-practice-api',
+      script: path.join(__dirname, 'dist', 'server.js'),
+      exec_mode: 'cluster',
+      // One process per core by default; API_INSTANCES=2 (or any count) overrides.
+      instances: process.env.API_INSTANCES || 'max',
+      // The server sends 'ready' once it listens with the database connected, so a reload
+      // replaces an old process only when its successor can serve.
+      wait_ready: true,
+      listen_timeout: 15000,
+      // PM2 sends SIGINT, then SIGKILL after kill_timeout: leave the drain its full timeout.
+      kill_timeout: shutdownTimeoutMs + 2000,
+      max_memory_restart: process.env.API_MAX_MEMORY || '1G',
+      exp_backoff_restart_delay: 100,
+      merge_logs: true,
+      log_date_format: '',
+    },
+  ],
+};

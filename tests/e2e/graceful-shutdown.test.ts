@@ -1,0 +1,80 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from '../support/ports';
+import { spawnApi, startApiProcess } from '../support/api-process';
+import { testEnvironment } from '../support/test-env';
+import { portAccepts, waitFor } from '../support/wait';
+
+/** A client that has sent only part of its request: the server holds it as in flight. */
+async function startSlowRequest(port: number, path: string): Promise<{ socket: Socket; finish(): Promise<string> }> {
+  const socket = connect({ port, host: '127.0.0.1' });
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const closed = once(socket, 'close');
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n`);
+  return {
+    socket,
+    async finish() {
+      socket.write('Connection: keep-alive\r\n\r\n');
+      await closed;
+      return received;
+    },
+  };
+}
+
+describe('graceful shutdown of a real API process', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('on %s finishes the in-flight request, refuses new connections, exits 0', async (signal) => {
+    const api = await startApiProcess();
+    const slow = await startSlowRequest(api.port, '/live');
+    await delay(100);
+
+    api.child.kill(signal);
+    await waitFor('the listener to close', async () => !(await portAccepts(api.port)), 5000);
+    expect(api.child.exitCode).toBeNull();
+
+    const response = await slow.finish();
+    expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(response).toMatch(/\r\nConnection: close\r\n/i);
+    expect(await api.exitCode).toBe(0);
+    expect(api.output()).toContain('shutdown complete');
+  });
+
+  it('closes idle keep-alive connections instead of waiting for their timeout', async () => {
+    const api = await startApiProcess();
+    const idle = connect({ port: api.port, host: '127.0.0.1' });
+    await once(idle, 'connect');
+    idle.write('GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await once(idle, 'data');
+    const started = performance.now();
+    api.child.kill('SIGTERM');
+    expect(await api.exitCode).toBe(0);
+    expect(performance.now() - started).toBeLessThan(3000);
+    idle.destroy();
+  });
+
+  it('exits 1 when in-flight work outlasts SHUTDOWN_TIMEOUT_MS', async () => {
+    const api = await startApiProcess({ SHUTDOWN_TIMEOUT_MS: '700' });
+    const stuck = await startSlowRequest(api.port, '/live');
+    const started = performance.now();
+    api.child.kill('SIGTERM');
+    expect(await api.exitCode).toBe(1);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(650);
+    expect(took).toBeLessThan(5000);
+    expect(api.output()).toContain('shutdown timed out');
+    stuck.socket.destroy();
+  });
+});
+
+describe('start-up with a bad environment', () => {
+  it('exits 1 with one line naming the variable', async () => {
+    const port = await freePort();
+    const started = spawnApi(testEnvironment({ PORT: String(port), MONGODB_POOL_MAX: 'many' }));
+    expect(await started.exitCode).toBe(1);
+    const lines = started.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/MONGODB_POOL_MAX/);
+  });
+});
