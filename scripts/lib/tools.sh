@@ -15,8 +15,10 @@ die() { say "error: $*"; exit 1; }
 ensure_node() {
   local stamp="$ROOT/node_modules/.package-lock.json"
   if [ ! -x "$ROOT/node_modules/.bin/node" ] || [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
-    say "installing npm dependencies (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    say "installing npm dependencies"
+    # `npm install` installs exactly what package-lock.json pins (it leaves the file as it is);
+    # `npm ci` of npm 11 refuses a lock that holds only this platform's optional binaries.
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error) || die "npm install failed"
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
   local major
