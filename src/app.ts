@@ -2,15 +2,18 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { apiRoutes } from './api-routes';
 import { probesRouter } from './components/health/probes.routes';
 import type { Config } from './infra/config/config';
 import type { Database } from './infra/db/database';
 import { errorHandler, notFoundHandler } from './infra/http/error-handler';
+import { requireKnownBodyType } from './infra/http/content-type';
 import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lifecycle-middleware';
 import { requestLogging } from './infra/http/request-logging';
 import type { Lifecycle } from './infra/lifecycle/lifecycle';
 import type { Logger } from './infra/logger';
 import type { RedisHandle } from './infra/redis/redis';
+import type { StorageDriver } from './infra/storage/storage-driver';
 
 export interface AppDependencies {
   config: Config;
@@ -18,6 +21,7 @@ export interface AppDependencies {
   database: Database;
   redis: RedisHandle | null;
   lifecycle: Lifecycle;
+  storage: StorageDriver;
 }
 
 /** Builds the Express app from its dependencies; it opens nothing itself, so tests pass in real servers. */
@@ -35,10 +39,24 @@ export function createApp(deps: AppDependencies): Express {
   app.use(compression());
 
   app.use(probesRouter(deps));
+  if (config.storage.driver === 'local') {
+    app.use(
+      config.storage.publicBaseUrl,
+      express.static(config.storage.localDir, {
+        index: false,
+        dotfiles: 'deny',
+        immutable: true,
+        maxAge: '365d',
+        setHeaders: (res) => res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin'),
+      }),
+    );
+  }
 
   const api = express.Router();
-  api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
   api.use(requireDatabase(database));
+  api.use(requireKnownBodyType);
+  api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
+  api.use(apiRoutes(deps));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -8,6 +8,7 @@ import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
 import { createLogger } from './infra/logger';
 import { createRedis } from './infra/redis/redis';
+import { createStorage } from './infra/storage/create-storage';
 
 function configOrExit(): Config {
   try {
@@ -25,8 +26,9 @@ async function main(): Promise<void> {
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger);
   const lifecycle = new Lifecycle();
+  const storage = createStorage(config.storage);
 
-  const server = createServer(createApp({ config, logger, database, redis, lifecycle }));
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage }));
   // Above any proxy's upstream keep-alive, so the proxy never reuses a socket we are closing.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;

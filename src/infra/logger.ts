@@ -13,6 +13,7 @@ const redactedPaths = [
   '*.accessToken',
   '*.token',
   'config.auth',
+  'config.storage.serviceKey',
 ];
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'instanceId' | 'version'>): Logger {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp, type AppDependencies } from '../../src/app';
@@ -6,6 +9,9 @@ import { createDatabase } from '../../src/infra/db/database';
 import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
 import { createLogger } from '../../src/infra/logger';
 import { createRedis } from '../../src/infra/redis/redis';
+import { ensureIndexes } from '../../src/components/indexes';
+import { createStorage } from '../../src/infra/storage/create-storage';
+import type { StorageDriver } from '../../src/infra/storage/storage-driver';
 import { testEnvironment } from './test-env';
 
 export interface TestApp {
@@ -18,14 +24,23 @@ export interface TestApp {
  * The real app on real servers, in-process. `connectDatabase: false` leaves the database
  * unconnected, as after a start-up with the database down.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { connectDatabase?: boolean } = {}): Promise<TestApp> {
-  const config = loadConfig(testEnvironment(env));
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { connectDatabase?: boolean; storage?: StorageDriver } = {},
+): Promise<TestApp> {
+  const uploads = mkdtempSync(join(tmpdir(), 'ep-uploads-'));
+  const config = loadConfig(testEnvironment({ STORAGE_LOCAL_DIR: uploads, ...env }));
   const logger = createLogger(config);
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger);
-  if (options.connectDatabase ?? true) await database.connect();
-  else void database.connect();
-  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle() };
+  if (options.connectDatabase ?? true) {
+    await database.connect();
+    await ensureIndexes(database.connection, database.capabilities()!);
+  } else {
+    void database.connect();
+  }
+  const storage = options.storage ?? createStorage(config.storage);
+  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage };
   deps.lifecycle.markServing();
   const app = createApp(deps);
   return {
@@ -34,6 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     async close() {
       if (database.isConnected()) await database.connection.dropDatabase().catch(() => undefined);
       await Promise.all([database.close(), redis?.close()]);
+      rmSync(uploads, { recursive: true, force: true });
     },
   };
 }

@@ -26,7 +26,16 @@ export interface Config {
   redis: { url: string | null };
   shutdown: { timeoutMs: number; readinessDelayMs: number };
   health: { memoryWarnRatio: number; eventLoopLagWarnMs: number };
-  auth: { jwtSecret: string };
+  auth: {
+    jwtSecret: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    passwordHash: { memoryKib: number; timeCost: number };
+  };
+  storage:
+    | { driver: 'local'; localDir: string; publicBaseUrl: string }
+    | { driver: 'supabase'; url: string; serviceKey: string; bucket: string; publicBucket: boolean; signedUrlTtlSeconds: number };
+  uploads: { avatarMaxBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -46,6 +55,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const env = parsed.data;
   if (env.MONGODB_POOL_MIN > env.MONGODB_POOL_MAX) {
     throw new ConfigError('invalid environment: MONGODB_POOL_MIN must not exceed MONGODB_POOL_MAX');
+  }
+  if (env.STORAGE_DRIVER === 'supabase' && (!env.SUPABASE_URL || !env.SUPABASE_SERVICE_KEY)) {
+    throw new ConfigError('invalid environment: SUPABASE_URL and SUPABASE_SERVICE_KEY are required when STORAGE_DRIVER=supabase');
   }
   if (env.NODE_ENV === 'production') {
     const defaults = envSchema.parse({});
@@ -89,6 +101,23 @@ function toConfig(env: Env): Config {
     redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
-    auth: { jwtSecret: env.JWT_SECRET },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      passwordHash: { memoryKib: env.PASSWORD_HASH_MEMORY_KIB, timeCost: env.PASSWORD_HASH_TIME_COST },
+    },
+    storage:
+      env.STORAGE_DRIVER === 'supabase'
+        ? {
+            driver: 'supabase',
+            url: env.SUPABASE_URL ?? '',
+            serviceKey: env.SUPABASE_SERVICE_KEY ?? '',
+            bucket: env.SUPABASE_BUCKET,
+            publicBucket: env.SUPABASE_PUBLIC_BUCKET,
+            signedUrlTtlSeconds: env.SUPABASE_SIGNED_URL_TTL_SECONDS,
+          }
+        : { driver: 'local', localDir: env.STORAGE_LOCAL_DIR, publicBaseUrl: env.STORAGE_PUBLIC_BASE_URL.replace(/\/+$/, '') },
+    uploads: { avatarMaxBytes: env.AVATAR_MAX_BYTES },
   };
 }

@@ -63,6 +63,23 @@ export const envSchema = z.object({
   HEALTH_EVENT_LOOP_LAG_WARN_MS: positiveInt.default(200),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('development-only-jwt-secret-change-me!'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
+  REFRESH_TOKEN_TTL_DAYS: positiveInt.default(30),
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
+  PASSWORD_HASH_TIME_COST: z.coerce.number().int().min(1).default(2),
+
+  STORAGE_DRIVER: z.enum(['local', 'supabase']).default('local'),
+  STORAGE_LOCAL_DIR: z.string().min(1).default('data/uploads'),
+  STORAGE_PUBLIC_BASE_URL: z.string().min(1).default('/files'),
+  SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SUPABASE_SERVICE_KEY: z.string().min(1).optional(),
+  SUPABASE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('uploads'),
+  SUPABASE_PUBLIC_BUCKET: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  SUPABASE_SIGNED_URL_TTL_SECONDS: positiveInt.default(3600),
+  AVATAR_MAX_BYTES: positiveInt.default(2 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;

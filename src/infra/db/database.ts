@@ -16,11 +16,13 @@ const availabilityPingMs = 1000;
 mongoose.set('strictQuery', true);
 mongoose.set('sanitizeFilter', true);
 
+export type ReadPreferenceMode = Config['mongo']['readPreference'];
+
 export interface Database {
   /** The mongoose connection models are registered on; usable once `connect()` resolved. */
   readonly connection: Connection;
   /** Read preference for reads that tolerate staleness (search, stats, public profiles). */
-  readonly staleReadPreference: Config['mongo']['readPreference'];
+  readonly staleReadPreference: ReadPreferenceMode;
   capabilities(): DatabaseCapabilities | null;
   /** Tries until connected or closed; never rejects, so start-up survives a database that is down. */
   connect(): Promise<void>;

@@ -1,0 +1,118 @@
+import mongoose, { type Model, type Types } from 'mongoose';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../../infra/errors/app-error';
+import { searchTermsFor } from '../search/search-terms';
+import type { Account } from './account.model';
+import { accountView, type AccountView } from './account-view';
+import type { PasswordHasher } from './password';
+import type { RefreshToken } from './refresh-token.model';
+import { newRefreshToken, parseRefreshToken, secretMatches, type AccessTokens } from './tokens';
+
+export interface Session {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  account: AccountView;
+}
+
+export interface AccountsServiceDependencies {
+  accounts: Model<Account>;
+  refreshTokens: Model<RefreshToken>;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  refreshTokenTtlDays: number;
+  /** True where the database has no TTL index to remove expired refresh tokens. */
+  pruneExpiredTokens: () => boolean;
+}
+
+const duplicateKey = 11000;
+const invalidCredentials = (): UnauthorizedError => new UnauthorizedError('Invalid e-mail or password', 'INVALID_CREDENTIALS');
+const invalidRefresh = (): UnauthorizedError => new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
+
+export function createAccountsService(deps: AccountsServiceDependencies) {
+  const { accounts, refreshTokens, passwords, accessTokens } = deps;
+
+  async function startSession(account: Account, family?: Types.ObjectId): Promise<Session> {
+    if (deps.pruneExpiredTokens()) {
+      await refreshTokens.deleteMany({ accountId: account._id, expiresAt: mongoose.trusted({ $lt: new Date() }) });
+    }
+    const token = newRefreshToken();
+    await refreshTokens.create({
+      _id: token.id,
+      accountId: account._id,
+      family: family ?? token.id,
+      secretHash: token.secretHash,
+      expiresAt: new Date(Date.now() + deps.refreshTokenTtlDays * 86_400_000),
+    });
+    return {
+      tokenType: 'Bearer',
+      accessToken: accessTokens.issue({ accountId: account._id.toHexString(), tier: account.tier }),
+      expiresIn: accessTokens.ttlSeconds,
+      refreshToken: token.value,
+      account: accountView(account),
+    };
+  }
+
+  async function revokeFamily(family: Types.ObjectId): Promise<void> {
+    await refreshTokens.updateMany({ family, revokedAt: null }, { $set: { revokedAt: new Date() } });
+  }
+
+  return {
+    async register(input: { email: string; password: string; displayName: string }): Promise<Session> {
+      const profile = { displayName: input.displayName, bio: '', interests: [] };
+      try {
+        const account = await accounts.create({
+          email: input.email,
+          passwordHash: await passwords.hash(input.password),
+          profile,
+          search: searchTermsFor(profile),
+        });
+        return await startSession(account.toObject());
+      } catch (error) {
+        if ((error as { code?: unknown }).code === duplicateKey) {
+          throw new ConflictError('An account with this e-mail already exists', 'EMAIL_TAKEN');
+        }
+        throw error;
+      }
+    },
+
+    async login(input: { email: string; password: string }): Promise<Session> {
+      const account = await accounts.findOne({ email: input.email }).lean<Account>();
+      const valid = await passwords.verify(account?.passwordHash ?? null, input.password);
+      if (!account || !valid) throw invalidCredentials();
+      return startSession(account);
+    },
+
+    /** Rotation: the presented token is spent and a new one of the same family is issued. */
+    async refresh(value: string): Promise<Session> {
+      const presented = parseRefreshToken(value);
+      if (!presented) throw invalidRefresh();
+      const stored = await refreshTokens.findById(presented.id).lean<RefreshToken>();
+      if (!stored || !secretMatches(presented.secret, stored.secretHash) || stored.expiresAt <= new Date()) throw invalidRefresh();
+      // Spending is one atomic update, so two concurrent uses cannot both succeed.
+      const spent = await refreshTokens.findOneAndUpdate({ _id: stored._id, revokedAt: null }, { $set: { revokedAt: new Date() } });
+      if (!spent) {
+        await revokeFamily(stored.family);
+        throw new UnauthorizedError('Refresh token already used; signed out everywhere it was shared', 'REFRESH_TOKEN_REUSED');
+      }
+      const account = await accounts.findById(stored.accountId).lean<Account>();
+      if (!account) throw invalidRefresh();
+      return startSession(account, stored.family);
+    },
+
+    async logout(value: string): Promise<void> {
+      const presented = parseRefreshToken(value);
+      const stored = presented ? await refreshTokens.findById(presented.id).lean<RefreshToken>() : null;
+      if (!presented || !stored || !secretMatches(presented.secret, stored.secretHash)) throw invalidRefresh();
+      await revokeFamily(stored.family);
+    },
+
+    async me(accountId: string): Promise<AccountView> {
+      const account = await accounts.findById(accountId).lean<Account>();
+      if (!account) throw new NotFoundError('Account not found');
+      return accountView(account);
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -1,0 +1,26 @@
+import type { Request, RequestHandler } from 'express';
+import { UnauthorizedError } from '../../infra/errors/app-error';
+import type { AccessClaims, AccessTokens } from './tokens';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by `authenticate` on routes that need a signed-in learner. */
+    auth?: AccessClaims;
+  }
+}
+
+/** Requires `Authorization: Bearer <access token>`; sets `req.auth`. */
+export function authenticate(accessTokens: AccessTokens): RequestHandler {
+  return (req, _res, next) => {
+    const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(req.headers.authorization ?? '');
+    if (!match) throw new UnauthorizedError();
+    req.auth = accessTokens.verify(match[1]!);
+    next();
+  };
+}
+
+/** The signed-in learner of a request that went through `authenticate`. */
+export function authOf(req: Request): AccessClaims {
+  if (!req.auth) throw new UnauthorizedError();
+  return req.auth;
+}

@@ -1,0 +1,87 @@
+import type { ReadPreferenceMode } from '../../infra/db/database';
+import { randomUUID } from 'node:crypto';
+import type { Model } from 'mongoose';
+import { NotFoundError } from '../../infra/errors/app-error';
+import type { Logger } from '../../infra/logger';
+import type { StorageDriver } from '../../infra/storage/storage-driver';
+import type { Account } from '../accounts/account.model';
+import { normaliseWords } from '../search/search-terms';
+import { ownProfile, publicProfile, type OwnProfile, type PublicProfile } from './profile-view';
+import type { ProfilePatch } from './profiles.validation';
+
+export interface ProfilesServiceDependencies {
+  accounts: Model<Account>;
+  storage: StorageDriver;
+  logger: Logger;
+  staleReadPreference: ReadPreferenceMode;
+}
+
+const publicFields = { profile: 1, createdAt: 1 } as const;
+const ownFields = { profile: 1, createdAt: 1, email: 1, tier: 1 } as const;
+const notFound = (): NotFoundError => new NotFoundError('Profile not found');
+
+/** `$set` paths for a patch, with the search words of each changed searchable field. */
+function updateFor(patch: ProfilePatch): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(patch)) set[`profile.${field}`] = value;
+  if (patch.displayName !== undefined) set['search.name'] = normaliseWords(patch.displayName);
+  if (patch.interests !== undefined) set['search.interests'] = normaliseWords(patch.interests.join(' '));
+  if (patch.bio !== undefined) set['search.bio'] = normaliseWords(patch.bio);
+  return set;
+}
+
+export function createProfilesService(deps: ProfilesServiceDependencies) {
+  const { accounts, storage, logger } = deps;
+
+  async function deleteQuietly(key: string): Promise<void> {
+    // A leftover object costs storage, not correctness: log it for clean-up and go on.
+    await storage.delete(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not delete a stored avatar'));
+  }
+
+  return {
+    async getPublic(id: string): Promise<PublicProfile> {
+      const account = await accounts.findById(id, publicFields).read(deps.staleReadPreference).lean<Account>();
+      if (!account) throw notFound();
+      return publicProfile(account, storage);
+    },
+
+    async getOwn(accountId: string): Promise<OwnProfile> {
+      const account = await accounts.findById(accountId, ownFields).lean<Account>();
+      if (!account) throw notFound();
+      return ownProfile(account, storage);
+    },
+
+    async update(accountId: string, patch: ProfilePatch): Promise<OwnProfile> {
+      const account = await accounts
+        .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { new: true, projection: ownFields, runValidators: true })
+        .lean<Account>();
+      if (!account) throw notFound();
+      return ownProfile(account, storage);
+    },
+
+    async replaceAvatar(accountId: string, file: { bytes: Buffer; mime: string; extension: string }): Promise<OwnProfile> {
+      const key = `avatars/${accountId}/${randomUUID()}.${file.extension}`;
+      await storage.put(key, file.bytes, file.mime);
+      const before = await accounts
+        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } } }, { new: false, projection: ownFields })
+        .lean<Account>();
+      if (!before) {
+        await deleteQuietly(key);
+        throw notFound();
+      }
+      if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
+      return ownProfile({ ...before, profile: { ...before.profile, avatar: { key, contentType: file.mime } } }, storage);
+    },
+
+    async removeAvatar(accountId: string): Promise<OwnProfile> {
+      const before = await accounts
+        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null } }, { new: false, projection: ownFields })
+        .lean<Account>();
+      if (!before) throw notFound();
+      if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
+      return ownProfile({ ...before, profile: { ...before.profile, avatar: null } }, storage);
+    },
+  };
+}
+
+export type ProfilesService = ReturnType<typeof createProfilesService>;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { displayName } from '../accounts/accounts.validation';
+import { cefrLevels } from './profile.schema';
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+const timeZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+
+const languageCode = z
+  .string()
+  .regex(/^[a-z]{2,3}$/, 'must be an ISO 639 language code such as "es"')
+  .refine((code) => languageNames.of(code) !== undefined, 'is not a known language code');
+const timezone = z.string().refine((zone) => timeZones.has(zone), 'must be an IANA time zone such as "Europe/Madrid"');
+const shortText = z.string().trim().min(1).max(40);
+
+export const profilePatchBody = z
+  .strictObject({
+    displayName,
+    bio: z.string().trim().max(500),
+    nativeLanguage: languageCode.nullable(),
+    level: z.enum(cefrLevels).nullable(),
+    interests: z.array(shortText).max(20),
+    goals: z.array(z.string().trim().min(1).max(200)).max(10),
+    timezone: timezone.nullable(),
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change');
+
+export type ProfilePatch = z.infer<typeof profilePatchBody>;
+
+export const accountIdParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id') });

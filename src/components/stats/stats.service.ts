@@ -1,0 +1,50 @@
+import type { ReadPreferenceMode } from '../../infra/db/database';
+import type { Connection, Model } from 'mongoose';
+import type { Account } from '../accounts/account.model';
+import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
+
+export interface Stats {
+  learners: { total: number; byLevel: Record<CefrLevel | 'unknown', number> };
+  documentsProcessed: number;
+  lessonsGenerated: number;
+  practiceAttempts: number;
+  averageScore: number | null;
+  generatedAt: string;
+}
+
+/** Collections of the documents and lessons components; empty until those have data. */
+export const statsSources = { documents: 'documents', lessons: 'lessons', attempts: 'attempts' } as const;
+
+export function createStatsService(deps: { accounts: Model<Account>; connection: Connection; staleReadPreference: ReadPreferenceMode }) {
+  const { accounts, connection } = deps;
+  const read = deps.staleReadPreference;
+
+  return {
+    /** Every figure is computed by the database ($group / counts), never by loading documents. */
+    async getStats(): Promise<Stats> {
+      const [levels, documentsProcessed, lessonsGenerated, attempts] = await Promise.all([
+        accounts.aggregate<{ _id: CefrLevel | null; count: number }>([{ $group: { _id: '$profile.level', count: { $sum: 1 } } }]).read(read),
+        connection.collection(statsSources.documents).countDocuments({ status: 'ready' }),
+        connection.collection(statsSources.lessons).countDocuments({}),
+        connection
+          .collection(statsSources.attempts)
+          .aggregate<{ count: number; averageScore: number | null }>([
+            { $group: { _id: null, count: { $sum: 1 }, averageScore: { $avg: '$score' } } },
+          ])
+          .toArray(),
+      ]);
+      const byLevel = Object.fromEntries([...cefrLevels, 'unknown'].map((level) => [level, 0])) as Stats['learners']['byLevel'];
+      for (const { _id, count } of levels) byLevel[_id ?? 'unknown'] += count;
+      return {
+        learners: { total: levels.reduce((sum, entry) => sum + entry.count, 0), byLevel },
+        documentsProcessed,
+        lessonsGenerated,
+        practiceAttempts: attempts[0]?.count ?? 0,
+        averageScore: attempts[0]?.averageScore ?? null,
+        generatedAt: new Date().toISOString(),
+      };
+    },
+  };
+}
+
+export type StatsService = ReturnType<typeof createStatsService>;
