@@ -18,6 +18,7 @@ export interface ProfilesServiceDependencies {
 
 const publicFields = { profile: 1, createdAt: 1 } as const;
 const ownFields = { profile: 1, createdAt: 1, email: 1, tier: 1 } as const;
+// Updates return whole documents: FerretDB's findAndModify takes no projection; views pick the fields.
 const notFound = (): NotFoundError => new NotFoundError('Profile not found');
 
 /** `$set` paths for a patch, with the search words of each changed searchable field. */
@@ -53,7 +54,7 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
 
     async update(accountId: string, patch: ProfilePatch): Promise<OwnProfile> {
       const account = await accounts
-        .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { new: true, projection: ownFields, runValidators: true })
+        .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { returnDocument: 'after', runValidators: true })
         .lean<Account>();
       if (!account) throw notFound();
       return ownProfile(account, storage);
@@ -63,7 +64,7 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
       const key = `avatars/${accountId}/${randomUUID()}.${file.extension}`;
       await storage.put(key, file.bytes, file.mime);
       const before = await accounts
-        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } } }, { new: false, projection: ownFields })
+        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } } }, { returnDocument: 'before' })
         .lean<Account>();
       if (!before) {
         await deleteQuietly(key);
@@ -75,7 +76,7 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
 
     async removeAvatar(accountId: string): Promise<OwnProfile> {
       const before = await accounts
-        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null } }, { new: false, projection: ownFields })
+        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null } }, { returnDocument: 'before' })
         .lean<Account>();
       if (!before) throw notFound();
       if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);

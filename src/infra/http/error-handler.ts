@@ -55,14 +55,14 @@ export const notFoundHandler: RequestHandler = (req) => {
   throw new NotFoundError(`No route for ${req.method} ${req.path}`);
 };
 
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   if (res.headersSent) {
     next(error);
     return;
   }
   const { status, body } = toErrorResponse(error);
-  // pino-http logs every response with its status; only server faults need the error itself.
-  if (status >= 500) req.log.error({ err: error, code: body.error.code }, 'request failed');
+  // pino-http logs every response once, with `res.err` when the server is at fault.
+  if (status >= 500 && error instanceof Error) res.err = error;
   if (status === 503) res.setHeader('Retry-After', '5');
   res.status(status).json(body);
 };

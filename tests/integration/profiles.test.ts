@@ -1,0 +1,148 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { jpegBytes, tinyPng, webpBytes } from '../support/images';
+import { bearer, registerLearner, type TestSession } from '../support/learners';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+function storedFiles(root: string): string[] {
+  try {
+    return readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+describe('profiles', () => {
+  let api: TestApp;
+  let learner: TestSession;
+  let uploads: string;
+  beforeAll(async () => {
+    api = await startTestApp({ AVATAR_MAX_BYTES: String(64 * 1024) });
+    const storage = api.deps.config.storage;
+    uploads = storage.driver === 'local' ? storage.localDir : '';
+    learner = await registerLearner(api.request, { displayName: 'Maria Lopez' });
+  });
+  afterAll(() => api.close());
+
+  it('updates the own profile and shows it publicly without e-mail or tier', async () => {
+    const patch = {
+      bio: 'Nurse from Valencia practising for an exam',
+      nativeLanguage: 'es',
+      level: 'B2',
+      interests: ['medicine', 'hiking'],
+      goals: ['Pass IELTS 7.0'],
+      timezone: 'Europe/Madrid',
+    };
+    const updated = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
+    expect(updated.body).toMatchObject({ ...patch, displayName: 'Maria Lopez', email: learner.account.email, tier: 'starter' });
+
+    const own = await api.request.get('/api/profiles/me').set(...bearer(learner)).expect(200);
+    expect(own.body).toEqual(updated.body);
+
+    const seen = await api.request.get(`/api/profiles/${learner.account.id}`).expect(200);
+    expect(seen.body).toMatchObject({ id: learner.account.id, ...patch, avatarUrl: null });
+    expect(seen.body).not.toHaveProperty('email');
+    expect(seen.body).not.toHaveProperty('tier');
+  });
+
+  it('clears a nullable field with null', async () => {
+    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ level: null }).expect(200);
+    expect(response.body.level).toBeNull();
+  });
+
+  it.each([
+    ['an unknown CEFR level', { level: 'D1' }],
+    ['an unknown time zone', { timezone: 'Mars/Olympus_Mons' }],
+    ['an unknown language', { nativeLanguage: 'qq' }],
+    ['a language name instead of a code', { nativeLanguage: 'Spanish' }],
+    ['too many interests', { interests: Array.from({ length: 21 }, (_, index) => `topic ${index}`) }],
+    ['a bio over 500 characters', { bio: 'x'.repeat(501) }],
+    ['an empty display name', { displayName: '   ' }],
+    ['a field that is not a profile field', { email: 'new@example.com' }],
+    ['an update operator as a key', { $set: { tier: 'enterprise' } }],
+    ['a nested operator as a value', { displayName: { $gt: '' } }],
+    ['nothing to change', {}],
+    ['a string for a list', { interests: 'hiking' }],
+  ])('refuses %s with 400 and changes nothing', async (_case, patch) => {
+    const before = await api.request.get('/api/profiles/me').set(...bearer(learner));
+    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(400);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    const after = await api.request.get('/api/profiles/me').set(...bearer(learner));
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+    expect((await api.request.get('/api/profiles/not-an-id').expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    await api.request.get('/api/profiles/%24where').expect(400);
+    expect((await api.request.get('/api/profiles/64b000000000000000000000').expect(404)).body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('needs a signed-in learner to change a profile', async () => {
+    await api.request.patch('/api/profiles/me').send({ bio: 'x' }).expect(401);
+    await api.request.put('/api/profiles/me/avatar').attach('avatar', tinyPng(), 'a.png').expect(401);
+  });
+
+  describe('avatars', () => {
+    let owner: TestSession;
+    beforeAll(async () => {
+      owner = await registerLearner(api.request);
+    });
+
+    it('stores PNG, JPEG and WebP under generated names, replacing the previous one', async () => {
+      const png = await api.request
+        .put('/api/profiles/me/avatar')
+        .set(...bearer(owner))
+        .attach('avatar', tinyPng(), { filename: '../../../etc/passwd.png', contentType: 'image/png' })
+        .expect(200);
+      expect(png.body.avatarUrl).toMatch(new RegExp(`^/files/avatars/${owner.account.id}/[0-9a-f-]{36}\\.png$`));
+      const served = await api.request.get(png.body.avatarUrl as string).expect(200);
+      expect(Buffer.compare(served.body as Buffer, tinyPng())).toBe(0);
+
+      for (const [bytes, extension] of [[jpegBytes(), 'jpg'], [webpBytes(), 'webp']] as const) {
+        const response = await api.request.put('/api/profiles/me/avatar').set(...bearer(owner)).attach('avatar', bytes, 'photo.bin').expect(200);
+        expect(response.body.avatarUrl).toMatch(new RegExp(`\\.${extension}$`));
+      }
+      const files = storedFiles(join(uploads, 'avatars', owner.account.id));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/\.webp$/);
+      await api.request.get(png.body.avatarUrl as string).expect(404);
+    });
+
+    it('deletes the avatar and its file', async () => {
+      const response = await api.request.delete('/api/profiles/me/avatar').set(...bearer(owner)).expect(200);
+      expect(response.body.avatarUrl).toBeNull();
+      expect(storedFiles(join(uploads, 'avatars', owner.account.id))).toEqual([]);
+    });
+
+    it.each([
+      ['a text file that claims to be a PNG', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.from('just text, not an image'), { filename: 'a.png', contentType: 'image/png' }), 415],
+      ['a PDF', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.from('%PDF-1.7\n%...'), 'a.png'), 415],
+      ['a zero-byte file', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.alloc(0), 'a.png'), 400],
+      ['a file over the limit', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.concat([tinyPng(), Buffer.alloc(70 * 1024)]), 'big.png'), 413],
+      ['a file in the wrong field', (r: ReturnType<TestApp['request']['put']>) => r.attach('picture', tinyPng(), 'a.png'), 400],
+      ['two files', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', tinyPng(), 'a.png').attach('avatar', tinyPng(), 'b.png'), 400],
+      ['no file at all', (r: ReturnType<TestApp['request']['put']>) => r.field('note', 'hello'), 400],
+      ['JSON instead of multipart', (r: ReturnType<TestApp['request']['put']>) => r.send({ avatar: 'data:image/png;base64,AAAA' }), 415],
+      [
+        'a truncated multipart body',
+        (r: ReturnType<TestApp['request']['put']>) =>
+          r.set('Content-Type', 'multipart/form-data; boundary=XYZ').send('--XYZ\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n\r\n\x89PNG'),
+        400,
+      ],
+    ])('refuses %s and stores nothing', async (_case, attach, status) => {
+      const response = await attach(api.request.put('/api/profiles/me/avatar').set(...bearer(owner))).expect(status);
+      expect(response.body.error.code).toEqual(expect.any(String));
+      expect(storedFiles(join(uploads, 'avatars', owner.account.id))).toEqual([]);
+      const profile = await api.request.get('/api/profiles/me').set(...bearer(owner));
+      expect(profile.body.avatarUrl).toBeNull();
+    });
+
+    it('does not serve anything outside the upload folder', async () => {
+      await api.request.get('/files/../package.json').expect(404);
+      await api.request.get('/files/%2e%2e/package.json').expect(404);
+      await api.request.get('/files/.env').expect((response) => expect([403, 404]).toContain(response.status));
+    });
+  });
+});
