@@ -28,9 +28,8 @@ export function createStatsService(deps: { accounts: Model<Account>; connection:
         connection.collection(statsSources.lessons).countDocuments({}),
         connection
           .collection(statsSources.attempts)
-          .aggregate<{ count: number; averageScore: number | null }>([
-            { $group: { _id: null, count: { $sum: 1 }, averageScore: { $avg: '$score' } } },
-          ])
+          // $sum rather than $avg: FerretDB has no $avg accumulator.
+          .aggregate<{ count: number; scoreTotal: number }>([{ $group: { _id: null, count: { $sum: 1 }, scoreTotal: { $sum: '$score' } } }])
           .toArray(),
       ]);
       const byLevel = Object.fromEntries([...cefrLevels, 'unknown'].map((level) => [level, 0])) as Stats['learners']['byLevel'];
@@ -40,7 +39,7 @@ export function createStatsService(deps: { accounts: Model<Account>; connection:
         documentsProcessed,
         lessonsGenerated,
         practiceAttempts: attempts[0]?.count ?? 0,
-        averageScore: attempts[0]?.averageScore ?? null,
+        averageScore: attempts[0] && attempts[0].count > 0 ? Math.round((attempts[0].scoreTotal / attempts[0].count) * 10) / 10 : null,
         generatedAt: new Date().toISOString(),
       };
     },
