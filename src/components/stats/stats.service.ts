@@ -22,15 +22,15 @@ export function createStatsService(deps: { accounts: Model<Account>; connection:
   return {
     /** Every figure is computed by the database ($group / counts), never by loading documents. */
     async getStats(): Promise<Stats> {
-      const [levels, documentsProcessed, lessonsGenerated, attempts] = await Promise.all([
+      const attempts = connection.collection(statsSources.attempts);
+      const [levels, documentsProcessed, lessonsGenerated, practiceAttempts, scores] = await Promise.all([
         accounts.aggregate<{ _id: CefrLevel | null; count: number }>([{ $group: { _id: '$profile.level', count: { $sum: 1 } } }]).read(read),
         connection.collection(statsSources.documents).countDocuments({ status: 'ready' }),
         connection.collection(statsSources.lessons).countDocuments({}),
-        connection
-          .collection(statsSources.attempts)
-          // $sum rather than $avg: FerretDB has no $avg accumulator.
-          .aggregate<{ count: number; scoreTotal: number }>([{ $group: { _id: null, count: { $sum: 1 }, scoreTotal: { $sum: '$score' } } }])
-          .toArray(),
+        attempts.countDocuments({}),
+        // One accumulator per $group and $sum rather than $avg: FerretDB 1.24 has no $avg and
+        // returns 0 for the second of two $sum accumulators in one $group.
+        attempts.aggregate<{ scoreTotal: number }>([{ $group: { _id: null, scoreTotal: { $sum: '$score' } } }]).toArray(),
       ]);
       const byLevel = Object.fromEntries([...cefrLevels, 'unknown'].map((level) => [level, 0])) as Stats['learners']['byLevel'];
       for (const { _id, count } of levels) byLevel[_id ?? 'unknown'] += count;
@@ -38,8 +38,8 @@ export function createStatsService(deps: { accounts: Model<Account>; connection:
         learners: { total: levels.reduce((sum, entry) => sum + entry.count, 0), byLevel },
         documentsProcessed,
         lessonsGenerated,
-        practiceAttempts: attempts[0]?.count ?? 0,
-        averageScore: attempts[0] && attempts[0].count > 0 ? Math.round((attempts[0].scoreTotal / attempts[0].count) * 10) / 10 : null,
+        practiceAttempts,
+        averageScore: practiceAttempts > 0 ? Math.round(((scores[0]?.scoreTotal ?? 0) / practiceAttempts) * 10) / 10 : null,
         generatedAt: new Date().toISOString(),
       };
     },
