@@ -12,6 +12,7 @@ module.exports = {
     {
       name: 'english-practice-api',
       script: path.join(__dirname, 'dist', 'server.js'),
+      cwd: __dirname,
       exec_mode: 'cluster',
       // One process per core by default; API_INSTANCES=2 (or any count) overrides.
       instances: process.env.API_INSTANCES || 'max',

@@ -10,7 +10,7 @@ export interface IndexReport {
 }
 
 async function indexNames(model: Model<never>): Promise<Set<string>> {
-  const indexes = await model.collection.listIndexes().toArray().catch(() => []);
+  const indexes: { name?: unknown }[] = await model.collection.listIndexes().toArray().catch(() => []);
   return new Set(indexes.map((index) => String(index.name)));
 }
 

@@ -15,6 +15,9 @@ const availabilityPingMs = 1000;
 // user-supplied filter values are refused instead of being run.
 mongoose.set('strictQuery', true);
 mongoose.set('sanitizeFilter', true);
+// Indexes and collections are created by `scripts/migrate`, never by API processes racing at start-up.
+mongoose.set('autoIndex', false);
+mongoose.set('autoCreate', false);
 
 export type ReadPreferenceMode = Config['mongo']['readPreference'];
 

@@ -1,0 +1,24 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadConfig } from '../infra/config/config';
+import { createDatabase, type Database } from '../infra/db/database';
+import { createLogger } from '../infra/logger';
+
+/** The database for a one-shot command: connected within `timeoutMs`, or a clear failure. */
+export async function connectForCli(timeoutMs = 15_000): Promise<Database> {
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const database = createDatabase(config.mongo, createLogger(config));
+  const connected = await Promise.race([database.connect().then(() => true), delay(timeoutMs, false, { ref: false })]);
+  if (!connected) {
+    await database.close();
+    throw new Error(`could not reach the database at MONGODB_URI within ${timeoutMs / 1000}s`);
+  }
+  return database;
+}
+
+/** Runs a command, printing its failure as one line and exiting 1. */
+export function runCli(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
