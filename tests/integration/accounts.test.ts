@@ -116,12 +116,12 @@ describe('accounts', () => {
       await api.request.post('/api/auth/refresh').send({ refreshToken: first.body.refreshToken }).expect(401);
     });
 
-    it('lets only one of two concurrent refreshes with the same token succeed', async () => {
+    it('lets exactly one of five concurrent refreshes with the same token succeed', async () => {
       const learner = await registerLearner(api.request);
       const results = await Promise.all(
-        [1, 2].map(() => api.request.post('/api/auth/refresh').send({ refreshToken: learner.refreshToken })),
+        [1, 2, 3, 4, 5].map(() => api.request.post('/api/auth/refresh').send({ refreshToken: learner.refreshToken })),
       );
-      expect(results.map((result) => result.status).sort()).toEqual([200, 401]);
+      expect(results.map((result) => result.status).sort()).toEqual([200, 401, 401, 401, 401]);
     });
 
     it('logout revokes the refresh token', async () => {

@@ -32,7 +32,8 @@ const invalidRefresh = (): UnauthorizedError => new UnauthorizedError('Invalid r
 export function createAccountsService(deps: AccountsServiceDependencies) {
   const { accounts, refreshTokens, passwords, accessTokens } = deps;
 
-  async function startSession(account: Account, family?: Types.ObjectId): Promise<Session> {
+  /** Issues tokens; `predecessor` is the refresh token being rotated, absent at login. */
+  async function startSession(account: Account, predecessor?: RefreshToken): Promise<Session> {
     if (deps.pruneExpiredTokens()) {
       await refreshTokens.deleteMany({ accountId: account._id, expiresAt: mongoose.trusted({ $lt: new Date() }) });
     }
@@ -40,7 +41,8 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
     await refreshTokens.create({
       _id: token.id,
       accountId: account._id,
-      family: family ?? token.id,
+      family: predecessor?.family ?? token.id,
+      rotatedFrom: predecessor ? predecessor._id.toHexString() : `login:${token.id.toHexString()}`,
       secretHash: token.secretHash,
       expiresAt: new Date(Date.now() + deps.refreshTokenTtlDays * 86_400_000),
     });
@@ -83,21 +85,32 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
       return startSession(account);
     },
 
-    /** Rotation: the presented token is spent and a new one of the same family is issued. */
+    /**
+     * Rotation: the presented token is spent and a successor of the same family is issued.
+     * Inserting the successor is the atomic claim (unique `rotatedFrom`): of two concurrent
+     * uses one wins; the other, like any later reuse, revokes the whole family.
+     */
     async refresh(value: string): Promise<Session> {
       const presented = parseRefreshToken(value);
       if (!presented) throw invalidRefresh();
       const stored = await refreshTokens.findById(presented.id).lean<RefreshToken>();
       if (!stored || !secretMatches(presented.secret, stored.secretHash) || stored.expiresAt <= new Date()) throw invalidRefresh();
-      // Spending is one atomic update, so two concurrent uses cannot both succeed.
-      const spent = await refreshTokens.findOneAndUpdate({ _id: stored._id, revokedAt: null }, { $set: { revokedAt: new Date() } });
-      if (!spent) {
-        await revokeFamily(stored.family);
-        throw new UnauthorizedError('Refresh token already used; signed out everywhere it was shared', 'REFRESH_TOKEN_REUSED');
-      }
       const account = await accounts.findById(stored.accountId).lean<Account>();
       if (!account) throw invalidRefresh();
-      return startSession(account, stored.family);
+      const reused = async (): Promise<never> => {
+        await revokeFamily(stored.family);
+        throw new UnauthorizedError('Refresh token already used; signed out everywhere it was shared', 'REFRESH_TOKEN_REUSED');
+      };
+      if (stored.revokedAt !== null) return reused();
+      let session: Session;
+      try {
+        session = await startSession(account, stored);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === duplicateKey) return reused();
+        throw error;
+      }
+      await refreshTokens.updateOne({ _id: stored._id }, { $set: { revokedAt: new Date() } });
+      return session;
     },
 
     async logout(value: string): Promise<void> {
