@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRoutes } from './api-routes';
 import { probesRouter } from './components/health/probes.routes';
+import type { Cache } from './infra/cache/cache';
 import type { Config } from './infra/config/config';
 import type { Database } from './infra/db/database';
 import { errorHandler, notFoundHandler } from './infra/http/error-handler';
@@ -12,6 +13,7 @@ import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lif
 import { requestLogging } from './infra/http/request-logging';
 import type { Lifecycle } from './infra/lifecycle/lifecycle';
 import type { Logger } from './infra/logger';
+import { createRateLimits } from './infra/rate-limit/rate-limits';
 import type { RedisHandle } from './infra/redis/redis';
 import type { StorageDriver } from './infra/storage/storage-driver';
 
@@ -22,11 +24,13 @@ export interface AppDependencies {
   redis: RedisHandle | null;
   lifecycle: Lifecycle;
   storage: StorageDriver;
+  cache: Cache;
 }
 
 /** Builds the Express app from its dependencies; it opens nothing itself, so tests pass in real servers. */
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, database, lifecycle } = deps;
+  const limits = createRateLimits(config, deps.redis, logger);
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: only addresses appended by our own proxies are believed.
@@ -38,7 +42,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
   app.use(compression());
 
-  app.use(probesRouter(deps));
+  app.use(probesRouter({ ...deps, rateLimitMode: limits.mode }));
   if (config.storage.driver === 'local') {
     app.use(
       config.storage.publicBaseUrl,
@@ -56,7 +60,7 @@ export function createApp(deps: AppDependencies): Express {
   api.use(requireDatabase(database));
   api.use(requireKnownBodyType);
   api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
-  api.use(apiRoutes(deps));
+  api.use(apiRoutes(deps, limits));
   app.use('/api', api);
 
   app.use(notFoundHandler);

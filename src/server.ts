@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
+import { createCache } from './infra/cache/cache';
 import { ConfigError, loadConfig, type Config } from './infra/config/config';
 import { createDatabase } from './infra/db/database';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
@@ -27,8 +28,9 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis, logger);
   const lifecycle = new Lifecycle();
   const storage = createStorage(config.storage);
+  const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
 
-  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage }));
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache }));
   // Above any proxy's upstream keep-alive, so the proxy never reuses a socket we are closing.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;

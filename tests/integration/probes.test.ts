@@ -36,7 +36,17 @@ describe('probes with every dependency up', () => {
     const report = JSON.parse(response.text) as Record<string, unknown> & { checks: Record<string, Record<string, unknown>[]> };
     expect(report).toMatchObject({ status: 'pass', releaseId: api.deps.config.version, instanceId: api.deps.config.instanceId });
     expect(Object.keys(report.checks).sort()).toEqual(
-      ['eventloop:lag', 'memory:utilization', 'mongodb:connections', 'mongodb:responseTime', 'process:lifecycle', 'redis:responseTime', 'uptime'].sort(),
+      [
+        'cache:hitRate',
+        'eventloop:lag',
+        'memory:utilization',
+        'mongodb:connections',
+        'mongodb:responseTime',
+        'process:lifecycle',
+        'rateLimit:store',
+        'redis:responseTime',
+        'uptime',
+      ].sort(),
     );
     const mongo = report.checks['mongodb:responseTime']![0]!;
     expect(mongo).toMatchObject({ status: 'pass', observedUnit: 'ms', capabilities: { transactions: expect.any(Boolean), textSearch: expect.any(Boolean) } });

@@ -1,5 +1,6 @@
 import { accountModel } from '../../src/components/accounts/account.model';
 import { createSearchService } from '../../src/components/search/search.service';
+import { createCache } from '../../src/infra/cache/cache';
 import { bearer, registerLearner } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -88,6 +89,7 @@ describe('profile search', () => {
       accounts: accountModel(api.deps.database.connection),
       storage: api.deps.storage,
       capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
+      cache: createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0 } }),
       staleReadPreference: 'primary',
     });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });

@@ -5,7 +5,8 @@ import { startTestApp, type TestApp } from '../support/test-app';
 describe('statistics', () => {
   let api: TestApp;
   beforeAll(async () => {
-    api = await startTestApp();
+    // Uncached, so each call shows the database's current figures.
+    api = await startTestApp({ CACHE_TTL_STATS_SECONDS: '0' });
   });
   afterAll(() => api.close());
 
@@ -36,5 +37,18 @@ describe('statistics', () => {
     await db.collection(statsSources.attempts).insertMany([{ score: 80 }, { score: 60 }, { score: 75 }]);
     const response = await api.request.get('/api/stats').expect(200);
     expect(response.body).toMatchObject({ documentsProcessed: 1, lessonsGenerated: 1, practiceAttempts: 3, averageScore: 71.7 });
+  });
+
+  it('serves cached figures for CACHE_TTL_STATS_SECONDS', async () => {
+    const cached = await startTestApp({ CACHE_TTL_STATS_SECONDS: '600' });
+    try {
+      const first = await cached.request.get('/api/stats').expect(200);
+      await registerLearner(cached.request);
+      const second = await cached.request.get('/api/stats').expect(200);
+      expect(second.body).toEqual(first.body);
+      expect(cached.deps.cache.counters().stats).toMatchObject({ loads: 1, hits: 1 });
+    } finally {
+      await cached.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp, type AppDependencies } from '../../src/app';
+import { createCache } from '../../src/infra/cache/cache';
 import { loadConfig } from '../../src/infra/config/config';
 import { createDatabase } from '../../src/infra/db/database';
 import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
@@ -40,7 +41,8 @@ export async function startTestApp(
     void database.connect();
   }
   const storage = options.storage ?? createStorage(config.storage);
-  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage };
+  const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
+  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage, cache };
   deps.lifecycle.markServing();
   const app = createApp(deps);
   return {

@@ -22,6 +22,13 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     MONGODB_URI: testMongoUri(),
     REDIS_URL: testRedisUrl(),
     MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1000',
+    // Each app gets its own key space in the shared Redis, and limits high enough that
+    // tests about other things never trip them; rate-limit tests set their own.
+    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    RATE_LIMIT_AUTH_MAX: '100000',
+    RATE_LIMIT_API_MAX: '100000',
+    RATE_LIMIT_UPLOAD_MAX: '100000',
+    RATE_LIMIT_SEARCH_MAX: '100000',
     ...overrides,
   };
 }

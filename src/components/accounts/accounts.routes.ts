@@ -1,31 +1,37 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { parseInput } from '../../infra/http/validate';
 import type { AccountsService } from './accounts.service';
 import { loginBody, refreshBody, registerBody } from './accounts.validation';
 import { authOf, authenticate } from './authenticate';
 import type { AccessTokens } from './tokens';
 
-export function accountsRouter(accounts: AccountsService, accessTokens: AccessTokens): Router {
+export interface AccountsRouteLimits {
+  /** Counted on login and register only. */
+  attempts: RequestHandler[];
+  general: RequestHandler;
+}
+
+export function accountsRouter(accounts: AccountsService, accessTokens: AccessTokens, limits: AccountsRouteLimits): Router {
   const router = Router();
 
-  router.post('/register', async (req, res) => {
+  router.post('/register', ...limits.attempts, async (req, res) => {
     res.status(201).json(await accounts.register(parseInput(registerBody, req.body, 'body')));
   });
 
-  router.post('/login', async (req, res) => {
+  router.post('/login', ...limits.attempts, async (req, res) => {
     res.json(await accounts.login(parseInput(loginBody, req.body, 'body')));
   });
 
-  router.post('/refresh', async (req, res) => {
+  router.post('/refresh', limits.general, async (req, res) => {
     res.json(await accounts.refresh(parseInput(refreshBody, req.body, 'body').refreshToken));
   });
 
-  router.post('/logout', async (req, res) => {
+  router.post('/logout', limits.general, async (req, res) => {
     await accounts.logout(parseInput(refreshBody, req.body, 'body').refreshToken);
     res.status(204).end();
   });
 
-  router.get('/me', authenticate(accessTokens), async (req, res) => {
+  router.get('/me', limits.general, authenticate(accessTokens), async (req, res) => {
     res.json(await accounts.me(authOf(req).accountId));
   });
 

@@ -1,5 +1,7 @@
+import { cacheKinds, type Cache } from '../../infra/cache/cache';
 import type { Config } from '../../infra/config/config';
 import type { Database } from '../../infra/db/database';
+import type { RateLimitMode } from '../../infra/rate-limit/failover-store';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { eventLoopLag, memoryUsage } from './runtime-metrics';
 
@@ -30,6 +32,8 @@ export interface HealthDependencies {
   config: Pick<Config, 'version' | 'instanceId' | 'health'>;
   database: Database;
   redis: RedisHandle | null;
+  cache: Cache;
+  rateLimitMode: RateLimitMode;
   stopping: () => boolean;
 }
 
@@ -64,6 +68,24 @@ async function redisCheck(redis: RedisHandle | null, time: string): Promise<Heal
   } catch (error) {
     return { componentType: 'datastore', time, status: 'warn', output: `unreachable, degraded mode: ${errorText(error)}` };
   }
+}
+
+/** This process's hit rate since start: answered from Redis out of all lookups. */
+function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: string): HealthCheck {
+  const counters = deps.cache.counters();
+  const totals = cacheKinds.reduce(
+    (sum, kind) => ({ hits: sum.hits + counters[kind].hits, misses: sum.misses + counters[kind].misses }),
+    { hits: 0, misses: 0 },
+  );
+  const lookups = totals.hits + totals.misses;
+  return {
+    componentType: 'component',
+    time,
+    status: redisStatus === 'pass' ? 'pass' : 'warn',
+    observedValue: lookups === 0 ? 0 : Math.round((totals.hits / lookups) * 1000) / 10,
+    observedUnit: 'percent of lookups (this process)',
+    byKind: counters,
+  };
 }
 
 /** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
@@ -106,6 +128,15 @@ export async function buildHealthReport(deps: HealthDependencies): Promise<Healt
         observedValue: Math.round(lag.p99 * 100) / 100,
         observedUnit: 'ms (p99)',
         maxMs: Math.round(lag.max * 100) / 100,
+      },
+    ],
+    'cache:hitRate': [cacheCheck(deps, redis.status, time)],
+    'rateLimit:store': [
+      {
+        componentType: 'component',
+        time,
+        status: deps.rateLimitMode.isShared() && deps.redis !== null ? 'pass' : 'warn',
+        observedValue: deps.rateLimitMode.isShared() && deps.redis !== null ? 'redis (shared)' : 'per-process memory (fallback)',
       },
     ],
     uptime: [{ componentType: 'system', time, status: 'pass', observedValue: Math.round(process.uptime()), observedUnit: 's' }],

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { singleFileUpload, sniffType } from '../../infra/http/single-file-upload';
 import { parseInput } from '../../infra/http/validate';
 import { authOf, authenticate } from '../accounts/authenticate';
@@ -8,29 +8,34 @@ import { accountIdParams, profilePatchBody } from './profiles.validation';
 
 export const avatarTypes = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
-export function profilesRouter(profiles: ProfilesService, accessTokens: AccessTokens, avatarMaxBytes: number): Router {
+export interface ProfilesRouteLimits {
+  general: RequestHandler;
+  upload: RequestHandler;
+}
+
+export function profilesRouter(profiles: ProfilesService, accessTokens: AccessTokens, avatarMaxBytes: number, limits: ProfilesRouteLimits): Router {
   const router = Router();
   const signedIn = authenticate(accessTokens);
 
-  router.get('/me', signedIn, async (req, res) => {
+  router.get('/me', limits.general, signedIn, async (req, res) => {
     res.json(await profiles.getOwn(authOf(req).accountId));
   });
 
-  router.patch('/me', signedIn, async (req, res) => {
+  router.patch('/me', limits.general, signedIn, async (req, res) => {
     res.json(await profiles.update(authOf(req).accountId, parseInput(profilePatchBody, req.body, 'body')));
   });
 
-  router.put('/me/avatar', signedIn, singleFileUpload('avatar', avatarMaxBytes), async (req, res) => {
+  router.put('/me/avatar', limits.upload, signedIn, singleFileUpload('avatar', avatarMaxBytes), async (req, res) => {
     const bytes = req.file!.buffer;
     const type = sniffType(bytes, avatarTypes);
     res.json(await profiles.replaceAvatar(authOf(req).accountId, { bytes, ...type }));
   });
 
-  router.delete('/me/avatar', signedIn, async (req, res) => {
+  router.delete('/me/avatar', limits.general, signedIn, async (req, res) => {
     res.json(await profiles.removeAvatar(authOf(req).accountId));
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', limits.general, async (req, res) => {
     res.json(await profiles.getPublic(parseInput(accountIdParams, req.params, 'params').id));
   });
 

@@ -2,6 +2,7 @@ import type { ReadPreferenceMode } from '../../infra/db/database';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { NotFoundError } from '../../infra/errors/app-error';
+import type { Cache } from '../../infra/cache/cache';
 import type { Logger } from '../../infra/logger';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
@@ -13,6 +14,7 @@ export interface ProfilesServiceDependencies {
   accounts: Model<Account>;
   storage: StorageDriver;
   logger: Logger;
+  cache: Cache;
   staleReadPreference: ReadPreferenceMode;
 }
 
@@ -32,18 +34,25 @@ function updateFor(patch: ProfilePatch): Record<string, unknown> {
 }
 
 export function createProfilesService(deps: ProfilesServiceDependencies) {
-  const { accounts, storage, logger } = deps;
+  const { accounts, storage, logger, cache } = deps;
 
   async function deleteQuietly(key: string): Promise<void> {
     // A leftover object costs storage, not correctness: log it for clean-up and go on.
     await storage.delete(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not delete a stored avatar'));
   }
 
+  /** A change to a profile is visible at once: its cached view and every cached search go. */
+  async function changed(accountId: string): Promise<void> {
+    await Promise.all([cache.invalidate('profile', accountId), cache.invalidateAll('search')]);
+  }
+
   return {
     async getPublic(id: string): Promise<PublicProfile> {
-      const account = await accounts.findById(id, publicFields).read(deps.staleReadPreference).lean<Account>();
-      if (!account) throw notFound();
-      return publicProfile(account, storage);
+      return cache.getOrLoad('profile', id, async () => {
+        const account = await accounts.findById(id, publicFields).read(deps.staleReadPreference).lean<Account>();
+        if (!account) throw notFound();
+        return publicProfile(account, storage);
+      });
     },
 
     async getOwn(accountId: string): Promise<OwnProfile> {
@@ -57,6 +66,7 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
         .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { returnDocument: 'after', runValidators: true })
         .lean<Account>();
       if (!account) throw notFound();
+      await changed(accountId);
       return ownProfile(account, storage);
     },
 
@@ -70,6 +80,7 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
         await deleteQuietly(key);
         throw notFound();
       }
+      await changed(accountId);
       if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
       return ownProfile({ ...before, profile: { ...before.profile, avatar: { key, contentType: file.mime } } }, storage);
     },
@@ -79,6 +90,7 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
         .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null } }, { returnDocument: 'before' })
         .lean<Account>();
       if (!before) throw notFound();
+      await changed(accountId);
       if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
       return ownProfile({ ...before, profile: { ...before.profile, avatar: null } }, storage);
     },

@@ -1,5 +1,6 @@
 import type { ReadPreferenceMode } from '../../infra/db/database';
 import mongoose, { type Model, type QueryFilter } from 'mongoose';
+import type { Cache } from '../../infra/cache/cache';
 import type { DatabaseCapabilities } from '../../infra/db/capabilities';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
@@ -21,6 +22,7 @@ export interface SearchServiceDependencies {
   accounts: Model<Account>;
   storage: StorageDriver;
   capabilities: () => DatabaseCapabilities | null;
+  cache: Cache;
   staleReadPreference: ReadPreferenceMode;
 }
 
@@ -117,13 +119,18 @@ export function createSearchService(deps: SearchServiceDependencies) {
     return page(found, total, query, 'none');
   }
 
+  async function search(query: SearchQuery, words: string[]): Promise<SearchPage> {
+    if (query.q === undefined || query.q === '') return byFiltersOnly(query);
+    if (words.length === 0) return page([], 0, query, 'terms');
+    return deps.capabilities()?.textSearch ? byTextIndex(query.q, query) : byTerms(words, query);
+  }
+
   return {
+    /** Cached by the normalised query: "Hiking ", "hiking" and "híking" share one entry. */
     async searchProfiles(query: SearchQuery): Promise<SearchPage> {
-      const q = query.q ?? '';
-      const words = normaliseWords(q);
-      if (q === '') return byFiltersOnly(query);
-      if (words.length === 0) return page([], 0, query, 'terms');
-      return deps.capabilities()?.textSearch ? byTextIndex(q, query) : byTerms(words, query);
+      const words = normaliseWords(query.q ?? '');
+      const key = JSON.stringify([query.q ? words.join(' ') : '', query.level ?? '', query.nativeLanguage ?? '', query.page, query.limit]);
+      return deps.cache.getOrLoad('search', key, () => search(query, words));
     },
   };
 }

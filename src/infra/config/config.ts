@@ -23,7 +23,15 @@ export interface Config {
     serverSelectionTimeoutMs: number;
     connectRetryMs: number;
   };
-  redis: { url: string | null };
+  redis: { url: string | null; keyPrefix: string };
+  cache: { ttlSeconds: { profile: number; search: number; stats: number } };
+  rateLimits: {
+    enabled: boolean;
+    auth: RateLimitRule;
+    api: RateLimitRule;
+    upload: RateLimitRule;
+    search: RateLimitRule;
+  };
   shutdown: { timeoutMs: number; readinessDelayMs: number };
   health: { memoryWarnRatio: number; eventLoopLagWarnMs: number };
   auth: {
@@ -36,6 +44,11 @@ export interface Config {
     | { driver: 'local'; localDir: string; publicBaseUrl: string }
     | { driver: 'supabase'; url: string; serviceKey: string; bucket: string; publicBucket: boolean; signedUrlTtlSeconds: number };
   uploads: { avatarMaxBytes: number };
+}
+
+export interface RateLimitRule {
+  max: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -98,7 +111,17 @@ function toConfig(env: Env): Config {
       serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
       connectRetryMs: env.MONGODB_CONNECT_RETRY_MS,
     },
-    redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL },
+    redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    cache: {
+      ttlSeconds: { profile: env.CACHE_TTL_PROFILE_SECONDS, search: env.CACHE_TTL_SEARCH_SECONDS, stats: env.CACHE_TTL_STATS_SECONDS },
+    },
+    rateLimits: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
+      api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
+      upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
+      search: { max: env.RATE_LIMIT_SEARCH_MAX, windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000 },
+    },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
     auth: {

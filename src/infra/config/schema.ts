@@ -49,6 +49,25 @@ export const envSchema = z.object({
     .regex(/^(rediss?:\/\/\S+)?$/, 'must be a redis:// or rediss:// URL, or empty to run without Redis')
     .default(''),
 
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/, 'must be 1-32 letters, digits, ":", "_" or "-"').default('ep:'),
+
+  CACHE_TTL_PROFILE_SECONDS: nonNegativeInt.default(300),
+  CACHE_TTL_SEARCH_SECONDS: nonNegativeInt.default(120),
+  CACHE_TTL_STATS_SECONDS: nonNegativeInt.default(600),
+
+  RATE_LIMIT_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  RATE_LIMIT_AUTH_MAX: positiveInt.default(5),
+  RATE_LIMIT_AUTH_WINDOW_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_API_MAX: positiveInt.default(100),
+  RATE_LIMIT_API_WINDOW_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_UPLOAD_MAX: positiveInt.default(50),
+  RATE_LIMIT_UPLOAD_WINDOW_SECONDS: positiveInt.default(3600),
+  RATE_LIMIT_SEARCH_MAX: positiveInt.default(1000),
+  RATE_LIMIT_SEARCH_WINDOW_SECONDS: positiveInt.default(3600),
+
   CORS_ORIGINS: csv,
   BODY_LIMIT: z
     .string()

@@ -1,0 +1,69 @@
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Config, RateLimitRule } from '../config/config';
+import { AppError } from '../errors/app-error';
+import type { Logger } from '../logger';
+import type { RedisHandle } from '../redis/redis';
+import { FailoverStore, RateLimitMode } from './failover-store';
+
+/** How much more a signed-in account may do than the base limit, by tier. */
+export const tierMultipliers = { starter: 1, professional: 5, enterprise: 25 } as const;
+
+export interface RateLimits {
+  /** Login and register: per client address and per e-mail. */
+  authAttempts: RequestHandler[];
+  api: RequestHandler;
+  upload: RequestHandler;
+  search: RequestHandler;
+  mode: RateLimitMode;
+}
+
+interface Identified {
+  auth?: { accountId: string; tier: keyof typeof tierMultipliers };
+}
+
+/** Signed-in requests count per account; anonymous ones per client address (IPv6 per /56). */
+export function clientKey(req: Request & Identified): string {
+  return req.auth ? `account:${req.auth.accountId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+}
+
+function emailOf(req: Request): string | null {
+  const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' ? email.trim().toLowerCase() : null;
+}
+
+export function createRateLimits(config: Config, redis: RedisHandle | null, logger: Logger): RateLimits {
+  const mode = new RateLimitMode(logger.child({ component: 'rate-limit' }));
+  const prefix = `${config.redis.keyPrefix}rl:`;
+
+  function limiter(name: string, rule: RateLimitRule, options: { key: (req: Request) => string; tierScaled: boolean; skip?: (req: Request) => boolean }): RequestHandler {
+    if (!config.rateLimits.enabled) return (_req, _res, next) => next();
+    return rateLimit({
+      windowMs: rule.windowMs,
+      limit: (req: Request & Identified) => (options.tierScaled && req.auth ? rule.max * tierMultipliers[req.auth.tier] : rule.max),
+      keyGenerator: options.key,
+      skip: options.skip,
+      identifier: name,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      store: new FailoverStore(redis, `${prefix}${name}:`, mode),
+      // Without trusted proxies a forwarded-for header is just a client's claim: ignore it quietly.
+      validate: { xForwardedForHeader: config.http.trustProxyHops > 0 },
+      handler: (_req, _res, next) => {
+        next(new AppError(429, 'RATE_LIMITED', `Too many ${name} requests; try again after the time in Retry-After`));
+      },
+    });
+  }
+
+  const { auth, api, upload, search } = config.rateLimits;
+  return {
+    authAttempts: [
+      limiter('auth', auth, { key: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, tierScaled: false }),
+      limiter('auth-account', auth, { key: (req) => `email:${emailOf(req)}`, tierScaled: false, skip: (req) => emailOf(req) === null }),
+    ],
+    api: limiter('api', api, { key: clientKey, tierScaled: true }),
+    upload: limiter('upload', upload, { key: clientKey, tierScaled: true }),
+    search: limiter('search', search, { key: clientKey, tierScaled: true }),
+    mode,
+  };
+}
