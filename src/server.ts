@@ -1,3 +1,4 @@
+import './infra/runtime-check';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';

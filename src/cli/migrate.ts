@@ -1,3 +1,4 @@
+import '../infra/runtime-check';
 import { ensureIndexes } from '../components/indexes';
 import { connectForCli, runCli } from './connect-for-cli';
 

@@ -1,3 +1,4 @@
+import '../infra/runtime-check';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { accountModel } from '../components/accounts/account.model';

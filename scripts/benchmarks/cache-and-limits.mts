@@ -1,0 +1,195 @@
+/**
+ * Benchmark: cached vs uncached GET /api/profiles/:id, the rate limiter's cost, and a
+ * constant route (/live) as the ceiling, on PM2 clusters of 2 API processes each, measured
+ * side by side in one run (interleaved rounds). Needs `./scripts/stack up` (its Redis and
+ * database). Writes bench/results/cache-and-limits-<time>.json and bench/results/cache-and-limits.md.
+ *
+ * Run: ./scripts/bench   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS to change the load)
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  port: number;
+  pm2Home: string;
+}
+
+interface Measurement {
+  variant: string;
+  target: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function pm2(variant: Variant, ...args: string[]): Promise<void> {
+  await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...variant.env, PM2_HOME: variant.pm2Home, PORT: String(variant.port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
+  });
+}
+
+async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+    if (response?.status === 200) return;
+    await delay(100);
+  }
+  throw new Error(`cluster on ${port} never became ready`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(variant: Variant, target: string, paths: string[]): Promise<Measurement> {
+  const times: number[] = [];
+  let next = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${variant.port}`,
+        connections,
+        duration: seconds,
+        requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }],
+      },
+      (error: Error | null, finished) => (error ? reject(error) : resolve(finished)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  return {
+    variant: variant.name,
+    target,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    p99Ms: percentile(times, 99),
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function cacheCounters(port: number): Promise<{ hits: number; misses: number }> {
+  const byInstance = new Map<string, { hits: number; misses: number }>();
+  for (let i = 0; i < 40 && byInstance.size < 2; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/health`, { headers: { Connection: 'close' } });
+    const report = (await response.json()) as { instanceId: string; checks: Record<string, { byKind: Record<string, { hits: number; misses: number }> }[]> };
+    byInstance.set(report.instanceId, report.checks['cache:hitRate']![0]!.byKind.profile!);
+  }
+  return [...byInstance.values()].reduce((sum, counts) => ({ hits: sum.hits + counts.hits, misses: sum.misses + counts.misses }), { hits: 0, misses: 0 });
+}
+
+async function main(): Promise<void> {
+  if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
+  const prefix = `bench${Date.now() % 1_000_000}`;
+  const noLimits = { RATE_LIMIT_ENABLED: 'false' };
+  const generousLimits = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_API_MAX: '1000000000' };
+  const variants: Variant[] = [];
+  for (const [name, env] of [
+    ['cached', { ...noLimits }],
+    ['uncached', { ...noLimits, CACHE_TTL_PROFILE_SECONDS: '0' }],
+    ['cached+limiter', { ...generousLimits }],
+  ] as const) {
+    variants.push({ name, env: { ...env, REDIS_KEY_PREFIX: `${prefix}-${variants.length}:` }, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')) });
+  }
+  try {
+    for (const variant of variants) await pm2(variant, 'start', 'ecosystem.config.js');
+    await Promise.all(variants.map((variant) => waitReady(variant.port)));
+
+    const search = (await (await fetch(`http://127.0.0.1:${variants[0]!.port}/api/search/profiles?limit=50`)).json()) as { results: { id: string }[] };
+    const profilePaths = search.results.map((result) => `/api/profiles/${result.id}`);
+    if (profilePaths.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
+
+    const measurements: Measurement[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const variant of variants) {
+        measurements.push(await measure(variant, 'GET /api/profiles/:id', profilePaths));
+        process.stdout.write(`round ${round} ${variant.name}: ${measurements.at(-1)!.requestsPerSecond} req/s\n`);
+      }
+      measurements.push(await measure(variants[0]!, 'GET /live (constant)', ['/live']));
+      process.stdout.write(`round ${round} constant: ${measurements.at(-1)!.requestsPerSecond} req/s\n`);
+    }
+    const counters = await cacheCounters(variants[0]!.port);
+
+    const best = (variant: string, target = 'GET /api/profiles/:id'): Measurement =>
+      measurements.filter((m) => m.variant === variant && m.target === target).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0]!;
+    const cached = best('cached');
+    const uncached = best('uncached');
+    const limited = best('cached+limiter');
+    const constant = best('cached', 'GET /live (constant)');
+    const summary = {
+      date: new Date().toISOString(),
+      node: process.version,
+      load: { seconds, connections, rounds, processesPerCluster: 2, learnersInRotation: profilePaths.length },
+      cacheHitRatio: counters.hits / Math.max(1, counters.hits + counters.misses),
+      cachedOverUncached: cached.requestsPerSecond / uncached.requestsPerSecond,
+      cachedOverConstant: cached.requestsPerSecond / constant.requestsPerSecond,
+      limiterThroughputCostPercent: (1 - limited.requestsPerSecond / cached.requestsPerSecond) * 100,
+      limiterP95CostMs: limited.p95Ms - cached.p95Ms,
+      measurements,
+    };
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(root, 'bench', 'results', `cache-and-limits-${summary.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    const table = measurements
+      .map((m) => `| ${m.variant} | ${m.target} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p95Ms} | ${m.p99Ms} | ${m.non2xx + m.errors} |`)
+      .join('\n');
+    const markdown = `# Cache and rate-limit benchmark
+
+${summary.date}, Node ${summary.node}, ${connections} connections for ${seconds} s per measurement, ${rounds} interleaved rounds,
+PM2 clusters of 2 API processes on one 2-core box (the load generator shares it), ${profilePaths.length} profiles in rotation.
+
+| figure | value | target |
+| --- | --- | --- |
+| cache hit ratio (cached cluster, profile lookups) | ${(summary.cacheHitRatio * 100).toFixed(2)} % | |
+| cached / uncached throughput | ${summary.cachedOverUncached.toFixed(2)}× | |
+| cached / constant route (/live) throughput | ${(summary.cachedOverConstant * 100).toFixed(1)} % | ≥ 80 % |
+| rate limiter throughput cost | ${summary.limiterThroughputCostPercent.toFixed(1)} % | ≤ 15 % |
+| rate limiter p95 cost | ${summary.limiterP95CostMs.toFixed(1)} ms | ≤ 1 ms |
+
+| cluster | route | req/s | p50 ms | p95 ms | p99 ms | failed |
+| --- | --- | --- | --- | --- | --- | --- |
+${table}
+
+Each figure above uses the best round of each series. Reproduce: \`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/bench\`.
+`;
+    writeFileSync(join(root, 'bench', 'results', 'cache-and-limits.md'), markdown);
+    process.stdout.write(`\n${markdown}`);
+  } finally {
+    for (const variant of variants) {
+      await pm2(variant, 'kill').catch(() => undefined);
+      rmSync(variant.pm2Home, { recursive: true, force: true });
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
