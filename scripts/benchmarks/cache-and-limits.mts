@@ -123,7 +123,9 @@ async function main(): Promise<void> {
     for (const variant of variants) await pm2(variant, 'start', 'ecosystem.config.js');
     await Promise.all(variants.map((variant) => waitReady(variant.port)));
 
-    const search = (await (await fetch(`http://127.0.0.1:${variants[0]!.port}/api/search/profiles?limit=50`)).json()) as { results: { id: string }[] };
+    const listing = await fetch(`http://127.0.0.1:${variants[0]!.port}/api/search/profiles?limit=50`);
+    if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
+    const search = (await listing.json()) as { results: { id: string }[] };
     const profilePaths = search.results.map((result) => `/api/profiles/${result.id}`);
     if (profilePaths.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
 

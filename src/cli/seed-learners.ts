@@ -20,7 +20,7 @@ const tierWeights: [Tier, number][] = [['starter', 80], ['professional', 15], ['
 const weighted = <T>(entries: [T, number][]): T => faker.helpers.weightedArrayElement(entries.map(([value, weight]) => ({ value, weight })));
 
 /** A realistic learner, ready for insertMany. All seeded learners share one password hash. */
-export function fakeLearner(index: number, runId: string, passwordHash: string): Omit<Account, 'createdAt' | 'updatedAt'> {
+export function fakeLearner(index: number, runId: string, passwordHash: string): Account {
   const firstName = faker.person.firstName();
   const lastName = faker.person.lastName();
   const chosen = faker.helpers.arrayElements(interests, { min: 2, max: 5 });
@@ -34,8 +34,12 @@ export function fakeLearner(index: number, runId: string, passwordHash: string):
     timezone: faker.helpers.arrayElement(timezones),
     avatar: null,
   };
+  // insertMany with `lean` skips mongoose's timestamps: a sign-up date within the last year.
+  const createdAt = faker.date.past({ years: 1 });
   return {
     _id: new Types.ObjectId(),
+    createdAt,
+    updatedAt: createdAt,
     email: `seed-${runId}-${index}@example.com`,
     passwordHash,
     tier: weighted(tierWeights),
