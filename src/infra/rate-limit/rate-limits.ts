@@ -4,6 +4,7 @@ import type { Config, RateLimitRule } from '../config/config';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
+import { CoalescingRedisStore } from './coalescing-store';
 import { FailoverStore, RateLimitMode } from './failover-store';
 
 /** How much more a signed-in account may do than the base limit, by tier. */
@@ -22,9 +23,17 @@ interface Identified {
   auth?: { accountId: string; tier: keyof typeof tierMultipliers };
 }
 
-/** Signed-in requests count per account; anonymous ones per client address (IPv6 per /56). */
+/**
+ * Signed-in requests count per account, anonymous ones per client address (IPv6 per /56).
+ * The key names the tier, so a store can tell each client's limit from its key alone.
+ */
 export function clientKey(req: Request & Identified): string {
-  return req.auth ? `account:${req.auth.accountId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+  return req.auth ? `account:${req.auth.tier}:${req.auth.accountId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+}
+
+function limitOfKey(rule: RateLimitRule, key: string): number {
+  const tier = /^account:(\w+):/.exec(key)?.[1] as keyof typeof tierMultipliers | undefined;
+  return rule.max * (tier ? tierMultipliers[tier] : 1);
 }
 
 function emailOf(req: Request): string | null {
@@ -36,17 +45,34 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
   const mode = new RateLimitMode(logger.child({ component: 'rate-limit' }));
   const prefix = `${config.redis.keyPrefix}rl:`;
 
-  function limiter(name: string, rule: RateLimitRule, options: { key: (req: Request) => string; tierScaled: boolean; skip?: (req: Request) => boolean }): RequestHandler {
+  /**
+   * `exact` limits ask Redis on every hit (login attempts: rare, and the 6th must fail on
+   * any process); the others merge hits in the background until a client nears its limit.
+   */
+  function limiter(
+    name: string,
+    rule: RateLimitRule,
+    options: { key: (req: Request) => string; exact: boolean; skip?: (req: Request) => boolean },
+  ): RequestHandler {
     if (!config.rateLimits.enabled) return (_req, _res, next) => next();
+    const storePrefix = `${prefix}${name}:`;
+    let store: FailoverStore | CoalescingRedisStore;
+    if (options.exact) {
+      store = new FailoverStore(redis, storePrefix, mode);
+    } else {
+      const coalescing = new CoalescingRedisStore(redis, storePrefix, mode);
+      coalescing.useLimit((key) => limitOfKey(rule, key));
+      store = coalescing;
+    }
     return rateLimit({
       windowMs: rule.windowMs,
-      limit: (req: Request & Identified) => (options.tierScaled && req.auth ? rule.max * tierMultipliers[req.auth.tier] : rule.max),
+      limit: (req: Request) => limitOfKey(rule, options.key(req)),
       keyGenerator: options.key,
       skip: options.skip,
       identifier: name,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      store: new FailoverStore(redis, `${prefix}${name}:`, mode),
+      store,
       // Without trusted proxies a forwarded-for header is just a client's claim: ignore it quietly.
       validate: { xForwardedForHeader: config.http.trustProxyHops > 0 },
       handler: (_req, _res, next) => {
@@ -58,12 +84,12 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
   const { auth, api, upload, search } = config.rateLimits;
   return {
     authAttempts: [
-      limiter('auth', auth, { key: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, tierScaled: false }),
-      limiter('auth-account', auth, { key: (req) => `email:${emailOf(req)}`, tierScaled: false, skip: (req) => emailOf(req) === null }),
+      limiter('auth', auth, { key: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, exact: true }),
+      limiter('auth-account', auth, { key: (req) => `email:${emailOf(req)}`, exact: true, skip: (req) => emailOf(req) === null }),
     ],
-    api: limiter('api', api, { key: clientKey, tierScaled: true }),
-    upload: limiter('upload', upload, { key: clientKey, tierScaled: true }),
-    search: limiter('search', search, { key: clientKey, tierScaled: true }),
+    api: limiter('api', api, { key: clientKey, exact: false }),
+    upload: limiter('upload', upload, { key: clientKey, exact: false }),
+    search: limiter('search', search, { key: clientKey, exact: false }),
     mode,
   };
 }

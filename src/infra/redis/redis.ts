@@ -29,6 +29,9 @@ export function createRedis(config: Config['redis'], logger: Logger): RedisHandl
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
     lazyConnect: false,
+    // Commands issued in the same tick (cache reads, rate-limit counters of concurrent
+    // requests) go to Redis in one write: fewer syscalls and round trips under load.
+    enableAutoPipelining: true,
   });
   let reported: 'up' | 'down' | null = null;
   client.on('ready', () => {
