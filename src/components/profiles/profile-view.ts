@@ -1,17 +1,10 @@
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
-import type { CefrLevel } from './profile.schema';
+import type { Profile } from './profile.schema';
 
-/** What anyone may see of a learner: no e-mail, no tier. */
-export interface PublicProfile {
+/** What anyone may see of a learner: the profile with its avatar as a URL; no e-mail, no tier. */
+export interface PublicProfile extends Omit<Profile, 'avatar'> {
   id: string;
-  displayName: string;
-  bio: string;
-  nativeLanguage: string | null;
-  level: CefrLevel | null;
-  interests: string[];
-  goals: string[];
-  timezone: string | null;
   avatarUrl: string | null;
   memberSince: string;
 }

@@ -1,5 +1,5 @@
 import type { ReadPreferenceMode } from '../../infra/db/database';
-import mongoose, { type Model, type QueryFilter } from 'mongoose';
+import mongoose, { type Model, type QueryFilter, type SortOrder } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import type { DatabaseCapabilities } from '../../infra/db/capabilities';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
@@ -51,19 +51,30 @@ export function createSearchService(deps: SearchServiceDependencies) {
     };
   }
 
-  async function byTextIndex(q: string, query: SearchQuery): Promise<SearchPage> {
-    const filter: Filter = { ...filtersOf(query), $text: mongoose.trusted({ $search: q }) };
+  /** One page of a single ordered query, and its total. */
+  async function sortedPage(
+    filter: Filter,
+    order: { projection: Record<string, unknown>; sort: Record<string, SortOrder | { $meta: 'textScore' }> },
+    query: SearchQuery,
+    ranking: SearchPage['ranking'],
+  ): Promise<SearchPage> {
     const [found, total] = await Promise.all([
       accounts
-        .find(filter, { ...resultFields, score: { $meta: 'textScore' } })
-        .sort({ score: { $meta: 'textScore' }, _id: 1 })
+        .find(filter, order.projection)
+        .sort(order.sort)
         .skip((query.page - 1) * query.limit)
         .limit(query.limit)
         .read(read)
         .lean<Account[]>(),
       accounts.countDocuments(filter).read(read),
     ]);
-    return page(found, total, query, 'text');
+    return page(found, total, query, ranking);
+  }
+
+  function byTextIndex(q: string, query: SearchQuery): Promise<SearchPage> {
+    const filter: Filter = { ...filtersOf(query), $text: mongoose.trusted({ $search: q }) };
+    const score = { $meta: 'textScore' } as const;
+    return sortedPage(filter, { projection: { ...resultFields, score }, sort: { score, _id: 1 } }, query, 'text');
   }
 
   /**
@@ -104,19 +115,8 @@ export function createSearchService(deps: SearchServiceDependencies) {
     return page(found, counts.reduce((sum, count) => sum + count, 0), query, 'terms');
   }
 
-  async function byFiltersOnly(query: SearchQuery): Promise<SearchPage> {
-    const filter = filtersOf(query);
-    const [found, total] = await Promise.all([
-      accounts
-        .find(filter, resultFields)
-        .sort({ _id: 1 })
-        .skip((query.page - 1) * query.limit)
-        .limit(query.limit)
-        .read(read)
-        .lean<Account[]>(),
-      accounts.countDocuments(filter).read(read),
-    ]);
-    return page(found, total, query, 'none');
+  function byFiltersOnly(query: SearchQuery): Promise<SearchPage> {
+    return sortedPage(filtersOf(query), { projection: resultFields, sort: { _id: 1 } }, query, 'none');
   }
 
   async function search(query: SearchQuery, words: string[]): Promise<SearchPage> {
