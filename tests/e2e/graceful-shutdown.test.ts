@@ -41,6 +41,29 @@ describe('graceful shutdown of a real API process', () => {
     expect(api.output()).toContain('shutdown complete');
   });
 
+  it('closes a keep-alive connection whose request was already being handled at the signal', async () => {
+    const api = await startApiProcess();
+    const socket = connect({ port: api.port, host: '127.0.0.1' });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = once(socket, 'close');
+    const body = JSON.stringify({ email: 'nobody@example.com', password: 'wrong password' });
+    socket.write(
+      `POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await delay(200);
+    const started = performance.now();
+    api.child.kill('SIGTERM');
+    await delay(200);
+    socket.write(body.slice(5));
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 401 /);
+    expect(received).toMatch(/\r\nConnection: close\r\n/i);
+    expect(await api.exitCode).toBe(0);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
   it('closes idle keep-alive connections instead of waiting for their timeout', async () => {
     const api = await startApiProcess();
     const idle = connect({ port: api.port, host: '127.0.0.1' });

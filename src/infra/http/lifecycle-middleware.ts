@@ -1,12 +1,19 @@
 import type { RequestHandler } from 'express';
+import onHeaders from 'on-headers';
 import type { Database } from '../db/database';
 import { ServiceUnavailableError } from '../errors/app-error';
 import type { Lifecycle } from '../lifecycle/lifecycle';
 
-/** While stopping, every response closes its connection so keep-alive clients reconnect elsewhere. */
+/**
+ * Once shutdown has begun, every response closes its connection, so keep-alive clients
+ * reconnect elsewhere. Decided when the headers are written, which also covers requests
+ * that arrived before the signal and finish after it.
+ */
 export function closeConnectionsWhileStopping(lifecycle: Lifecycle): RequestHandler {
   return (_req, res, next) => {
-    if (lifecycle.isStopping()) res.setHeader('Connection', 'close');
+    onHeaders(res, () => {
+      if (lifecycle.isStopping()) res.setHeader('Connection', 'close');
+    });
     next();
   };
 }

@@ -56,13 +56,23 @@ export function installGracefulShutdown(options: ShutdownOptions): (reason: stri
   return (reason) => (running ??= shutdown(reason));
 }
 
+/** How often sockets that became idle since the listener closed are closed in turn. */
+const idleSweepMs = 100;
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!server.listening) {
       resolve();
       return;
     }
-    server.close((error) => (error ? reject(error) : resolve()));
+    // close() closes the sockets idle right now; a socket whose response ends later would
+    // otherwise stay open until its keep-alive timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
+    server.close((error) => {
+      clearInterval(sweep);
+      if (error) reject(error);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }
