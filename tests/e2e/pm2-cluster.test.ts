@@ -1,13 +1,16 @@
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { freePort } from '../support/ports';
 import { privatePm2, type Pm2 } from '../support/pm2';
 import { testEnvironment } from '../support/test-env';
 import { waitFor } from '../support/wait';
 
-/** One request on a connection of its own, so the cluster can hand it to any process. */
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+/**
+ * One request, by default on a connection of its own so the cluster can hand it to any
+ * process; with an agent, on a reused keep-alive connection (as Nginx's upstream keep-alive).
+ */
+function get(port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false, timeout: 5000 }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent, timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -45,7 +48,10 @@ describe('the API as a PM2 cluster', () => {
     expect(ids.size).toBe(2);
   });
 
-  it('`pm2 reload` replaces every process without failing a request', async () => {
+  it.each([
+    ['new connections', false],
+    ['keep-alive connections', new Agent({ keepAlive: true, maxSockets: 4 })],
+  ] as const)('`pm2 reload` replaces every process without failing a request (%s)', async (kind, agent) => {
     const before = await instanceIds(port, 10);
     let sent = 0;
     const failures: string[] = [];
@@ -54,7 +60,7 @@ describe('the API as a PM2 cluster', () => {
       while (reloading) {
         sent++;
         try {
-          const response = await get(port, '/live');
+          const response = await get(port, '/live', agent);
           if (response.status !== 200) failures.push(`status ${response.status}`);
         } catch (error) {
           failures.push(String(error));
@@ -66,7 +72,8 @@ describe('the API as a PM2 cluster', () => {
     reloading = false;
     await Promise.all(clients);
 
-    process.stdout.write(`pm2 reload under load: ${sent} requests sent, ${failures.length} failed\n`);
+    if (agent) agent.destroy();
+    process.stdout.write(`pm2 reload under load (${kind}): ${sent} requests sent, ${failures.length} failed\n`);
     expect(sent).toBeGreaterThan(100);
     expect(failures).toEqual([]);
     const after = await instanceIds(port, 10);

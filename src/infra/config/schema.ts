@@ -76,7 +76,7 @@ export const envSchema = z.object({
   TRUST_PROXY_HOPS: nonNegativeInt.default(0),
   KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
-  SHUTDOWN_READINESS_DELAY_MS: nonNegativeInt.default(0),
+  SHUTDOWN_READINESS_DELAY_MS: nonNegativeInt.default(500),
 
   HEALTH_MEMORY_WARN_RATIO: z.coerce.number().gt(0).lte(1).default(0.85),
   HEALTH_EVENT_LOOP_LAG_WARN_MS: positiveInt.default(200),
