@@ -19,7 +19,8 @@ const exactFrom = 0.5;
  * `flushMs`, and a request is judged on the last cluster-wide total plus this process's
  * unmerged hits. Once a client has used half its limit, each hit is merged at once, so a
  * client is judged on the exact cluster total where it matters; the only overshoot left is
- * other processes' unmerged hits (at most `flushMs` worth). With Redis unreachable the
+ * other processes' unmerged hits: at most `flushMs` worth, and never more than half the
+ * limit per process (it merges at once past that). With Redis unreachable the
  * counts stay in this process (the documented fallback) and are merged when it returns.
  */
 export class CoalescingRedisStore implements Store {
