@@ -47,9 +47,12 @@ async function main(): Promise<void> {
     },
   });
 
-  // A reachable database is normally connected within milliseconds; an unreachable one must
-  // not keep /live from answering, so listen after at most one server-selection timeout.
-  await Promise.race([database.connect(), delay(config.mongo.serverSelectionTimeoutMs)]);
+  // Reachable servers are normally connected within milliseconds; unreachable ones must not
+  // keep /live from answering, so listen after at most one server-selection timeout.
+  await Promise.race([
+    Promise.all([database.connect(), redis?.waitUntilReady(config.mongo.serverSelectionTimeoutMs)]),
+    delay(config.mongo.serverSelectionTimeoutMs),
+  ]);
   server.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   lifecycle.markServing();

@@ -34,6 +34,7 @@ export async function startTestApp(
   const logger = createLogger(config);
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger);
+  await redis?.waitUntilReady(2000);
   if (options.connectDatabase ?? true) {
     await database.connect();
     await ensureIndexes(database.connection, database.capabilities()!);

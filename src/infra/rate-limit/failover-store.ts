@@ -62,11 +62,16 @@ export class FailoverStore implements Store {
   }
 
   private async withFailover<T>(shared: (store: RedisStore) => Promise<T>, local: (store: MemoryStore) => Promise<T>): Promise<T> {
-    if (this.shared !== null && this.sharedReady && this.redis?.isReady()) {
+    if (this.shared !== null && this.redis?.isReady()) {
       try {
-        const result = await shared(this.shared);
-        this.mode.set(true);
-        return result;
+        // Right after start-up the scripts may still be loading: wait for them rather than
+        // count the first requests somewhere else.
+        if (!this.sharedReady) await this.initShared();
+        if (this.sharedReady) {
+          const result = await shared(this.shared);
+          this.mode.set(true);
+          return result;
+        }
       } catch {
         // Fall through to the local counter below.
       }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import type { Logger } from '../logger';
@@ -6,6 +7,8 @@ import { withTimeout } from '../with-timeout';
 export interface RedisHandle {
   readonly client: Redis;
   isReady(): boolean;
+  /** Resolves once connected (at once if already), or after `timeoutMs` whatever the state. */
+  waitUntilReady(timeoutMs: number): Promise<void>;
   /** Round-trip time in ms; rejects when Redis does not answer within `timeoutMs`. */
   ping(timeoutMs: number): Promise<number>;
   close(): Promise<void>;
@@ -46,6 +49,10 @@ export function createRedis(config: Config['redis'], logger: Logger): RedisHandl
   return {
     client,
     isReady: () => client.status === 'ready',
+    async waitUntilReady(timeoutMs) {
+      if (client.status === 'ready') return;
+      await withTimeout(once(client, 'ready'), timeoutMs, 'redis connection').catch(() => undefined);
+    },
     async ping(timeoutMs) {
       const started = performance.now();
       await withTimeout(client.ping(), timeoutMs, 'redis ping');
