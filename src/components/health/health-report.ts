@@ -70,6 +70,17 @@ async function redisCheck(redis: RedisHandle | null, time: string): Promise<Heal
   }
 }
 
+/** Limits are shared only while Redis answers; the stores also report a failed merge. */
+function rateLimitCheck(deps: HealthDependencies, time: string): HealthCheck {
+  const shared = deps.redis !== null && deps.redis.isReady() && deps.rateLimitMode.isShared();
+  return {
+    componentType: 'component',
+    time,
+    status: shared ? 'pass' : 'warn',
+    observedValue: shared ? 'redis (shared)' : 'per-process memory (fallback)',
+  };
+}
+
 /** This process's hit rate since start: answered from Redis out of all lookups. */
 function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: string): HealthCheck {
   const counters = deps.cache.counters();
@@ -131,14 +142,7 @@ export async function buildHealthReport(deps: HealthDependencies): Promise<Healt
       },
     ],
     'cache:hitRate': [cacheCheck(deps, redis.status, time)],
-    'rateLimit:store': [
-      {
-        componentType: 'component',
-        time,
-        status: deps.rateLimitMode.isShared() && deps.redis !== null ? 'pass' : 'warn',
-        observedValue: deps.rateLimitMode.isShared() && deps.redis !== null ? 'redis (shared)' : 'per-process memory (fallback)',
-      },
-    ],
+    'rateLimit:store': [rateLimitCheck(deps, time)],
     uptime: [{ componentType: 'system', time, status: 'pass', observedValue: Math.round(process.uptime()), observedUnit: 's' }],
     'process:lifecycle': [
       { componentType: 'component', time, status: deps.stopping() ? 'fail' : 'pass', observedValue: deps.stopping() ? 'stopping' : 'serving' },
