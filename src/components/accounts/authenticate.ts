@@ -4,17 +4,26 @@ import type { AccessClaims, AccessTokens } from './tokens';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** Set by `authenticate` on routes that need a signed-in learner. */
+    /** The signed-in learner, set by `identify` or `authenticate`. */
     auth?: AccessClaims;
   }
 }
 
-/** Requires `Authorization: Bearer <access token>`; sets `req.auth`. */
+function bearerToken(req: Request): string | null {
+  return /^Bearer ([A-Za-z0-9._-]+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
+}
+
+/**
+ * Requires `Authorization: Bearer <access token>`; sets `req.auth`. A token `identify`
+ * already verified is not verified again; a bad one is, to answer with its exact reason.
+ */
 export function authenticate(accessTokens: AccessTokens): RequestHandler {
   return (req, _res, next) => {
-    const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(req.headers.authorization ?? '');
-    if (!match) throw new UnauthorizedError();
-    req.auth = accessTokens.verify(match[1]!);
+    if (!req.auth) {
+      const token = bearerToken(req);
+      if (token === null) throw new UnauthorizedError();
+      req.auth = accessTokens.verify(token);
+    }
     next();
   };
 }
@@ -25,10 +34,10 @@ export function authenticate(accessTokens: AccessTokens): RequestHandler {
  */
 export function identify(accessTokens: AccessTokens): RequestHandler {
   return (req, _res, next) => {
-    const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(req.headers.authorization ?? '');
-    if (match) {
+    const token = bearerToken(req);
+    if (token !== null) {
       try {
-        req.auth = accessTokens.verify(match[1]!);
+        req.auth = accessTokens.verify(token);
       } catch {
         req.auth = undefined;
       }
