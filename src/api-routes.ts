@@ -13,11 +13,24 @@ import { searchRouter } from './components/search/search.routes';
 import { createSearchService } from './components/search/search.service';
 import { statsRouter } from './components/stats/stats.routes';
 import { createStatsService } from './components/stats/stats.service';
+import { documentModel } from './components/documents/document.model';
+import { documentsRouter } from './components/documents/documents.routes';
+import { createDocumentsService } from './components/documents/documents.service';
+import { jobsRouter } from './components/jobs/jobs.routes';
+import { createJobsService } from './components/jobs/jobs.service';
+import { generatorVersionOf } from './components/lessons/lesson-generator';
+import { lessonModel } from './components/lessons/lesson.model';
+import { lessonsRouter } from './components/lessons/lessons.routes';
+import { createLessonsService } from './components/lessons/lessons.service';
+import { attemptModel } from './components/practice/attempt.model';
+import { practiceRouter } from './components/practice/practice.routes';
+import { createPracticeService } from './components/practice/practice.service';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
+import { JobEvents } from './infra/queue/job-events';
 
 /** Composes the components into the `/api` router. */
 export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
-  const { config, database, storage, logger, cache } = deps;
+  const { config, database, storage, logger, cache, queues } = deps;
   const { connection, staleReadPreference } = database;
   const accounts = accountModel(connection);
   const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
@@ -33,6 +46,13 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
   const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference });
   const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference });
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
+  const documents = documentModel(connection);
+  const lessons = lessonModel(connection);
+  const enqueueTimeoutMs = config.queues.enqueueTimeoutMs;
+  const documentsService = createDocumentsService({ documents, lessons, storage, queues, enqueueTimeoutMs, logger });
+  const lessonsService = createLessonsService({ lessons, documents, accounts, cache, queues, generatorVersion: generatorVersionOf(config.lessons), enqueueTimeoutMs });
+  const practiceService = createPracticeService({ lessons, attempts: attemptModel(connection) });
+  const jobsService = createJobsService({ queues, events: new JobEvents(), timeoutMs: enqueueTimeoutMs });
 
   const router = Router();
   // Before the limiters: signed-in requests are counted per account and scaled by tier.
@@ -41,5 +61,9 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
   router.use('/profiles', profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
   router.use('/search', limits.search, searchRouter(searchService));
   router.use('/stats', limits.api, statsRouter(statsService));
+  router.use('/documents', documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }));
+  router.use('/lessons', lessonsRouter(lessonsService, accessTokens, { general: limits.api, lessonJobs: limits.lessonJobs }));
+  router.use('/jobs', jobsRouter(jobsService, accessTokens, deps.lifecycle, limits.api));
+  router.use(practiceRouter(practiceService, accessTokens, limits.api));
   return router;
 }

@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRoutes } from './api-routes';
 import { probesRouter } from './components/health/probes.routes';
+import type { JobQueues } from './components/jobs/job-queues';
 import type { Cache } from './infra/cache/cache';
 import type { Config } from './infra/config/config';
 import type { Database } from './infra/db/database';
@@ -25,6 +26,8 @@ export interface AppDependencies {
   lifecycle: Lifecycle;
   storage: StorageDriver;
   cache: Cache;
+  /** Null without Redis: nothing can be queued and job endpoints answer 503. */
+  queues: JobQueues | null;
 }
 
 /** Builds the Express app from its dependencies; it opens nothing itself, so tests pass in real servers. */

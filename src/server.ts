@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
+import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
 import { createCache } from './infra/cache/cache';
 import { ConfigError, loadConfig, type Config } from './infra/config/config';
 import { createDatabase } from './infra/db/database';
@@ -30,8 +31,9 @@ async function main(): Promise<void> {
   const lifecycle = new Lifecycle();
   const storage = createStorage(config.storage);
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
+  const queues = openJobQueues(config, logger, { failFast: true });
 
-  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache }));
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues }));
   // Above any proxy's upstream keep-alive, so the proxy never reuses a socket we are closing.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
@@ -43,14 +45,19 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdown.timeoutMs,
     readinessDelayMs: config.shutdown.readinessDelayMs,
     closeResources: async () => {
-      await Promise.all([database.close(), redis?.close()]);
+      await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
     },
   });
 
   // Reachable servers are normally connected within milliseconds; unreachable ones must not
   // keep /live from answering, so listen after at most one server-selection timeout.
   await Promise.race([
-    Promise.all([database.connect(), redis?.waitUntilReady(config.mongo.serverSelectionTimeoutMs)]),
+    Promise.all([
+      database.connect(),
+      redis?.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
+      queues?.uploads.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
+      queues?.lessons.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
+    ]),
     delay(config.mongo.serverSelectionTimeoutMs),
   ]);
   server.listen(config.http.port, config.http.host);

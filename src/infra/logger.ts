@@ -13,6 +13,7 @@ const redactedPaths = [
   '*.accessToken',
   '*.token',
   'config.auth',
+  'config.lessons.llm.apiKey',
   'config.storage.serviceKey',
 ];
 

@@ -89,7 +89,7 @@ describe('profile search', () => {
       accounts: accountModel(api.deps.database.connection),
       storage: api.deps.storage,
       capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
-      cache: createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0 } }),
+      cache: createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } }),
       staleReadPreference: 'primary',
     });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });

@@ -11,12 +11,15 @@ import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
 import { createLogger } from '../../src/infra/logger';
 import { createRedis } from '../../src/infra/redis/redis';
 import { ensureIndexes } from '../../src/components/indexes';
+import { closeJobQueues, openJobQueues } from '../../src/components/jobs/job-queues';
 import { createStorage } from '../../src/infra/storage/create-storage';
 import type { StorageDriver } from '../../src/infra/storage/storage-driver';
 import { testEnvironment } from './test-env';
 
 export interface TestApp {
   deps: AppDependencies;
+  /** The environment the app was configured from: start workers or API processes on the same servers. */
+  env: Record<string, string>;
   request: TestAgent;
   close(): Promise<void>;
 }
@@ -30,7 +33,8 @@ export async function startTestApp(
   options: { connectDatabase?: boolean; storage?: StorageDriver } = {},
 ): Promise<TestApp> {
   const uploads = mkdtempSync(join(tmpdir(), 'ep-uploads-'));
-  const config = loadConfig(testEnvironment({ STORAGE_LOCAL_DIR: uploads, ...env }));
+  const appEnv = testEnvironment({ STORAGE_LOCAL_DIR: uploads, ...env });
+  const config = loadConfig(appEnv);
   const logger = createLogger(config);
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger);
@@ -43,15 +47,18 @@ export async function startTestApp(
   }
   const storage = options.storage ?? createStorage(config.storage);
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
-  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage, cache };
+  const queues = openJobQueues(config, logger, { failFast: true });
+  await Promise.all([queues?.uploads.waitUntilReady(2000), queues?.lessons.waitUntilReady(2000)]);
+  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage, cache, queues };
   deps.lifecycle.markServing();
   const app = createApp(deps);
   return {
     deps,
+    env: appEnv,
     request: supertest(app),
     async close() {
       if (database.isConnected()) await database.connection.dropDatabase().catch(() => undefined);
-      await Promise.all([database.close(), redis?.close()]);
+      await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
       rmSync(uploads, { recursive: true, force: true });
     },
   };

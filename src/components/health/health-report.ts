@@ -3,6 +3,7 @@ import type { Config } from '../../infra/config/config';
 import type { Database } from '../../infra/db/database';
 import type { RateLimitMode } from '../../infra/rate-limit/failover-store';
 import type { RedisHandle } from '../../infra/redis/redis';
+import { queueChecks, type QueueCheckDependencies } from './queue-checks';
 import { eventLoopLag, memoryUsage } from './runtime-metrics';
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';
@@ -28,8 +29,8 @@ export interface HealthReport {
   checks: Record<string, HealthCheck[]>;
 }
 
-export interface HealthDependencies {
-  config: Pick<Config, 'version' | 'instanceId' | 'health'>;
+export interface HealthDependencies extends QueueCheckDependencies {
+  config: Pick<Config, 'version' | 'instanceId' | 'health' | 'queues' | 'redis'>;
   database: Database;
   redis: RedisHandle | null;
   cache: Cache;
@@ -102,7 +103,7 @@ function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: s
 /** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
 export async function buildHealthReport(deps: HealthDependencies): Promise<HealthReport> {
   const time = new Date().toISOString();
-  const [mongo, redis] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time)]);
+  const [mongo, redis, queues] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time), queueChecks(deps, time)]);
   const memory = memoryUsage();
   const lag = eventLoopLag();
   const pool = deps.database.pool();
@@ -143,6 +144,7 @@ export async function buildHealthReport(deps: HealthDependencies): Promise<Healt
     ],
     'cache:hitRate': [cacheCheck(deps, redis.status, time)],
     'rateLimit:store': [rateLimitCheck(deps, time)],
+    ...queues,
     uptime: [{ componentType: 'system', time, status: 'pass', observedValue: Math.round(process.uptime()), observedUnit: 's' }],
     'process:lifecycle': [
       { componentType: 'component', time, status: deps.stopping() ? 'fail' : 'pass', observedValue: deps.stopping() ? 'stopping' : 'serving' },

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
 
-export const cacheKinds = ['profile', 'search', 'stats'] as const;
+export const cacheKinds = ['profile', 'search', 'stats', 'lesson'] as const;
 export type CacheKind = (typeof cacheKinds)[number];
 
 export interface CacheCounters {
@@ -124,6 +124,34 @@ export function createCache(options: CacheOptions) {
       const flight = readThrough(kind, key, loader).finally(() => inFlight.delete(flightKey));
       inFlight.set(flightKey, flight);
       return flight;
+    },
+
+    /**
+     * Reads an entry without loading it: for values produced elsewhere (lessons are made by
+     * workers). Null when absent, when the kind is disabled (TTL 0) or when Redis is down.
+     */
+    async peek<T>(kind: CacheKind, key: string): Promise<T | null> {
+      if (ttlSeconds[kind] === 0 || redis === null || !redis.isReady()) return null;
+      try {
+        const cached = await redis.client.get(await keyFor(kind, key, redis.client));
+        counters[kind][cached === null ? 'misses' : 'hits']++;
+        return cached === null ? null : (JSON.parse(cached) as T);
+      } catch (error) {
+        counters[kind].errors++;
+        logger.debug({ err: error, kind }, 'cache read failed');
+        return null;
+      }
+    },
+
+    /** Stores a value produced elsewhere; losing it (Redis down) only costs a later miss. */
+    async put(kind: CacheKind, key: string, value: unknown): Promise<void> {
+      if (ttlSeconds[kind] === 0 || redis === null || !redis.isReady()) return;
+      try {
+        await redis.client.set(await keyFor(kind, key, redis.client), JSON.stringify(value), 'EX', ttlSeconds[kind]);
+      } catch (error) {
+        counters[kind].errors++;
+        logger.warn({ err: error, kind }, 'cache write failed');
+      }
     },
 
     /** Drops one entry; with Redis down there is nothing to drop (it comes back empty or expires). */

@@ -24,13 +24,15 @@ export interface Config {
     connectRetryMs: number;
   };
   redis: { url: string | null; keyPrefix: string };
-  cache: { ttlSeconds: { profile: number; search: number; stats: number } };
+  cache: { ttlSeconds: { profile: number; search: number; stats: number; lesson: number } };
   rateLimits: {
     enabled: boolean;
     auth: RateLimitRule;
     api: RateLimitRule;
     upload: RateLimitRule;
     search: RateLimitRule;
+    lessonJobs: RateLimitRule;
+    uploadJobs: RateLimitRule;
   };
   shutdown: { timeoutMs: number; readinessDelayMs: number };
   health: { memoryWarnRatio: number; eventLoopLagWarnMs: number };
@@ -44,6 +46,22 @@ export interface Config {
     | { driver: 'local'; localDir: string; publicBaseUrl: string }
     | { driver: 'supabase'; url: string; serviceKey: string; bucket: string; publicBucket: boolean; signedUrlTtlSeconds: number };
   uploads: { avatarMaxBytes: number };
+  documents: { maxBytes: number; maxWords: number; sectionWords: number };
+  queues: {
+    attempts: number;
+    backoffMs: number;
+    keepCompleted: number;
+    keepFailed: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    enqueueTimeoutMs: number;
+    depthWarn: number;
+  };
+  worker: { id: string; uploadConcurrency: number; lessonConcurrency: number; shutdownTimeoutMs: number };
+  lessons: {
+    generator: Env['LESSON_GENERATOR'];
+    llm: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; breaker: { errorPercent: number; volume: number; resetMs: number } };
+  };
 }
 
 export interface RateLimitRule {
@@ -71,6 +89,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   if (env.STORAGE_DRIVER === 'supabase' && (!env.SUPABASE_URL || !env.SUPABASE_SERVICE_KEY)) {
     throw new ConfigError('invalid environment: SUPABASE_URL and SUPABASE_SERVICE_KEY are required when STORAGE_DRIVER=supabase');
+  }
+  if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
+    throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
   }
   if (env.NODE_ENV === 'production') {
     const defaults = envSchema.parse({});
@@ -113,7 +134,12 @@ function toConfig(env: Env): Config {
     },
     redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     cache: {
-      ttlSeconds: { profile: env.CACHE_TTL_PROFILE_SECONDS, search: env.CACHE_TTL_SEARCH_SECONDS, stats: env.CACHE_TTL_STATS_SECONDS },
+      ttlSeconds: {
+        profile: env.CACHE_TTL_PROFILE_SECONDS,
+        search: env.CACHE_TTL_SEARCH_SECONDS,
+        stats: env.CACHE_TTL_STATS_SECONDS,
+        lesson: env.CACHE_TTL_LESSON_SECONDS,
+      },
     },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
@@ -121,6 +147,8 @@ function toConfig(env: Env): Config {
       api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
       upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
       search: { max: env.RATE_LIMIT_SEARCH_MAX, windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000 },
+      lessonJobs: { max: env.RATE_LIMIT_LESSON_JOBS_MAX, windowMs: env.RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS * 1000 },
+      uploadJobs: { max: env.RATE_LIMIT_UPLOAD_JOBS_MAX, windowMs: env.RATE_LIMIT_UPLOAD_JOBS_WINDOW_SECONDS * 1000 },
     },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
@@ -142,5 +170,32 @@ function toConfig(env: Env): Config {
           }
         : { driver: 'local', localDir: env.STORAGE_LOCAL_DIR, publicBaseUrl: env.STORAGE_PUBLIC_BASE_URL.replace(/\/+$/, '') },
     uploads: { avatarMaxBytes: env.AVATAR_MAX_BYTES },
+    documents: { maxBytes: env.DOCUMENT_MAX_BYTES, maxWords: env.DOCUMENT_MAX_WORDS, sectionWords: env.DOCUMENT_SECTION_WORDS },
+    queues: {
+      attempts: env.QUEUE_ATTEMPTS,
+      backoffMs: env.QUEUE_BACKOFF_MS,
+      keepCompleted: env.QUEUE_KEEP_COMPLETED,
+      keepFailed: env.QUEUE_KEEP_FAILED,
+      lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
+      stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
+      enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS,
+      depthWarn: env.QUEUE_DEPTH_WARN,
+    },
+    worker: {
+      id: env.WORKER_ID ?? `${hostname()}-worker-${process.env.NODE_APP_INSTANCE ?? '0'}-${process.pid}`,
+      uploadConcurrency: env.WORKER_UPLOAD_CONCURRENCY,
+      lessonConcurrency: env.WORKER_LESSON_CONCURRENCY,
+      shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT_MS,
+    },
+    lessons: {
+      generator: env.LESSON_GENERATOR,
+      llm: {
+        baseUrl: env.LLM_BASE_URL.replace(/\/+$/, ''),
+        apiKey: env.LLM_API_KEY ?? '',
+        model: env.LLM_MODEL,
+        timeoutMs: env.LLM_TIMEOUT_MS,
+        breaker: { errorPercent: env.LLM_BREAKER_ERROR_PERCENT, volume: env.LLM_BREAKER_VOLUME, resetMs: env.LLM_BREAKER_RESET_MS },
+      },
+    },
   };
 }

@@ -54,6 +54,7 @@ export const envSchema = z.object({
   CACHE_TTL_PROFILE_SECONDS: nonNegativeInt.default(300),
   CACHE_TTL_SEARCH_SECONDS: nonNegativeInt.default(120),
   CACHE_TTL_STATS_SECONDS: nonNegativeInt.default(600),
+  CACHE_TTL_LESSON_SECONDS: nonNegativeInt.default(86_400),
 
   RATE_LIMIT_ENABLED: z
     .enum(['true', 'false'])
@@ -67,6 +68,10 @@ export const envSchema = z.object({
   RATE_LIMIT_UPLOAD_WINDOW_SECONDS: positiveInt.default(3600),
   RATE_LIMIT_SEARCH_MAX: positiveInt.default(1000),
   RATE_LIMIT_SEARCH_WINDOW_SECONDS: positiveInt.default(3600),
+  RATE_LIMIT_LESSON_JOBS_MAX: positiveInt.default(10),
+  RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS: positiveInt.default(60),
+  RATE_LIMIT_UPLOAD_JOBS_MAX: positiveInt.default(5),
+  RATE_LIMIT_UPLOAD_JOBS_WINDOW_SECONDS: positiveInt.default(60),
 
   CORS_ORIGINS: csv,
   BODY_LIMIT: z
@@ -99,6 +104,32 @@ export const envSchema = z.object({
     .transform((value) => value === 'true'),
   SUPABASE_SIGNED_URL_TTL_SECONDS: positiveInt.default(3600),
   AVATAR_MAX_BYTES: positiveInt.default(2 * 1024 * 1024),
+  DOCUMENT_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
+  DOCUMENT_MAX_WORDS: positiveInt.default(100_000),
+  DOCUMENT_SECTION_WORDS: z.coerce.number().int().min(50).default(400),
+
+  QUEUE_ATTEMPTS: positiveInt.default(3),
+  QUEUE_BACKOFF_MS: positiveInt.default(2000),
+  QUEUE_KEEP_COMPLETED: nonNegativeInt.default(1000),
+  QUEUE_KEEP_FAILED: nonNegativeInt.default(5000),
+  QUEUE_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  QUEUE_STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  QUEUE_ENQUEUE_TIMEOUT_MS: positiveInt.default(1000),
+  QUEUE_DEPTH_WARN: positiveInt.default(100),
+
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
+  WORKER_UPLOAD_CONCURRENCY: positiveInt.default(5),
+  WORKER_LESSON_CONCURRENCY: positiveInt.default(3),
+  WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+
+  LESSON_GENERATOR: z.enum(['local', 'openai']).default('local'),
+  LLM_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: positiveInt.default(20_000),
+  LLM_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
+  LLM_BREAKER_VOLUME: positiveInt.default(3),
+  LLM_BREAKER_RESET_MS: positiveInt.default(30_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -16,6 +16,9 @@ export interface RateLimits {
   api: RequestHandler;
   upload: RequestHandler;
   search: RequestHandler;
+  /** Heavy work per signed-in learner: lesson-generation and upload-processing jobs. */
+  lessonJobs: RequestHandler;
+  uploadJobs: RequestHandler;
   mode: RateLimitMode;
 }
 
@@ -83,7 +86,7 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
     });
   }
 
-  const { auth, api, upload, search } = config.rateLimits;
+  const { auth, api, upload, search, lessonJobs, uploadJobs } = config.rateLimits;
   return {
     authAttempts: [
       limiter('auth', auth, { key: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, exact: true }),
@@ -92,6 +95,9 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
     api: limiter('api', api, { key: clientKey, exact: false }),
     upload: limiter('upload', upload, { key: clientKey, exact: false }),
     search: limiter('search', search, { key: clientKey, exact: false }),
+    // Exact: a handful per minute, and the 11th lesson job must be refused on any process.
+    lessonJobs: limiter('lesson-jobs', lessonJobs, { key: clientKey, exact: true }),
+    uploadJobs: limiter('upload-jobs', uploadJobs, { key: clientKey, exact: true }),
     mode,
   };
 }

@@ -1,0 +1,26 @@
+import type { Config } from '../../infra/config/config';
+import type { Logger } from '../../infra/logger';
+import { openQueue, type OpenQueue } from '../../infra/queue/bull-queue';
+import type { DocumentJobData } from '../documents/document-job';
+import type { LessonJobData } from '../lessons/lesson-job';
+
+export const queueNames = { uploads: 'upload-processing', lessons: 'lesson-generation' } as const;
+
+export interface JobQueues {
+  uploads: OpenQueue<DocumentJobData>;
+  lessons: OpenQueue<LessonJobData>;
+}
+
+/** Both queues on the shared Redis; null when no Redis is configured (nothing can be queued). */
+export function openJobQueues(config: Config, logger: Logger, options: { failFast: boolean }): JobQueues | null {
+  if (config.redis.url === null) return null;
+  const connection = { redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, settings: config.queues, failFast: options.failFast };
+  return {
+    uploads: openQueue<DocumentJobData>(queueNames.uploads, connection, logger),
+    lessons: openQueue<LessonJobData>(queueNames.lessons, connection, logger),
+  };
+}
+
+export async function closeJobQueues(queues: JobQueues | null): Promise<void> {
+  if (queues) await Promise.all([queues.uploads.close(), queues.lessons.close()]);
+}

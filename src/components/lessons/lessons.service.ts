@@ -1,0 +1,119 @@
+import type { Model } from 'mongoose';
+import type { Cache } from '../../infra/cache/cache';
+import { ConflictError, NotFoundError, ValidationError } from '../../infra/errors/app-error';
+import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
+import type { Account, Tier } from '../accounts/account.model';
+import type { LearnerDocument } from '../documents/document.model';
+import { lessonJobId } from '../jobs/job-ids';
+import type { JobQueues } from '../jobs/job-queues';
+import { bullPriority, effectivePriority } from '../jobs/priority';
+import type { CefrLevel } from '../profiles/profile.schema';
+import type { LessonContent } from './lesson-content';
+import { lessonContentKey } from './lesson-key';
+import type { LessonRecord } from './lesson.model';
+import { storeLesson } from './lesson-store';
+import { lessonSummary, lessonView, type LessonView } from './lesson-view';
+import type { LessonRequestBody } from './lessons.validation';
+
+export interface LessonsServiceDependencies {
+  lessons: Model<LessonRecord>;
+  documents: Model<LearnerDocument>;
+  accounts: Model<Account>;
+  cache: Cache;
+  queues: JobQueues | null;
+  generatorVersion: string;
+  enqueueTimeoutMs: number;
+}
+
+/** A lesson request resolved against the learner's document and level. */
+export interface ResolvedLessonRequest {
+  ownerId: string;
+  documentId: string;
+  section: number;
+  level: CefrLevel;
+  contentKey: string;
+  requestedPriority: LessonRequestBody['priority'];
+}
+
+const defaultLevel: CefrLevel = 'B1';
+
+function contentOf(lesson: LessonRecord): LessonContent {
+  return { title: lesson.title, summary: lesson.summary, vocabulary: lesson.vocabulary, exercises: lesson.exercises };
+}
+
+export function createLessonsService(deps: LessonsServiceDependencies) {
+  const { lessons, documents, cache } = deps;
+
+  return {
+    /** Checks the document and section, and settles the level: asked for, else the profile's, else B1. */
+    async resolve(ownerId: string, body: LessonRequestBody): Promise<ResolvedLessonRequest> {
+      const document = await documents.findOne({ _id: body.documentId, ownerId }, { status: 1, sections: 1 }).lean<Pick<LearnerDocument, 'status' | 'sections'>>();
+      if (!document) throw new NotFoundError('No such document');
+      if (document.status !== 'ready') throw new ConflictError(`The document is ${document.status}, not ready`, 'DOCUMENT_NOT_READY');
+      const section = document.sections[body.section];
+      if (!section) throw new ValidationError(`The document has ${document.sections.length} sections; section ${body.section} does not exist`);
+      const level =
+        body.level ??
+        (await deps.accounts.findById(ownerId, { 'profile.level': 1 }).lean<Pick<Account, 'profile'>>())?.profile.level ??
+        defaultLevel;
+      return {
+        ownerId,
+        documentId: body.documentId,
+        section: body.section,
+        level,
+        contentKey: lessonContentKey(section.text, level, deps.generatorVersion),
+        requestedPriority: body.priority,
+      };
+    },
+
+    /**
+     * The lesson at once if it was generated before: from the lesson cache (the same content
+     * and level in any document), else from this document's stored lessons.
+     */
+    async findExisting(request: ResolvedLessonRequest): Promise<LessonView | null> {
+      const cached = await cache.peek<LessonContent>('lesson', request.contentKey);
+      const stored = cached
+        ? await storeLesson(lessons, { ...request, generator: deps.generatorVersion, content: cached })
+        : await lessons.findOne({ documentId: request.documentId, contentKey: request.contentKey }).lean<LessonRecord>();
+      if (!stored) return null;
+      if (!cached) await cache.put('lesson', request.contentKey, contentOf(stored));
+      return lessonView(stored);
+    },
+
+    /** Enqueues the generation; the same lesson asked for again joins the same job. */
+    async enqueue(request: ResolvedLessonRequest, tier: Tier) {
+      const jobId = lessonJobId(request.documentId, request.contentKey);
+      const priority = effectivePriority(tier, request.requestedPriority);
+      if (!deps.queues) throw queueUnavailable();
+      const { queue } = deps.queues.lessons;
+      // A job that failed for good keeps its id while retained; asking again starts afresh.
+      const previous = await queue.getJob(jobId).catch(() => null);
+      if (previous && (await previous.isFailed())) await previous.remove();
+      const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
+      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, deps.enqueueTimeoutMs);
+      return { jobId: String(job.id), priority, level: request.level };
+    },
+
+    async get(ownerId: string, id: string): Promise<LessonView> {
+      const lesson = await lessons.findOne({ _id: id, ownerId }).lean<LessonRecord>();
+      if (!lesson) throw new NotFoundError('No such lesson');
+      return lessonView(lesson);
+    },
+
+    async list(ownerId: string, query: { documentId?: string; page: number; limit: number }) {
+      const filter = { ownerId, ...(query.documentId ? { documentId: query.documentId } : {}) };
+      const [items, total] = await Promise.all([
+        lessons
+          .find(filter, { exercises: 0, vocabulary: 0, summary: 0 })
+          .sort({ createdAt: -1, _id: -1 })
+          .skip((query.page - 1) * query.limit)
+          .limit(query.limit)
+          .lean<LessonRecord[]>(),
+        lessons.countDocuments(filter),
+      ]);
+      return { items: items.map(lessonSummary), page: query.page, limit: query.limit, total };
+    },
+  };
+}
+
+export type LessonsService = ReturnType<typeof createLessonsService>;

@@ -1,0 +1,96 @@
+import Bull from 'bull';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/config';
+import type { Logger } from '../logger';
+
+/** Bull's types name its own nested ioredis 5; ours is ioredis 6, which Bull drives the same way. */
+type BullRedis = ReturnType<NonNullable<Bull.QueueOptions['createClient']>>;
+
+export interface QueueConnection {
+  redisUrl: string;
+  keyPrefix: string;
+  settings: Config['queues'];
+  /**
+   * API processes fail fast (no offline queue: an enqueue answers 503 at once while Redis is
+   * away); workers queue their commands through a reconnect so a blip does not fail a job.
+   */
+  failFast: boolean;
+}
+
+export interface OpenQueue<T> {
+  queue: Bull.Queue<T>;
+  /** Resolves once the command connection is up, or after `timeoutMs` whatever the state. */
+  waitUntilReady(timeoutMs: number): Promise<void>;
+  isReady(): boolean;
+  /** Stops taking jobs, lets active ones finish (when this process runs jobs), then disconnects. */
+  close(): Promise<void>;
+}
+
+const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** attempt, 2000);
+
+/**
+ * One Bull queue on the shared Redis. Its three connections are made here: the command
+ * client, and the blocking and subscriber clients, which Bull requires to retry forever
+ * (`maxRetriesPerRequest: null`) and to skip the ready check.
+ */
+export function openQueue<T>(name: string, connection: QueueConnection, logger: Logger): OpenQueue<T> {
+  const log = logger.child({ component: 'queue', queue: name });
+  const clients: Redis[] = [];
+  let command: Redis | undefined;
+  const { settings } = connection;
+
+  const queue = new Bull<T>(name, {
+    prefix: `${connection.keyPrefix}bull`,
+    createClient(type) {
+      const client =
+        type === 'client'
+          ? new Redis(connection.redisUrl, {
+              retryStrategy,
+              connectTimeout: 2000,
+              ...(connection.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : { maxRetriesPerRequest: null }),
+            })
+          : new Redis(connection.redisUrl, { retryStrategy, maxRetriesPerRequest: null, enableReadyCheck: false });
+      if (type === 'client') command = client;
+      clients.push(client);
+      return client as unknown as BullRedis;
+    },
+    settings: {
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.stalledIntervalMs,
+      // A job whose worker died is run again once; dying twice means the job kills workers.
+      maxStalledCount: 1,
+    },
+    defaultJobOptions: {
+      attempts: settings.attempts,
+      backoff: { type: 'exponential', delay: settings.backoffMs },
+      removeOnComplete: settings.keepCompleted,
+      removeOnFail: settings.keepFailed,
+    },
+  });
+
+  let reported: 'up' | 'down' | null = null;
+  queue.on('error', (error: Error) => {
+    if (reported !== 'down') log.warn({ err: error }, 'queue connection problem; retrying');
+    reported = 'down';
+  });
+  // Touching `client` opens the command connection now rather than at the first enqueue.
+  const client = queue.client as unknown as Redis;
+  client.on('ready', () => {
+    if (reported === 'down') log.info('queue connection restored');
+    reported = 'up';
+  });
+
+  return {
+    queue,
+    isReady: () => command?.status === 'ready',
+    async waitUntilReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (command?.status !== 'ready' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    async close() {
+      await queue.close().catch((error: unknown) => log.warn({ err: error }, 'closing the queue failed'));
+      // Bull leaves connections it did not create itself open.
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Cache } from './infra/cache/cache';
+import type { Config } from './infra/config/config';
+import type { Database } from './infra/db/database';
+import type { Logger } from './infra/logger';
+import type { StorageDriver } from './infra/storage/storage-driver';
+import { documentModel } from './components/documents/document.model';
+import { documentProcessor } from './components/documents/process-document';
+import type { JobQueues } from './components/jobs/job-queues';
+import { lessonProcessor } from './components/lessons/generate-lesson';
+import type { LessonGenerator } from './components/lessons/lesson-generator';
+import { lessonModel } from './components/lessons/lesson.model';
+
+export interface WorkerDependencies {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  storage: StorageDriver;
+  cache: Cache;
+  queues: JobQueues;
+  generator: LessonGenerator;
+}
+
+export interface WorkerActivity {
+  active: number;
+  processed: number;
+  failed: number;
+}
+
+/** Registers the processors of both queues in this process and counts what they do. */
+export function startJobProcessors(deps: WorkerDependencies): WorkerActivity {
+  const { config, logger, database, queues } = deps;
+  const documents = documentModel(database.connection);
+  const activity: WorkerActivity = { active: 0, processed: 0, failed: 0 };
+  const log = logger.child({ component: 'worker', workerId: config.worker.id });
+
+  for (const { queue } of [queues.uploads, queues.lessons]) {
+    queue.on('active', (job) => {
+      activity.active++;
+      log.debug({ queue: queue.name, jobId: job.id }, 'job started');
+    });
+    queue.on('completed', (job) => {
+      activity.active--;
+      activity.processed++;
+      log.info({ queue: queue.name, jobId: job.id, ms: (job.finishedOn ?? Date.now()) - (job.processedOn ?? job.timestamp) }, 'job completed');
+    });
+    queue.on('failed', (job, error) => {
+      activity.active--;
+      activity.failed++;
+      log.warn({ queue: queue.name, jobId: job.id, attemptsMade: job.attemptsMade, reason: error.message }, 'job failed');
+    });
+  }
+
+  void queues.uploads.queue.process(
+    config.worker.uploadConcurrency,
+    documentProcessor({ documents, storage: deps.storage, logger, maxWords: config.documents.maxWords, sectionWords: config.documents.sectionWords }),
+  );
+  void queues.lessons.queue.process(
+    config.worker.lessonConcurrency,
+    lessonProcessor({ documents, lessons: lessonModel(database.connection), cache: deps.cache, generator: deps.generator, workerId: config.worker.id }),
+  );
+  return activity;
+}

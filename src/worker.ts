@@ -1,0 +1,79 @@
+import './infra/runtime-check';
+import { hostname } from 'node:os';
+import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
+import { createLessonGenerator } from './components/lessons/lesson-generator';
+import { createCache } from './infra/cache/cache';
+import { ConfigError, loadConfig, type Config } from './infra/config/config';
+import { createDatabase } from './infra/db/database';
+import { createLogger } from './infra/logger';
+import { startHeartbeats } from './infra/queue/worker-heartbeats';
+import { createRedis } from './infra/redis/redis';
+import { createStorage } from './infra/storage/create-storage';
+import { startJobProcessors } from './job-processors';
+
+function fail(message: string): never {
+  process.stderr.write(`english-practice-worker: ${message}\n`);
+  process.exit(1);
+}
+
+function configOrExit(): Config {
+  try {
+    const config = loadConfig();
+    if (config.redis.url === null) fail('REDIS_URL is required: the queues live in Redis');
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    fail(error.message);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config).child({ workerId: config.worker.id });
+  const database = createDatabase(config.mongo, logger);
+  const redis = createRedis(config.redis, logger)!;
+  const queues = openJobQueues(config, logger, { failFast: false })!;
+  const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
+  const generator = createLessonGenerator(config.lessons, logger);
+  const startedAt = new Date().toISOString();
+
+  // Jobs need the database: take none before it answers.
+  await database.connect();
+  await redis.waitUntilReady(config.mongo.serverSelectionTimeoutMs);
+  const activity = startJobProcessors({ config, logger, database, storage: createStorage(config.storage), cache, queues, generator });
+  const stopHeartbeats = startHeartbeats(redis.client, config.redis.keyPrefix, () => ({
+    workerId: config.worker.id,
+    pid: process.pid,
+    host: hostname(),
+    startedAt,
+    concurrency: { uploads: config.worker.uploadConcurrency, lessons: config.worker.lessonConcurrency },
+    activeJobs: activity.active,
+    processed: activity.processed,
+    failed: activity.failed,
+    generator: generator.status(),
+  }));
+  logger.info({ concurrency: { uploads: config.worker.uploadConcurrency, lessons: config.worker.lessonConcurrency } }, 'worker started');
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs, activeJobs: activity.active }, 'worker stopping: taking no new jobs');
+    // Past the timeout, unfinished jobs are left to stall: another worker runs them again.
+    setTimeout(() => {
+      logger.error({ activeJobs: activity.active }, 'worker shutdown timed out; unfinished jobs will be picked up by another worker');
+      process.exit(1);
+    }, config.worker.shutdownTimeoutMs).unref();
+    await closeJobQueues(queues);
+    await stopHeartbeats();
+    generator.shutdown();
+    await Promise.all([database.close(), redis.close()]);
+    logger.info('worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.send?.('ready');
+}
+
+main().catch((error: unknown) => fail(`failed to start: ${error instanceof Error ? error.stack : String(error)}`));
