@@ -6,6 +6,7 @@
 const path = require('node:path');
 
 const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10000);
+const workerShutdownTimeoutMs = Number(process.env.WORKER_SHUTDOWN_TIMEOUT_MS || 30000);
 
 module.exports = {
   apps: [
@@ -23,6 +24,25 @@ module.exports = {
       // PM2 sends SIGINT, then SIGKILL after kill_timeout: leave the drain its full timeout.
       kill_timeout: shutdownTimeoutMs + 2000,
       max_memory_restart: process.env.API_MAX_MEMORY || '1G',
+      exp_backoff_restart_delay: 100,
+      merge_logs: true,
+      log_date_format: '',
+    },
+    {
+      // Queue workers: separate processes (fork mode, no port), sharing the queues in Redis.
+      // Each takes WORKER_UPLOAD_CONCURRENCY uploads and WORKER_LESSON_CONCURRENCY lessons at once.
+      name: 'english-practice-worker',
+      script: path.join(__dirname, 'dist', 'worker.js'),
+      cwd: __dirname,
+      exec_mode: 'fork',
+      instances: Number(process.env.WORKER_INSTANCES || 1),
+      // WORKER_ID defaults to <host>-worker-<this index>-<pid>.
+      instance_var: 'NODE_APP_INSTANCE',
+      wait_ready: true,
+      listen_timeout: 15000,
+      // On SIGINT a worker takes no new jobs and lets running ones finish first.
+      kill_timeout: workerShutdownTimeoutMs + 2000,
+      max_memory_restart: process.env.WORKER_MAX_MEMORY || '1G',
       exp_backoff_restart_delay: 100,
       merge_logs: true,
       log_date_format: '',

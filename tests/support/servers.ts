@@ -67,11 +67,13 @@ async function managed(name: string, scheme: string, commandFor: (port: number, 
   return server;
 }
 
-export function startRedis(): Promise<LocalServer> {
+/** `appendOnly`: every write is fsynced to an append-only file, so a restart keeps the data (queued jobs). */
+export function startRedis(options: { appendOnly?: boolean } = {}): Promise<LocalServer> {
   const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  const persistence = options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   return managed('redis', 'redis', (port, dataDir) => [
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--save', '', ...persistence, '--loglevel', 'warning'],
   ]);
 }
 

@@ -1,0 +1,80 @@
+import { readingText } from '../support/documents';
+import { llmEnvironment, startFakeLlm, type FakeLlm } from '../support/fake-llm';
+import { finishedJob } from '../support/jobs';
+import { bearer, registerLearner, type TestSession } from '../support/learners';
+import { readyDocument } from '../support/ready-document';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+
+jest.setTimeout(60_000);
+
+let llm: FakeLlm;
+let api: TestApp;
+let learner: TestSession;
+let documentId: string;
+let worker: WorkerProcess | undefined;
+
+beforeAll(async () => {
+  llm = await startFakeLlm();
+  api = await startTestApp(llmEnvironment(llm, { LLM_TIMEOUT_MS: '500', LLM_BREAKER_VOLUME: '2', LLM_BREAKER_RESET_MS: '60000' }));
+  learner = await registerLearner(api.request);
+  documentId = (await readyDocument(api, learner.account.id, readingText, 50)).id;
+});
+
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+
+afterAll(async () => {
+  await api.close();
+  await llm.close();
+});
+
+async function lesson(section: number, level: string) {
+  const queued = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, section, level });
+  expect(queued.status).toBe(202);
+  return finishedJob(api.request, learner, queued.body.jobId as string);
+}
+
+type Circuit = { status: string; observedValue: string; fallbacks: number; failures: number };
+const circuit = async (): Promise<Circuit | undefined> => ((await api.request.get('/health')).body.checks['lessonGenerator:circuit'] as Circuit[])[0];
+
+test('a healthy provider writes the lesson; our requests follow the chat-completions contract', async () => {
+  worker = await startWorkerProcess(api.env);
+  llm.mode = 'ok';
+  const job = await lesson(0, 'B2');
+  expect(job.result).toMatchObject({ generator: 'openai-1:test-model', fallback: false });
+  const body = (await api.request.get(`/api/lessons/${job.result!.lessonId as string}`).set(...bearer(learner)).expect(200)).body;
+  expect(body.title).toBe('Provider lesson');
+  expect(body.exercises.map((exercise: { type: string }) => exercise.type)).toEqual(['cloze', 'multipleChoice', 'sentenceOrder']);
+  expect(JSON.stringify(body)).not.toMatch(/"answer"/);
+  expect(llm.requests).toHaveLength(1);
+  expect(llm.requests[0]).toMatchObject({ problems: [], level: 'B2' });
+  expect(llm.requests[0]!.text).toContain('Gardening');
+});
+
+test('a failing provider: lessons still come (local fallback), the breaker opens and stops calling it, /health warns', async () => {
+  worker = await startWorkerProcess(api.env);
+  llm.mode = 'error';
+  const before = llm.requests.length;
+  const jobs = [];
+  for (const level of ['A1', 'A2', 'B1', 'C1']) jobs.push(await lesson(1, level));
+  for (const job of jobs) expect(job).toMatchObject({ state: 'completed', result: { generator: 'local-1', fallback: true } });
+  // Two failures open the breaker (volume 2); the later lessons never reach the provider.
+  expect(llm.requests.length - before).toBe(2);
+  await waitFor('the open circuit in /health', async () => (await circuit())?.observedValue === 'open', 10_000);
+  expect(await circuit()).toMatchObject({ status: 'warn', fallbacks: 4, failures: 2 });
+  expect((await api.request.get('/health')).body.status).toBe('warn');
+});
+
+test('a provider that never answers: each call gives up at LLM_TIMEOUT_MS and the local lesson is used', async () => {
+  worker = await startWorkerProcess(api.env);
+  llm.mode = 'hang';
+  const started = Date.now();
+  const job = await lesson(2, 'B1');
+  expect(job.result).toMatchObject({ generator: 'local-1', fallback: true });
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(worker.output()).toMatch(/lesson provider timed out/);
+});
