@@ -48,7 +48,7 @@ test('a healthy provider writes the lesson; our requests follow the chat-complet
   expect(job.result).toMatchObject({ generator: 'openai-1:test-model', fallback: false });
   const body = (await api.request.get(`/api/lessons/${job.result!.lessonId as string}`).set(...bearer(learner)).expect(200)).body;
   expect(body.title).toBe('Provider lesson');
-  expect(body.exercises.map((exercise: { type: string }) => exercise.type)).toEqual(['cloze', 'multipleChoice', 'sentenceOrder']);
+  expect((body.exercises as { type: string }[]).map((exercise) => exercise.type)).toEqual(['cloze', 'multipleChoice', 'sentenceOrder']);
   expect(JSON.stringify(body)).not.toMatch(/"answer"/);
   expect(llm.requests).toHaveLength(1);
   expect(llm.requests[0]).toMatchObject({ problems: [], level: 'B2' });
