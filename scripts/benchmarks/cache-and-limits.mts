@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     variants.push({ name, env: { ...env, REDIS_KEY_PREFIX: `${prefix}-${variants.length}:` }, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')) });
   }
   try {
-    for (const variant of variants) await pm2(variant, 'start', 'ecosystem.config.js');
+    for (const variant of variants) await pm2(variant, 'start', 'ecosystem.config.js', '--only', 'english-practice-api');
     await Promise.all(variants.map((variant) => waitReady(variant.port)));
 
     const listing = await fetch(`http://127.0.0.1:${variants[0]!.port}/api/search/profiles?limit=50`);

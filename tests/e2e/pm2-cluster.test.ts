@@ -48,6 +48,17 @@ describe('the API as a PM2 cluster', () => {
     expect(ids.size).toBe(2);
   });
 
+  it('starts a queue worker beside the API processes, seen by /health', async () => {
+    const processes = JSON.parse(await pm2.command('jlist')) as { name: string; pm2_env: { status: string; exec_mode: string } }[];
+    const online = (name: string) => processes.filter((entry) => entry.name === name && entry.pm2_env.status === 'online');
+    expect(online('english-practice-api')).toHaveLength(2);
+    expect(online('english-practice-worker').map((entry) => entry.pm2_env.exec_mode)).toEqual(['fork_mode']);
+    await waitFor('the worker heartbeat in /health', async () => {
+      const report = JSON.parse((await get(port, '/health')).body) as { checks: Record<string, { observedValue?: unknown }[]> };
+      return report.checks['workers:alive']?.[0]?.observedValue === 1;
+    });
+  });
+
   it.each([
     ['new connections', false],
     ['keep-alive connections', new Agent({ keepAlive: true, maxSockets: 4 })],

@@ -30,11 +30,18 @@ describe('probes with every dependency up', () => {
     await api.request.get('/ready').expect(200, { status: 'ready', instanceId: api.deps.config.instanceId });
   });
 
-  it('/health is an application/health+json "pass" report with a check per dependency', async () => {
+  it('/health is an application/health+json report with a check per dependency; "warn" while no queue worker runs', async () => {
     const response = await api.request.get('/health').expect(200);
     expect(response.headers['content-type']).toMatch(/^application\/health\+json/);
     const report = JSON.parse(response.text) as Record<string, unknown> & { checks: Record<string, Record<string, unknown>[]> };
-    expect(report).toMatchObject({ status: 'pass', releaseId: api.deps.config.version, instanceId: api.deps.config.instanceId });
+    expect(report).toMatchObject({ status: 'warn', releaseId: api.deps.config.version, instanceId: api.deps.config.instanceId });
+    const warnings = Object.entries(report.checks).filter(([, entries]) => entries.some((entry) => entry.status !== 'pass'));
+    expect(warnings.map(([name]) => name)).toEqual(['workers:alive']);
+    expect(report.checks['workers:alive']![0]).toMatchObject({ observedValue: 0, output: expect.stringMatching(/no worker/) });
+    expect(report.checks['queues:depth']).toEqual([
+      expect.objectContaining({ componentId: 'upload-processing', status: 'pass', observedValue: 0, waiting: 0, active: 0 }),
+      expect.objectContaining({ componentId: 'lesson-generation', status: 'pass', observedValue: 0 }),
+    ]);
     expect(Object.keys(report.checks).sort()).toEqual(
       [
         'cache:hitRate',
@@ -43,9 +50,11 @@ describe('probes with every dependency up', () => {
         'mongodb:connections',
         'mongodb:responseTime',
         'process:lifecycle',
+        'queues:depth',
         'rateLimit:store',
         'redis:responseTime',
         'uptime',
+        'workers:alive',
       ].sort(),
     );
     const mongo = report.checks['mongodb:responseTime']![0]!;

@@ -62,7 +62,7 @@ function workerChecks(workers: WorkerHeartbeat[], time: string): Record<string, 
       failures: generator.failures,
     }),
   );
-  return { 'workers:alive': [alive], 'lessonGenerator:circuit': circuits };
+  return workers.length === 0 ? { 'workers:alive': [alive] } : { 'workers:alive': [alive], 'lessonGenerator:circuit': circuits };
 }
 
 /** Queue depth per queue, live workers, and each worker's lesson-provider circuit. */
