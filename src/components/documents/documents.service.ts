@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Types, type Model } from 'mongoose';
+import { findOwned } from '../../infra/db/find-owned';
 import { NotFoundError } from '../../infra/errors/app-error';
 import type { Logger } from '../../infra/logger';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
@@ -39,7 +40,7 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
   const { documents, storage, logger } = deps;
 
   async function ownDocument(ownerId: string, id: string): Promise<LearnerDocument> {
-    const document = await documents.findOne({ _id: id, ownerId }).lean<LearnerDocument>();
+    const document = await findOwned(documents, id, ownerId);
     if (!document) throw new NotFoundError('No such document');
     return document;
   }
@@ -101,7 +102,7 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
      */
     async remove(ownerId: string, id: string): Promise<void> {
       const document = await ownDocument(ownerId, id);
-      await documents.deleteOne({ _id: document._id, ownerId });
+      await documents.deleteOne({ _id: document._id });
       await Promise.all([
         storage.delete(document.storageKey),
         deps.lessons.deleteMany({ documentId: document._id }),

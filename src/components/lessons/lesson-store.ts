@@ -1,6 +1,7 @@
 import type { Model, Types } from 'mongoose';
 import type { CefrLevel } from '../profiles/profile.schema';
 import type { LessonContent } from './lesson-content';
+import { lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
 
 export interface LessonToStore {
@@ -16,16 +17,17 @@ export interface LessonToStore {
 const duplicateKey = 11000;
 
 /**
- * The lesson of a document for a content key, created if there is none. The unique index
- * makes this one atomic write however many workers or requests race: the first insert
+ * The lesson of a document for a content key, created if there is none. Its id is derived
+ * from both, so this is one atomic insert however many workers or requests race: the first
  * wins, the others read it.
  */
 export async function storeLesson(lessons: Model<LessonRecord>, lesson: LessonToStore): Promise<LessonRecord> {
-  const filter = { documentId: lesson.documentId, contentKey: lesson.contentKey };
-  const existing = await lessons.findOne(filter).lean<LessonRecord>();
+  const _id = lessonIdOf(String(lesson.documentId), lesson.contentKey);
+  const existing = await lessons.findById(_id).lean<LessonRecord>();
   if (existing) return existing;
   try {
     const created = await lessons.create({
+      _id,
       ownerId: lesson.ownerId,
       documentId: lesson.documentId,
       section: lesson.section,
@@ -37,7 +39,7 @@ export async function storeLesson(lessons: Model<LessonRecord>, lesson: LessonTo
     return created.toObject();
   } catch (error) {
     if ((error as { code?: unknown }).code !== duplicateKey) throw error;
-    const winner = await lessons.findOne(filter).lean<LessonRecord>();
+    const winner = await lessons.findById(_id).lean<LessonRecord>();
     if (!winner) throw error;
     return winner;
   }

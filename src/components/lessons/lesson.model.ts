@@ -36,8 +36,8 @@ const lessonSchema = new Schema<LessonRecord>(
   { timestamps: true, collection: 'lessons', strict: 'throw' },
 );
 
-// One lesson per document and content key, however many workers or requests make it.
-lessonSchema.index({ documentId: 1, contentKey: 1 }, { unique: true, name: 'document_content_unique' });
+// One lesson per document and content key comes from the derived _id (lesson-key.ts).
+lessonSchema.index({ documentId: 1 }, { name: 'document' });
 lessonSchema.index({ ownerId: 1, createdAt: -1 }, { name: 'owner_recent' });
 
 export function lessonModel(connection: Connection): Model<LessonRecord> {

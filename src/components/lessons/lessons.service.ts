@@ -1,6 +1,7 @@
 import type { Model } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import { ConflictError, NotFoundError, ValidationError } from '../../infra/errors/app-error';
+import { findOwned } from '../../infra/db/find-owned';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
 import type { Account, Tier } from '../accounts/account.model';
 import type { LearnerDocument } from '../documents/document.model';
@@ -9,7 +10,7 @@ import type { JobQueues } from '../jobs/job-queues';
 import { bullPriority, effectivePriority } from '../jobs/priority';
 import type { CefrLevel } from '../profiles/profile.schema';
 import type { LessonContent } from './lesson-content';
-import { lessonContentKey } from './lesson-key';
+import { lessonContentKey, lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
 import { storeLesson } from './lesson-store';
 import { lessonSummary, lessonView, type LessonView } from './lesson-view';
@@ -47,7 +48,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
   return {
     /** Checks the document and section, and settles the level: asked for, else the profile's, else B1. */
     async resolve(ownerId: string, body: LessonRequestBody): Promise<ResolvedLessonRequest> {
-      const document = await documents.findOne({ _id: body.documentId, ownerId }, { status: 1, sections: 1 }).lean<Pick<LearnerDocument, 'status' | 'sections'>>();
+      const document = await findOwned(documents, body.documentId, ownerId, ['status', 'sections']);
       if (!document) throw new NotFoundError('No such document');
       if (document.status !== 'ready') throw new ConflictError(`The document is ${document.status}, not ready`, 'DOCUMENT_NOT_READY');
       const section = document.sections[body.section];
@@ -74,7 +75,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const cached = await cache.peek<LessonContent>('lesson', request.contentKey);
       const stored = cached
         ? await storeLesson(lessons, { ...request, generator: deps.generatorVersion, content: cached })
-        : await lessons.findOne({ documentId: request.documentId, contentKey: request.contentKey }).lean<LessonRecord>();
+        : await lessons.findById(lessonIdOf(request.documentId, request.contentKey)).lean<LessonRecord>();
       if (!stored) return null;
       if (!cached) await cache.put('lesson', request.contentKey, contentOf(stored));
       return lessonView(stored);
@@ -95,7 +96,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
     },
 
     async get(ownerId: string, id: string): Promise<LessonView> {
-      const lesson = await lessons.findOne({ _id: id, ownerId }).lean<LessonRecord>();
+      const lesson = await findOwned(lessons, id, ownerId);
       if (!lesson) throw new NotFoundError('No such lesson');
       return lessonView(lesson);
     },

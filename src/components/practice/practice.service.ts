@@ -1,4 +1,5 @@
 import { Types, type Model, type PipelineStage } from 'mongoose';
+import { findOwned } from '../../infra/db/find-owned';
 import { NotFoundError, ValidationError } from '../../infra/errors/app-error';
 import type { LessonRecord } from '../lessons/lesson.model';
 import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
@@ -36,7 +37,7 @@ export function createPracticeService(deps: PracticeServiceDependencies) {
 
   return {
     async submit(ownerId: string, lessonId: string, answers: { exerciseId: string; answer: Answer }[]) {
-      const lesson = await lessons.findOne({ _id: lessonId, ownerId }, { exercises: 1, level: 1 }).lean<Pick<LessonRecord, 'exercises' | 'level'>>();
+      const lesson = await findOwned(lessons, lessonId, ownerId, ['exercises', 'level']);
       if (!lesson) throw new NotFoundError('No such lesson');
       const byExercise = new Map<string, Answer>();
       for (const { exerciseId, answer } of answers) {
