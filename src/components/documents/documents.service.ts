@@ -4,6 +4,7 @@ import { findOwned } from '../../infra/db/find-owned';
 import { NotFoundError } from '../../infra/errors/app-error';
 import type { Logger } from '../../infra/logger';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
+import { withTimeout } from '../../infra/with-timeout';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Tier } from '../accounts/account.model';
 import { uploadJobId } from '../jobs/job-ids';
@@ -38,6 +39,10 @@ function displayName(originalName: string, extension: string): string {
 
 export function createDocumentsService(deps: DocumentsServiceDependencies) {
   const { documents, storage, logger } = deps;
+
+  async function removeWaitingJob(jobId: string): Promise<void> {
+    await (await deps.queues?.uploads.queue.getJob(jobId))?.remove();
+  }
 
   async function ownDocument(ownerId: string, id: string): Promise<LearnerDocument> {
     const document = await findOwned(documents, id, ownerId);
@@ -106,10 +111,8 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
       await Promise.all([
         storage.delete(document.storageKey),
         deps.lessons.deleteMany({ documentId: document._id }),
-        deps.queues?.uploads.queue
-          .getJob(document.jobId)
-          .then((job) => job?.remove())
-          .catch(() => undefined),
+        // Best effort within the enqueue deadline: a job left behind finds the document gone.
+        withTimeout(removeWaitingJob(document.jobId), deps.enqueueTimeoutMs, 'job removal').catch(() => undefined),
       ]);
     },
   };

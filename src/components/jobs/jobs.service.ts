@@ -1,5 +1,6 @@
 import type Bull from 'bull';
-import { NotFoundError, ServiceUnavailableError } from '../../infra/errors/app-error';
+import { NotFoundError } from '../../infra/errors/app-error';
+import { queueUnavailable } from '../../infra/queue/enqueue';
 import type { JobEvents, JobEvent } from '../../infra/queue/job-events';
 import { withTimeout } from '../../infra/with-timeout';
 import { queueOfJobId } from './job-ids';
@@ -14,25 +15,32 @@ export interface JobsServiceDependencies {
 
 export function createJobsService(deps: JobsServiceDependencies) {
   function queueOf(jobId: string): Bull.Queue<{ ownerId: string }> {
-    if (deps.queues === null) throw new ServiceUnavailableError('QUEUE_UNAVAILABLE', 'The job queue is not configured');
+    if (deps.queues === null) throw queueUnavailable();
     return deps.queues[queueOfJobId(jobId)].queue;
   }
 
-  /** The job, if it exists and belongs to `ownerId`: others' jobs are as good as missing. */
-  async function ownJob(ownerId: string, jobId: string): Promise<Bull.Job<{ ownerId: string }>> {
-    let job: Bull.Job<{ ownerId: string }> | null;
+  /**
+   * The view of the job, if it exists and belongs to `ownerId` (others' jobs are as good as
+   * missing). Every Redis read of the look-up shares one deadline; failing or missing it is a 503.
+   */
+  async function ownJobView(ownerId: string, jobId: string): Promise<JobView> {
+    const queue = queueOf(jobId);
+    const lookup = async (): Promise<JobView | null> => {
+      const job = await queue.getJob(jobId);
+      return job && job.data.ownerId === ownerId ? jobView(job) : null;
+    };
+    let view: JobView | null;
     try {
-      job = await withTimeout(queueOf(jobId).getJob(jobId), deps.timeoutMs, 'job lookup');
-    } catch (error) {
-      if (error instanceof ServiceUnavailableError) throw error;
-      throw new ServiceUnavailableError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly');
+      view = await withTimeout(lookup(), deps.timeoutMs, 'job lookup');
+    } catch {
+      throw queueUnavailable();
     }
-    if (!job || job.data.ownerId !== ownerId) throw new NotFoundError('No such job');
-    return job;
+    if (!view) throw new NotFoundError('No such job');
+    return view;
   }
 
   return {
-    get: async (ownerId: string, jobId: string): Promise<JobView> => jobView(await ownJob(ownerId, jobId)),
+    get: ownJobView,
 
     /**
      * The job's current view, then every later event until it ends. Subscribes before reading
@@ -42,7 +50,7 @@ export function createJobsService(deps: JobsServiceDependencies) {
       const queue = queueOf(jobId);
       const stop = deps.events.subscribe(queue, jobId, onEvent);
       try {
-        return { current: await jobView(await ownJob(ownerId, jobId)), stop };
+        return { current: await ownJobView(ownerId, jobId), stop };
       } catch (error) {
         stop();
         throw error;

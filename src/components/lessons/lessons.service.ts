@@ -86,10 +86,6 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const jobId = lessonJobId(request.documentId, request.contentKey);
       const priority = effectivePriority(tier, request.requestedPriority);
       if (!deps.queues) throw queueUnavailable();
-      const { queue } = deps.queues.lessons;
-      // A job that failed for good keeps its id while retained; asking again starts afresh.
-      const previous = await queue.getJob(jobId).catch(() => null);
-      if (previous && (await previous.isFailed())) await previous.remove();
       const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
       const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, deps.enqueueTimeoutMs);
       return { jobId: String(job.id), priority, level: request.level };

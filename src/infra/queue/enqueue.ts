@@ -3,13 +3,20 @@ import { ServiceUnavailableError } from '../errors/app-error';
 import { withTimeout } from '../with-timeout';
 
 /**
- * Adds a job, or throws a 503 when Redis does not acknowledge it within `timeoutMs`. A job
- * is acknowledged (and the client told 202) only after Redis stored it.
+ * Adds a job, or throws a 503 when Redis does not do it within `timeoutMs`. A job is
+ * acknowledged (and the client told 202) only after Redis stored it. Adding an id that is
+ * already queued joins that job; an id whose job failed for good (kept while retained)
+ * starts afresh.
  */
-export async function enqueue<T>(open: { queue: Bull.Queue<T>; isReady(): boolean }, data: T, options: Bull.JobOptions, timeoutMs: number): Promise<Bull.Job<T>> {
+export async function enqueue<T>(open: { queue: Bull.Queue<T>; isReady(): boolean }, data: T, options: Bull.JobOptions & { jobId: string }, timeoutMs: number): Promise<Bull.Job<T>> {
   if (!open.isReady()) throw queueUnavailable();
+  const add = async (): Promise<Bull.Job<T>> => {
+    const previous = await open.queue.getJob(options.jobId);
+    if (previous && (await previous.isFailed())) await previous.remove();
+    return open.queue.add(data, options);
+  };
   try {
-    return await withTimeout(open.queue.add(data, options), timeoutMs, `enqueue to ${open.queue.name}`);
+    return await withTimeout(add(), timeoutMs, `enqueue to ${open.queue.name}`);
   } catch {
     throw queueUnavailable();
   }
