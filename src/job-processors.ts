@@ -31,7 +31,7 @@ export function startJobProcessors(deps: WorkerDependencies): WorkerActivity {
   const { config, logger, database, queues } = deps;
   const documents = documentModel(database.connection);
   const activity: WorkerActivity = { active: 0, processed: 0, failed: 0 };
-  const log = logger.child({ component: 'worker', workerId: config.worker.id });
+  const log = logger.child({ component: 'worker' });
 
   for (const { queue } of [queues.uploads, queues.lessons]) {
     queue.on('active', (job) => {

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
 import { createCache } from './infra/cache/cache';
-import { ConfigError, loadConfig, type Config } from './infra/config/config';
+import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
@@ -13,18 +13,10 @@ import { createLogger } from './infra/logger';
 import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
 
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`english-practice-api: ${error.message}\n`);
-    process.exit(1);
-  }
-}
+const program = 'english-practice-api';
 
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const config = configOrExit(program);
   const logger = createLogger(config);
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger);
@@ -68,7 +60,4 @@ async function main(): Promise<void> {
   process.send?.('ready');
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`english-practice-api: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithMessage(program, `failed to start: ${error instanceof Error ? error.stack : String(error)}`));

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
 import { createLessonGenerator } from './components/lessons/lesson-generator';
 import { createCache } from './infra/cache/cache';
-import { ConfigError, loadConfig, type Config } from './infra/config/config';
+import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
 import { createLogger } from './infra/logger';
 import { startHeartbeats } from './infra/queue/worker-heartbeats';
@@ -11,24 +11,11 @@ import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
 import { startJobProcessors } from './job-processors';
 
-function fail(message: string): never {
-  process.stderr.write(`english-practice-worker: ${message}\n`);
-  process.exit(1);
-}
-
-function configOrExit(): Config {
-  try {
-    const config = loadConfig();
-    if (config.redis.url === null) fail('REDIS_URL is required: the queues live in Redis');
-    return config;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    fail(error.message);
-  }
-}
+const program = 'english-practice-worker';
 
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const config = configOrExit(program);
+  if (config.redis.url === null) exitWithMessage(program, 'REDIS_URL is required: the queues live in Redis');
   const logger = createLogger(config).child({ workerId: config.worker.id });
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger)!;
@@ -76,4 +63,4 @@ async function main(): Promise<void> {
   process.send?.('ready');
 }
 
-main().catch((error: unknown) => fail(`failed to start: ${error instanceof Error ? error.stack : String(error)}`));
+main().catch((error: unknown) => exitWithMessage(program, `failed to start: ${error instanceof Error ? error.stack : String(error)}`));

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../infra/config/config';
 import { createDatabase, type Database } from '../infra/db/database';
+import { errorText } from '../infra/error-text';
 import { createLogger } from '../infra/logger';
 
 /** The database for a one-shot command: connected within `timeoutMs`, or a clear failure. */
@@ -18,7 +19,7 @@ export async function connectForCli(timeoutMs = 15_000): Promise<Database> {
 /** Runs a command, printing its failure as one line and exiting 1. */
 export function runCli(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${errorText(error)}\n`);
     process.exit(1);
   });
 }

@@ -2,6 +2,7 @@ import { cacheKinds, type Cache } from '../../infra/cache/cache';
 import type { Config } from '../../infra/config/config';
 import type { Database } from '../../infra/db/database';
 import type { RateLimitMode } from '../../infra/rate-limit/failover-store';
+import { errorText } from '../../infra/error-text';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { queueChecks, type QueueCheckDependencies } from './queue-checks';
 import { eventLoopLag, memoryUsage } from './runtime-metrics';
@@ -43,10 +44,6 @@ const dependencyTimeoutMs = 1000;
 function worst(statuses: HealthStatus[]): HealthStatus {
   if (statuses.includes('fail')) return 'fail';
   return statuses.includes('warn') ? 'warn' : 'pass';
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function mongoCheck(database: Database, time: string): Promise<HealthCheck> {
@@ -103,7 +100,7 @@ function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: s
 /** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
 export async function buildHealthReport(deps: HealthDependencies): Promise<HealthReport> {
   const time = new Date().toISOString();
-  const [mongo, redis, queues] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time), queueChecks(deps, time)]);
+  const [mongo, redis, queues] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time), queueChecks(deps, time, dependencyTimeoutMs)]);
   const memory = memoryUsage();
   const lag = eventLoopLag();
   const pool = deps.database.pool();

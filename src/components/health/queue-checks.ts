@@ -1,6 +1,7 @@
 import type { Config } from '../../infra/config/config';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { liveWorkers, type WorkerHeartbeat } from '../../infra/queue/worker-heartbeats';
+import { errorText } from '../../infra/error-text';
 import { withTimeout } from '../../infra/with-timeout';
 import type { JobQueues } from '../jobs/job-queues';
 import type { HealthCheck } from './health-report';
@@ -13,13 +14,8 @@ export interface QueueCheckDependencies {
 
 /** Workers write a heartbeat every few seconds; one missing for this long has gone. */
 export const workerStaleMs = 15_000;
-const timeoutMs = 1000;
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function depthChecks(deps: QueueCheckDependencies, queues: JobQueues, time: string): Promise<HealthCheck[]> {
+async function depthChecks(deps: QueueCheckDependencies, queues: JobQueues, time: string, timeoutMs: number): Promise<HealthCheck[]> {
   return Promise.all(
     [queues.uploads, queues.lessons].map(async ({ queue }): Promise<HealthCheck> => {
       try {
@@ -65,14 +61,14 @@ function workerChecks(workers: WorkerHeartbeat[], time: string): Record<string, 
   return workers.length === 0 ? { 'workers:alive': [alive] } : { 'workers:alive': [alive], 'lessonGenerator:circuit': circuits };
 }
 
-/** Queue depth per queue, live workers, and each worker's lesson-provider circuit. */
-export async function queueChecks(deps: QueueCheckDependencies, time: string): Promise<Record<string, HealthCheck[]>> {
+/** Queue depth per queue, live workers, and each worker's lesson-provider circuit; each Redis read bounded by `timeoutMs`. */
+export async function queueChecks(deps: QueueCheckDependencies, time: string, timeoutMs: number): Promise<Record<string, HealthCheck[]>> {
   const { queues, redis } = deps;
   if (queues === null || redis === null) {
     return { 'queues:depth': [{ componentType: 'component', time, status: 'warn', output: 'no Redis configured: documents and lessons cannot be queued' }] };
   }
   const [depth, workers] = await Promise.all([
-    depthChecks(deps, queues, time),
+    depthChecks(deps, queues, time, timeoutMs),
     withTimeout(liveWorkers(redis.client, deps.config.redis.keyPrefix, workerStaleMs), timeoutMs, 'worker heartbeats').catch(() => null),
   ]);
   if (workers === null) return { 'queues:depth': depth, 'workers:alive': [{ componentType: 'component', time, status: 'warn', output: 'unknown: Redis unreachable' }] };

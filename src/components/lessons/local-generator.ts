@@ -129,7 +129,7 @@ export function generateLocalLesson(input: LessonInput): LessonContent {
 
   const orderable = sentences.filter((sentence) => !used.has(sentence.index) && sentence.tokens.length >= 5 && sentence.tokens.length <= 12);
   const step = Math.max(1, Math.floor(orderable.length / sentenceOrderCount));
-  for (let i = 0; i < orderable.length && exercises.filter((e) => e.type === 'sentenceOrder').length < sentenceOrderCount; i += step) {
+  for (let i = 0, made = 0; i < orderable.length && made < sentenceOrderCount; i += step, made++) {
     const answer = orderable[i]!.tokens;
     let items = shuffle(answer, random);
     // A shuffle that happens to keep the order would be no exercise: rotate it instead.

@@ -2,6 +2,7 @@ import Bull from 'bull';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import type { Logger } from '../logger';
+import { waitForReady } from '../redis/redis';
 
 /** Bull's types name its own nested ioredis 5; ours is ioredis 6, which Bull drives the same way. */
 type BullRedis = ReturnType<NonNullable<Bull.QueueOptions['createClient']>>;
@@ -36,7 +37,6 @@ const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** attempt, 
 export function openQueue<T>(name: string, connection: QueueConnection, logger: Logger): OpenQueue<T> {
   const log = logger.child({ component: 'queue', queue: name });
   const clients: Redis[] = [];
-  let command: Redis | undefined;
   const { settings } = connection;
 
   const queue = new Bull<T>(name, {
@@ -50,7 +50,6 @@ export function openQueue<T>(name: string, connection: QueueConnection, logger: 
               ...(connection.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : { maxRetriesPerRequest: null }),
             })
           : new Redis(connection.redisUrl, { retryStrategy, maxRetriesPerRequest: null, enableReadyCheck: false });
-      if (type === 'client') command = client;
       clients.push(client);
       return client as unknown as BullRedis;
     },
@@ -82,11 +81,8 @@ export function openQueue<T>(name: string, connection: QueueConnection, logger: 
 
   return {
     queue,
-    isReady: () => command?.status === 'ready',
-    async waitUntilReady(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (command?.status !== 'ready' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    },
+    isReady: () => client.status === 'ready',
+    waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async close() {
       await queue.close().catch((error: unknown) => log.warn({ err: error }, 'closing the queue failed'));
       // Bull leaves connections it did not create itself open.

@@ -14,6 +14,12 @@ export interface RedisHandle {
   close(): Promise<void>;
 }
 
+/** Resolves once `client` is connected (at once if already), or after `timeoutMs` whatever the state. */
+export async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await withTimeout(once(client, 'ready'), timeoutMs, 'redis connection').catch(() => undefined);
+}
+
 /**
  * One shared client per process. Commands fail at once while Redis is unreachable
  * (no offline queue), so callers can fall back instead of waiting; the client keeps
@@ -49,10 +55,7 @@ export function createRedis(config: Config['redis'], logger: Logger): RedisHandl
   return {
     client,
     isReady: () => client.status === 'ready',
-    async waitUntilReady(timeoutMs) {
-      if (client.status === 'ready') return;
-      await withTimeout(once(client, 'ready'), timeoutMs, 'redis connection').catch(() => undefined);
-    },
+    waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async ping(timeoutMs) {
       const started = performance.now();
       await withTimeout(client.ping(), timeoutMs, 'redis ping');
