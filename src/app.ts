@@ -36,6 +36,8 @@ export function createApp(deps: AppDependencies): Express {
   const limits = createRateLimits(config, deps.redis, logger);
   const app = express();
   app.disable('x-powered-by');
+  // A weak ETag means hashing every JSON body; API clients do not revalidate with it.
+  app.disable('etag');
   // A hop count, never `true`: only addresses appended by our own proxies are believed.
   app.set('trust proxy', config.http.trustProxyHops);
 
