@@ -44,7 +44,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
   const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference });
-  const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference });
+  const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference, profiles: profilesService });
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);
