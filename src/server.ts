@@ -10,6 +10,7 @@ import { createDatabase } from './infra/db/database';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
 import { createLogger } from './infra/logger';
+import { createProcessMetrics } from './infra/metrics/process-metrics';
 import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
 
@@ -24,8 +25,9 @@ async function main(): Promise<void> {
   const storage = createStorage(config.storage);
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
   const queues = openJobQueues(config, logger, { failFast: true });
+  const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
-  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues }));
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics }));
   // Above any proxy's upstream keep-alive, so the proxy never reuses a socket we are closing.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdown.timeoutMs,
     readinessDelayMs: config.shutdown.readinessDelayMs,
     closeResources: async () => {
+      await metrics.stop();
       await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
     },
   });
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
   server.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   lifecycle.markServing();
+  metrics.start();
   logger.info({ address: server.address() }, 'listening');
   // PM2 (wait_ready) replaces the previous process only once this one can serve.
   process.send?.('ready');
