@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRoutes } from './api-routes';
 import { probesRouter } from './components/health/probes.routes';
+import { metricsRouter } from './components/metrics/metrics.routes';
 import type { JobQueues } from './components/jobs/job-queues';
 import type { Cache } from './infra/cache/cache';
 import type { Config } from './infra/config/config';
@@ -13,6 +14,9 @@ import { requireKnownBodyType } from './infra/http/content-type';
 import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lifecycle-middleware';
 import { requestLogging } from './infra/http/request-logging';
 import type { Lifecycle } from './infra/lifecycle/lifecycle';
+import type { ClusterMetrics } from './infra/metrics/cluster-metrics';
+import { rateLimitRejections } from './infra/metrics/dependency-metrics';
+import { httpMetrics } from './infra/metrics/http-metrics';
 import type { Logger } from './infra/logger';
 import { createRateLimits } from './infra/rate-limit/rate-limits';
 import type { RedisHandle } from './infra/redis/redis';
@@ -28,12 +32,13 @@ export interface AppDependencies {
   cache: Cache;
   /** Null without Redis: nothing can be queued and job endpoints answer 503. */
   queues: JobQueues | null;
+  metrics: ClusterMetrics;
 }
 
 /** Builds the Express app from its dependencies; it opens nothing itself, so tests pass in real servers. */
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, database, lifecycle } = deps;
-  const limits = createRateLimits(config, deps.redis, logger);
+  const limits = createRateLimits(config, deps.redis, logger, rateLimitRejections(deps.metrics.registry));
   const app = express();
   app.disable('x-powered-by');
   // A weak ETag means hashing every JSON body; API clients do not revalidate with it.
@@ -41,6 +46,8 @@ export function createApp(deps: AppDependencies): Express {
   // A hop count, never `true`: only addresses appended by our own proxies are believed.
   app.set('trust proxy', config.http.trustProxyHops);
 
+  // First, so the duration covers every other middleware.
+  app.use(httpMetrics(deps.metrics.registry));
   app.use(requestLogging(logger, config.requestLog));
   app.use(closeConnectionsWhileStopping(lifecycle));
   app.use(helmet());
@@ -49,6 +56,7 @@ export function createApp(deps: AppDependencies): Express {
   if (config.http.compression) app.use(compression());
 
   app.use(probesRouter({ ...deps, rateLimitMode: limits.mode }));
+  app.use(metricsRouter(deps.metrics, config.metrics.token));
   if (config.storage.driver === 'local') {
     app.use(
       config.storage.publicBaseUrl,

@@ -10,6 +10,7 @@ import { createDatabase } from './infra/db/database';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
 import { createLogger } from './infra/logger';
+import { createProcessMetrics } from './infra/metrics/process-metrics';
 import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
 
@@ -24,8 +25,9 @@ async function main(): Promise<void> {
   const storage = createStorage(config.storage);
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
   const queues = openJobQueues(config, logger, { failFast: true });
+  const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
-  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues }));
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics }));
   // Above the proxy's upstream keepalive_timeout (nginx/: 2s), so the proxy, never this
   // server, closes an idle pooled connection: a proxy reusing a socket we close fails the request.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     readinessDelayMs: config.shutdown.readinessDelayMs,
     idleGraceMs: config.shutdown.idleGraceMs,
     closeResources: async () => {
+      await metrics.stop();
       await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
     },
   });
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   server.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   lifecycle.markServing();
+  metrics.start();
   logger.info({ address: server.address() }, 'listening');
   // PM2 (wait_ready) replaces the previous process only once this one can serve.
   process.send?.('ready');

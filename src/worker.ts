@@ -1,11 +1,14 @@
 import './infra/runtime-check';
 import { hostname } from 'node:os';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
+import { registerQueueMetrics } from './components/jobs/queue-metrics';
+import { registerGeneratorMetrics } from './components/lessons/generator-metrics';
 import { createLessonGenerator } from './components/lessons/lesson-generator';
 import { createCache } from './infra/cache/cache';
 import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
 import { createLogger } from './infra/logger';
+import { createProcessMetrics } from './infra/metrics/process-metrics';
 import { startHeartbeats } from './infra/queue/worker-heartbeats';
 import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
@@ -23,6 +26,9 @@ async function main(): Promise<void> {
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
   const generator = createLessonGenerator(config.lessons, logger);
   const startedAt = new Date().toISOString();
+  const metrics = createProcessMetrics('worker', config.worker.id, { config, logger, redis, database, cache });
+  registerQueueMetrics(metrics.registry, queues);
+  registerGeneratorMetrics(metrics.registry, generator);
 
   // Jobs need the database: take none before it answers.
   await database.connect();
@@ -39,6 +45,7 @@ async function main(): Promise<void> {
     failed: activity.failed,
     generator: generator.status(),
   }));
+  metrics.start();
   logger.info({ concurrency: { uploads: config.worker.uploadConcurrency, lessons: config.worker.lessonConcurrency } }, 'worker started');
 
   let stopping = false;
@@ -52,7 +59,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs).unref();
     await closeJobQueues(queues);
-    await stopHeartbeats();
+    await Promise.all([stopHeartbeats(), metrics.stop()]);
     generator.shutdown();
     await Promise.all([database.close(), redis.close()]);
     logger.info('worker stopped');

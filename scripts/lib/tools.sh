@@ -52,6 +52,13 @@ ensure_nginx() {
   command -v nginx >/dev/null 2>&1 || die "nginx is still missing after installing it"
 }
 
+# promtool (and prometheus) from Debian's package: npm test checks monitoring/ with promtool
+# and the metrics tests scrape the stack with a real Prometheus. The package's service is not started.
+ensure_prometheus() {
+  command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || apt_install prometheus
+  command -v promtool >/dev/null 2>&1 || die "promtool is still missing after installing prometheus"
+}
+
 # The database for local runs: MONGODB_URI, else a mongod on PATH, else FerretDB.
 database_kind() {
   if [ -n "${MONGODB_URI:-}" ]; then echo external

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
@@ -91,4 +91,26 @@ export function startFerretDb(): Promise<LocalServer> {
       '--log-level=warn',
     ],
   ]);
+}
+
+/**
+ * Debian's Prometheus on a free loopback port, with its own data folder. `files` (its
+ * configuration as prometheus.yml, and any rule files it names) are written beside the data.
+ * Run under `timeout`, so it cannot outlive a test run that dies before stopping it.
+ */
+export function startPrometheus(files: Record<string, string>, lifetimeSeconds = 600): Promise<LocalServer> {
+  return managed('prometheus', 'http', (port, dataDir) => {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
+    return [
+      'timeout',
+      [
+        String(lifetimeSeconds),
+        process.env.PROMETHEUS_BIN ?? 'prometheus',
+        `--config.file=${join(dataDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+    ];
+  });
 }

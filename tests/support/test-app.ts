@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/infra/config/config';
 import { createDatabase } from '../../src/infra/db/database';
 import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
 import { createLogger } from '../../src/infra/logger';
+import { createProcessMetrics } from '../../src/infra/metrics/process-metrics';
 import { createRedis } from '../../src/infra/redis/redis';
 import { ensureIndexes } from '../../src/components/indexes';
 import { closeJobQueues, openJobQueues } from '../../src/components/jobs/job-queues';
@@ -49,7 +50,8 @@ export async function startTestApp(
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
   const queues = openJobQueues(config, logger, { failFast: true });
   await Promise.all([queues?.uploads.waitUntilReady(2000), queues?.lessons.waitUntilReady(2000)]);
-  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage, cache, queues };
+  const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
+  const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage, cache, queues, metrics };
   deps.lifecycle.markServing();
   const app = createApp(deps);
   return {
@@ -58,6 +60,7 @@ export async function startTestApp(
     request: supertest(app),
     async close() {
       if (database.isConnected()) await database.connection.dropDatabase().catch(() => undefined);
+      await metrics.stop();
       await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
       rmSync(uploads, { recursive: true, force: true });
     },

@@ -44,7 +44,8 @@ function emailOf(req: Request): string | null {
   return typeof email === 'string' ? email.trim().toLowerCase() : null;
 }
 
-export function createRateLimits(config: Config, redis: RedisHandle | null, logger: Logger): RateLimits {
+/** `onRejected` is told the limit's name each time one refuses a request (for the metrics). */
+export function createRateLimits(config: Config, redis: RedisHandle | null, logger: Logger, onRejected: (limit: string) => void = () => undefined): RateLimits {
   const mode = new RateLimitMode(logger.child({ component: 'rate-limit' }));
   const prefix = `${config.redis.keyPrefix}rl:`;
 
@@ -81,6 +82,7 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
       // Without trusted proxies a forwarded-for header is just a client's claim: ignore it quietly.
       validate: { xForwardedForHeader: config.http.trustProxyHops > 0 },
       handler: (_req, _res, next) => {
+        onRejected(name);
         next(new AppError(429, 'RATE_LIMITED', `Too many ${name} requests; try again after the time in Retry-After`));
       },
     });
