@@ -58,10 +58,12 @@ describe('graceful shutdown of a real API process', () => {
     await delay(200);
     socket.write(body.slice(5));
     await closed;
+    // Closed as soon as its response is written, not at the keep-alive timeout (65 s) nor at
+    // the end of the idle grace (the process may still wait that long for other connections).
+    expect(performance.now() - started).toBeLessThan(2500);
     expect(received).toMatch(/^HTTP\/1\.1 401 /);
     expect(received).toMatch(/\r\nConnection: close\r\n/i);
     expect(await api.exitCode).toBe(0);
-    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('leaves an idle keep-alive connection to its client during the grace, and answers a request on it with Connection: close', async () => {

@@ -1,13 +1,15 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
-/** Loopback and private ranges: the addresses of the box, its containers and its LAN. */
+/** Loopback, private (RFC 1918, unique-local) and link-local: the box, its containers, its LAN. */
 const internal = new BlockList();
 internal.addSubnet('127.0.0.0', 8, 'ipv4');
 internal.addSubnet('10.0.0.0', 8, 'ipv4');
 internal.addSubnet('172.16.0.0', 12, 'ipv4');
 internal.addSubnet('192.168.0.0', 16, 'ipv4');
+internal.addSubnet('169.254.0.0', 16, 'ipv4');
 internal.addAddress('::1', 'ipv6');
 internal.addSubnet('fc00::', 7, 'ipv6');
+internal.addSubnet('fe80::', 10, 'ipv6');
 
 const mappedIpv4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 

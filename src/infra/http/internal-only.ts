@@ -1,25 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { BlockList, isIPv4 } from 'node:net';
 import type { RequestHandler } from 'express';
 import { ForbiddenError } from '../errors/app-error';
-
-/** Loopback, private (RFC 1918, unique-local) and link-local networks: where scrapers live. */
-const internal = new BlockList();
-internal.addSubnet('127.0.0.0', 8, 'ipv4');
-internal.addSubnet('10.0.0.0', 8, 'ipv4');
-internal.addSubnet('172.16.0.0', 12, 'ipv4');
-internal.addSubnet('192.168.0.0', 16, 'ipv4');
-internal.addSubnet('169.254.0.0', 16, 'ipv4');
-internal.addAddress('::1', 'ipv6');
-internal.addSubnet('fc00::', 7, 'ipv6');
-internal.addSubnet('fe80::', 10, 'ipv6');
-
-export function isInternalAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d.
-  const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-  return internal.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
-}
+import { isInternalAddress } from './internal-address';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
