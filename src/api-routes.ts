@@ -28,6 +28,12 @@ import { createPracticeService } from './components/practice/practice.service';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
 import { JobEvents } from './infra/queue/job-events';
 
+/**
+ * Reads that tolerate staleness (public profiles, search, statistics): served from the cache
+ * while the database hangs or elects a primary. Paths under /api.
+ */
+export const staleTolerantReads = [/^\/profiles\/[0-9a-f]{24}$/i, /^\/search\/profiles$/, /^\/stats$/];
+
 /** Composes the components into the `/api` router. */
 export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
   const { config, database, storage, logger, cache, queues } = deps;

@@ -2,7 +2,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { apiRoutes } from './api-routes';
+import { apiRoutes, staleTolerantReads } from './api-routes';
 import { probesRouter } from './components/health/probes.routes';
 import { metricsRouter } from './components/metrics/metrics.routes';
 import type { JobQueues } from './components/jobs/job-queues';
@@ -71,7 +71,7 @@ export function createApp(deps: AppDependencies): Express {
   }
 
   const api = express.Router();
-  api.use(requireDatabase(database));
+  api.use(requireDatabase(database, staleTolerantReads));
   api.use(requireKnownBodyType);
   api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
   api.use(apiRoutes(deps, limits));

@@ -1,12 +1,13 @@
 import './infra/runtime-check';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
+import { requiredIndexes } from './components/indexes';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
 import { createCache } from './infra/cache/cache';
 import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
+import { databaseUnavailable } from './infra/http/lifecycle-middleware';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
 import { createLogger } from './infra/logger';
@@ -19,11 +20,18 @@ const program = 'english-practice-api';
 async function main(): Promise<void> {
   const config = configOrExit(program);
   const logger = createLogger(config);
-  const database = createDatabase(config.mongo, logger);
+  const database = createDatabase(config.mongo, logger, { requiredIndexes });
   const redis = createRedis(config.redis, logger);
   const lifecycle = new Lifecycle();
   const storage = createStorage(config.storage);
-  const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
+  const cache = createCache({
+    redis,
+    logger,
+    keyPrefix: config.redis.keyPrefix,
+    ttlSeconds: config.cache.ttlSeconds,
+    sourceAvailable: () => database.canRead(),
+    unavailable: databaseUnavailable,
+  });
   const queues = openJobQueues(config, logger, { failFast: true });
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
@@ -46,23 +54,24 @@ async function main(): Promise<void> {
     },
   });
 
-  // Reachable servers are normally connected within milliseconds; unreachable ones must not
-  // keep /live from answering, so listen after at most one server-selection timeout.
-  await Promise.race([
-    Promise.all([
-      database.connect(),
-      redis?.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
-      queues?.uploads.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
-      queues?.lessons.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
-    ]),
-    delay(config.mongo.serverSelectionTimeoutMs),
+  // Redis is normally there within milliseconds; an unreachable one must not hold start-up.
+  await Promise.all([
+    redis?.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
+    queues?.uploads.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
+    queues?.lessons.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
   ]);
+  // Listen at once: /live answers, and cached reads are served, whatever the database does.
   server.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   lifecycle.markServing();
   metrics.start();
   logger.info({ address: server.address() }, 'listening');
-  // PM2 (wait_ready) replaces the previous process only once this one can serve.
+  // `ready` only with the database connected and its schema checked: PM2 (wait_ready) keeps
+  // the previous process serving meanwhile, so a release that cannot reach the database
+  // never takes over early. connect() also returns when shutdown closes the database.
+  await database.connect();
+  if (lifecycle.isStopping()) return;
+  logger.info('ready: the database is connected');
   process.send?.('ready');
 }
 

@@ -1,15 +1,15 @@
 import '../infra/runtime-check';
-import { ensureIndexes } from '../components/indexes';
+import { migrate } from '../components/indexes';
 import { connectForCli, runCli } from './connect-for-cli';
 
 runCli(async () => {
   const database = await connectForCli();
   try {
-    const capabilities = database.capabilities()!;
+    const { capabilities, reports } = await migrate(database.connection);
     process.stdout.write(
       `database: ${capabilities.engine} ${capabilities.serverVersion}; text indexes: ${capabilities.textSearch}, TTL indexes: ${capabilities.ttlIndexes}\n`,
     );
-    for (const report of await ensureIndexes(database.connection, capabilities)) {
+    for (const report of reports) {
       const created = report.created.length > 0 ? report.created.join(', ') : 'none';
       process.stdout.write(`${report.collection}: created ${created}; already there: ${report.existing.join(', ') || 'none'}\n`);
     }

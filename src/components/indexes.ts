@@ -1,11 +1,21 @@
 import type { CreateIndexesOptions, IndexSpecification } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
-import type { DatabaseCapabilities } from '../infra/db/capabilities';
+import { detectCapabilities, recordCapabilities, type DatabaseCapabilities } from '../infra/db/capabilities';
+import type { RequiredIndex } from '../infra/db/schema-check';
 import { accountModel, accountTextIndex } from './accounts/account.model';
 import { refreshTokenModel, refreshTokenTtlIndex } from './accounts/refresh-token.model';
 import { documentModel } from './documents/document.model';
 import { lessonModel } from './lessons/lesson.model';
 import { attemptModel } from './practice/attempt.model';
+
+/**
+ * The indexes correctness depends on (unique constraints), which API processes check at
+ * start-up: without them they refuse readiness with the reason.
+ */
+export const requiredIndexes: RequiredIndex[] = [
+  { collection: 'accounts', name: 'email_unique', guards: 'one account per e-mail' },
+  { collection: 'refresh_tokens', name: 'one_successor', guards: 'atomic refresh-token reuse detection' },
+];
 
 export interface IndexReport {
   collection: string;
@@ -54,4 +64,18 @@ export async function ensureIndexes(connection: Connection, capabilities: Databa
     });
   }
   return reports;
+}
+
+/**
+ * The migration: asks the server what it supports (this creates and drops a probe
+ * collection, so it runs here and never in a serving process), creates the indexes, then
+ * records the capabilities for every process to read.
+ */
+export async function migrate(connection: Connection): Promise<{ capabilities: DatabaseCapabilities; reports: IndexReport[] }> {
+  const db = connection.db;
+  if (!db) throw new Error('migrate needs a connected database');
+  const capabilities = await detectCapabilities(db);
+  const reports = await ensureIndexes(connection, capabilities);
+  await recordCapabilities(db, capabilities);
+  return { capabilities, reports };
 }

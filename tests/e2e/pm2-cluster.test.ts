@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { migrateDatabase } from '../support/migrate';
 import { freePort } from '../support/ports';
 import { privatePm2, type Pm2 } from '../support/pm2';
 import { testEnvironment } from '../support/test-env';
@@ -33,10 +34,13 @@ async function instanceIds(port: number, requests: number): Promise<Set<string>>
 describe('the API as a PM2 cluster', () => {
   let pm2: Pm2;
   let port: number;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     port = await freePort();
-    pm2 = privatePm2(testEnvironment({ PORT: String(port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' }));
+    env = testEnvironment({ PORT: String(port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' });
+    await migrateDatabase(env.MONGODB_URI!);
+    pm2 = privatePm2(env);
     await pm2.command('start', 'ecosystem.config.js');
     await waitFor('the cluster to be ready', async () => (await get(port, '/ready').catch(() => null))?.status === 200, 30_000);
   }, 60_000);
@@ -91,4 +95,42 @@ describe('the API as a PM2 cluster', () => {
     expect(after.size).toBe(2);
     expect([...after].some((id) => before.has(id))).toBe(false);
   }, 90_000);
+
+  it('`pm2 reload` of a release that cannot reach the database keeps the cluster serving /live and cached reads', async () => {
+    const register = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: `reload-${port}@example.com`, password: 'correct horse battery', displayName: 'Reload Rita' }),
+    });
+    expect(register.status).toBe(201);
+    const profile = `/api/profiles/${((await register.json()) as { account: { id: string } }).account.id}`;
+    // Every process has it cached (the cache is shared in Redis).
+    expect((await get(port, profile)).status).toBe(200);
+
+    let reloading = true;
+    const failures: string[] = [];
+    let sent = 0;
+    const client = async (): Promise<void> => {
+      for (; reloading; sent++) {
+        for (const path of ['/live', profile]) {
+          const response = await get(port, path).catch((error: unknown) => ({ status: 0, body: String(error) }));
+          if (response.status !== 200) failures.push(`${path}: ${response.status} ${response.body}`);
+        }
+      }
+    };
+    const clients = Array.from({ length: 2 }, () => client());
+    const unreachable = `mongodb://127.0.0.1:${await freePort()}/nowhere`;
+    await pm2.commandWithEnv({ MONGODB_URI: unreachable }, 'reload', 'ecosystem.config.js', '--only', 'english-practice-api', '--update-env');
+    // Past the reload, too: the new processes serve without ever reaching the database.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    reloading = false;
+    await Promise.all(clients);
+
+    process.stdout.write(`pm2 reload with the database unreachable: ${sent} rounds of /live and a cached profile, ${failures.length} failed\n`);
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThan(20);
+    const processes = JSON.parse(await pm2.command('jlist')) as { name: string; pm2_env: { status: string } }[];
+    expect(processes.filter((entry) => entry.name === 'english-practice-api' && entry.pm2_env.status === 'online')).toHaveLength(2);
+    expect((await get(port, '/ready')).status).toBe(503);
+  }, 120_000);
 });

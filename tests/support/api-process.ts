@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './servers';
+import { migrateDatabase } from './migrate';
 import { freePort } from './ports';
 import { testEnvironment } from './test-env';
 import { waitFor } from './wait';
@@ -31,7 +32,9 @@ export function spawnApi(env: Record<string, string>): { child: ChildProcess; ex
 /** The built server as a real process on a free port, against the shared test servers. */
 export async function startApiProcess(env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
-  const started = spawnApi(testEnvironment({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }));
+  const fullEnv = testEnvironment({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  await migrateDatabase(fullEnv.MONGODB_URI!);
+  const started = spawnApi(fullEnv);
   let exited = false;
   void started.exitCode.then(() => (exited = true));
   await waitFor('the API to answer /ready', async () => {

@@ -18,6 +18,8 @@ export interface LocalServer {
   start(): Promise<void>;
   /** Stops it and removes its data. */
   destroy(): Promise<void>;
+  /** Sends a signal to the process: SIGSTOP freezes it with its sockets open (a hung server), SIGCONT thaws it. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 function launch(command: string, args: string[], port: number, name: string): Promise<ChildProcess> {
@@ -61,6 +63,9 @@ async function managed(name: string, scheme: string, commandFor: (port: number, 
     async destroy() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    signal(signal) {
+      child?.kill(signal);
     },
   };
   await server.start();

@@ -7,14 +7,16 @@ import { createApp, type AppDependencies } from '../../src/app';
 import { createCache } from '../../src/infra/cache/cache';
 import { loadConfig } from '../../src/infra/config/config';
 import { createDatabase } from '../../src/infra/db/database';
+import { databaseUnavailable } from '../../src/infra/http/lifecycle-middleware';
 import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
 import { createLogger } from '../../src/infra/logger';
 import { createProcessMetrics } from '../../src/infra/metrics/process-metrics';
 import { createRedis } from '../../src/infra/redis/redis';
-import { ensureIndexes } from '../../src/components/indexes';
+import { requiredIndexes } from '../../src/components/indexes';
 import { closeJobQueues, openJobQueues } from '../../src/components/jobs/job-queues';
 import { createStorage } from '../../src/infra/storage/create-storage';
 import type { StorageDriver } from '../../src/infra/storage/storage-driver';
+import { migrateDatabase } from './migrate';
 import { testEnvironment } from './test-env';
 
 export interface TestApp {
@@ -37,17 +39,24 @@ export async function startTestApp(
   const appEnv = testEnvironment({ STORAGE_LOCAL_DIR: uploads, ...env });
   const config = loadConfig(appEnv);
   const logger = createLogger(config);
-  const database = createDatabase(config.mongo, logger);
+  const database = createDatabase(config.mongo, logger, { requiredIndexes });
   const redis = createRedis(config.redis, logger);
   await redis?.waitUntilReady(2000);
   if (options.connectDatabase ?? true) {
+    await migrateDatabase(config.mongo.uri);
     await database.connect();
-    await ensureIndexes(database.connection, database.capabilities()!);
   } else {
     void database.connect();
   }
   const storage = options.storage ?? createStorage(config.storage);
-  const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
+  const cache = createCache({
+    redis,
+    logger,
+    keyPrefix: config.redis.keyPrefix,
+    ttlSeconds: config.cache.ttlSeconds,
+    sourceAvailable: () => database.canRead(),
+    unavailable: databaseUnavailable,
+  });
   const queues = openJobQueues(config, logger, { failFast: true });
   await Promise.all([queues?.uploads.waitUntilReady(2000), queues?.lessons.waitUntilReady(2000)]);
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });

@@ -22,6 +22,8 @@ export function probesRouter(deps: ProbeDependencies): Router {
   router.get('/ready', async (_req, res) => {
     res.set('Cache-Control', noStore);
     if (deps.lifecycle.isStopping()) throw new ServiceUnavailableError('SHUTTING_DOWN', 'This instance is shutting down');
+    const problem = deps.database.schemaProblem();
+    if (problem !== null) throw new ServiceUnavailableError('SCHEMA_NOT_MIGRATED', `The database is not ready for this release: ${problem}`);
     if (!deps.database.isConnected()) throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is not connected');
     try {
       await deps.database.ping(readinessPingTimeoutMs);

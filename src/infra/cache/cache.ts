@@ -40,6 +40,12 @@ export interface CacheOptions {
   lockWaitMs?: number;
   /** How long a "not found" from the loader is remembered. */
   missingTtlMs?: number;
+  /**
+   * Whether loaders can reach the database now. When not, a miss throws `unavailable()` at
+   * once instead of waiting on a database that cannot answer; hits are still served.
+   */
+  sourceAvailable?: () => boolean;
+  unavailable?: () => Error;
 }
 
 type Loader<T> = (context: LoadContext) => Promise<T>;
@@ -93,6 +99,7 @@ export function createCache(options: CacheOptions) {
 
   /** Runs the loader and stores its outcome under `versions`; false when a write got in between. */
   async function loadAndStore<T>(client: Client | null, kind: CacheKind, key: string, tags: string[], versions: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
+    if (options.sourceAvailable && !options.sourceAvailable()) throw options.unavailable?.() ?? new Error('the cache source is unavailable');
     counters[kind].loads++;
     let entry: CacheEntry;
     let value: T | undefined;

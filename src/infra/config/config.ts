@@ -24,6 +24,8 @@ export interface Config {
     readPreference: Env['MONGODB_READ_PREFERENCE'];
     serverSelectionTimeoutMs: number;
     connectRetryMs: number;
+    /** How long a database answer may take (socket timeout); 0: no bound. */
+    operationTimeoutMs: number;
   };
   redis: { url: string | null; keyPrefix: string };
   cache: { ttlSeconds: { profile: number; search: number; stats: number; lesson: number } };
@@ -137,6 +139,7 @@ function toConfig(env: Env): Config {
       readPreference: env.MONGODB_READ_PREFERENCE,
       serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
       connectRetryMs: env.MONGODB_CONNECT_RETRY_MS,
+      operationTimeoutMs: env.MONGODB_OPERATION_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     cache: {

@@ -45,6 +45,7 @@ export const envSchema = z.object({
   MONGODB_READ_PREFERENCE: z.enum(readPreferences).default('secondaryPreferred'),
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: positiveInt.default(2000),
   MONGODB_CONNECT_RETRY_MS: positiveInt.default(1000),
+  MONGODB_OPERATION_TIMEOUT_MS: nonNegativeInt.default(2000),
 
   REDIS_URL: z
     .string()

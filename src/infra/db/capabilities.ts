@@ -12,11 +12,16 @@ export interface DatabaseCapabilities {
 }
 
 const probeCollection = '_capability_probe';
+/** Where `scripts/migrate` records the answer, for every process to read. */
+const metaCollection = '_meta';
+const capabilitiesId = 'capabilities';
 
 /**
- * Asks the server once, at start-up, what it can do. FerretDB speaks the MongoDB wire
- * protocol but has no transactions, text or TTL indexes, $lookup or $facet; features that
- * need them choose their fallback from this answer.
+ * Asks the server what it can do; `scripts/migrate` does, once, and records the answer. It
+ * creates and drops a probe collection, so processes never run it: racing each other, some
+ * could see a failure and rank search differently under the same cache key. FerretDB speaks
+ * the MongoDB wire protocol but has no transactions, text or TTL indexes, $lookup or $facet;
+ * features that need them choose their fallback from this answer.
  */
 export async function detectCapabilities(db: Db): Promise<DatabaseCapabilities> {
   const [hello, buildInfo] = await Promise.all([db.command({ hello: 1 }), db.command({ buildInfo: 1 })]);
@@ -43,4 +48,16 @@ async function canCreateIndex(db: Db, keys: Record<string, 1 | 'text'>, options:
   } finally {
     await db.collection(probeCollection).drop().catch(() => undefined);
   }
+}
+
+export async function recordCapabilities(db: Db, capabilities: DatabaseCapabilities): Promise<void> {
+  await db.collection<{ _id: string }>(metaCollection).replaceOne({ _id: capabilitiesId }, { ...capabilities, recordedAt: new Date() }, { upsert: true });
+}
+
+/** What migrate recorded; null before the first migration. */
+export async function recordedCapabilities(db: Db): Promise<DatabaseCapabilities | null> {
+  const recorded = await db.collection<{ _id: string } & DatabaseCapabilities>(metaCollection).findOne({ _id: capabilitiesId });
+  if (recorded === null) return null;
+  const { engine, serverVersion, replicaSet, transactions, textSearch, ttlIndexes } = recorded;
+  return { engine, serverVersion, replicaSet, transactions, textSearch, ttlIndexes };
 }

@@ -3,8 +3,10 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config/config';
 import type { Logger } from '../logger';
 import { withTimeout } from '../with-timeout';
-import { detectCapabilities, type DatabaseCapabilities } from './capabilities';
+import { trackAvailability } from './availability';
+import { recordedCapabilities, type DatabaseCapabilities } from './capabilities';
 import { PoolMonitor, type PoolStatistics } from './pool-monitor';
+import { checkSchema, type RequiredIndex } from './schema-check';
 
 const { MongoClient } = mongoose.mongo;
 
@@ -26,9 +28,20 @@ export interface Database {
   readonly connection: Connection;
   /** Read preference for reads that tolerate staleness (search, stats, public profiles). */
   readonly staleReadPreference: ReadPreferenceMode;
+  /** What `scripts/migrate` recorded; null until read (or before the first migration). */
   capabilities(): DatabaseCapabilities | null;
-  /** Tries until connected or closed; never rejects, so start-up survives a database that is down. */
+  /**
+   * Tries until connected (and, with `requiredIndexes`, the schema checked) or closed; never
+   * rejects, so start-up survives a database that is down or not migrated yet.
+   */
   connect(): Promise<void>;
+  /** Why the process cannot use the database although it answers (not migrated); else null. */
+  schemaProblem(): string | null;
+  /** A server that stale-tolerant reads may use answers (during an election: a secondary). */
+  canRead(): boolean;
+  /** A primary answers: writes and primary reads can go. */
+  canWrite(): boolean;
+  /** Same as canRead: the process can serve something from the database. */
   isConnected(): boolean;
   /** Round-trip time in ms; rejects when the database does not answer within `timeoutMs`. */
   ping(timeoutMs: number): Promise<number>;
@@ -36,7 +49,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(config: Config['mongo'], logger: Logger): Database {
+export interface DatabaseOptions {
+  /** Indexes correctness needs: connect() waits until they exist (API processes). */
+  requiredIndexes?: RequiredIndex[];
+}
+
+export function createDatabase(config: Config['mongo'], logger: Logger, options: DatabaseOptions = {}): Database {
   const log = logger.child({ component: 'mongodb' });
   const client = new MongoClient(config.uri, {
     maxPoolSize: config.poolMax,
@@ -44,8 +62,9 @@ export function createDatabase(config: Config['mongo'], logger: Logger): Databas
     serverSelectionTimeoutMS: config.serverSelectionTimeoutMs,
     connectTimeoutMS: config.serverSelectionTimeoutMs,
     heartbeatFrequencyMS: 2000,
-    // A server that stops answering without closing its sockets must not hold requests forever.
-    socketTimeoutMS: 30_000,
+    // A server that hangs with its sockets open must not hold a request: an answer that does
+    // not come within this fails (503). 0 (one-shot commands): no bound.
+    socketTimeoutMS: config.operationTimeoutMs,
     writeConcern: { w: 'majority' },
     retryWrites: true,
     retryReads: true,
@@ -55,20 +74,20 @@ export function createDatabase(config: Config['mongo'], logger: Logger): Databas
   const connection = mongoose.createConnection();
   connection.set('bufferCommands', false);
   let capabilities: DatabaseCapabilities | null = null;
+  let schemaProblem: string | null = null;
   let attached = false;
   let closed = false;
   // The driver's monitor updates this on every heartbeat and connection error; the ping
   // below also catches a server that hangs with its sockets open.
-  let serverReachable = false;
+  const availability = trackAvailability(client, config.readPreference);
   let lastPingSucceeded = false;
-  client.on('topologyDescriptionChanged', (event) => {
-    serverReachable = event.newDescription.hasDataBearingServers;
-  });
 
   async function ping(timeoutMs: number): Promise<number> {
     const started = performance.now();
     try {
-      await withTimeout(client.db().command({ ping: 1 }), timeoutMs, 'database ping');
+      // Where stale-tolerant reads go: during an election a secondary still answers.
+      const command = client.db().command({ ping: 1 }, { readPreference: config.readPreference });
+      await withTimeout(command, timeoutMs, 'database ping');
       lastPingSucceeded = true;
       return performance.now() - started;
     } catch (error) {
@@ -91,7 +110,19 @@ export function createDatabase(config: Config['mongo'], logger: Logger): Databas
     for (let attempt = 1; !closed; attempt++) {
       try {
         await client.connect();
-        capabilities = await detectCapabilities(client.db());
+        if (options.requiredIndexes) {
+          const check = await checkSchema(client.db(), options.requiredIndexes);
+          capabilities = check.capabilities;
+          if (check.problem !== null) {
+            if (schemaProblem !== check.problem) log.error({ reason: check.problem }, 'not ready: the database schema is not what this release needs');
+            schemaProblem = check.problem;
+            await delay(config.connectRetryMs);
+            continue;
+          }
+          schemaProblem = null;
+        } else {
+          capabilities = await recordedCapabilities(client.db());
+        }
         if (closed) return;
         connection.setClient(client);
         attached = true;
@@ -111,7 +142,10 @@ export function createDatabase(config: Config['mongo'], logger: Logger): Databas
     staleReadPreference: config.readPreference,
     capabilities: () => capabilities,
     connect,
-    isConnected: () => attached && serverReachable && lastPingSucceeded,
+    schemaProblem: () => schemaProblem,
+    canRead: () => attached && availability().readable && lastPingSucceeded,
+    canWrite: () => attached && availability().writable && lastPingSucceeded,
+    isConnected: () => attached && availability().readable && lastPingSucceeded,
     ping,
     pool: () => monitor.statistics(),
     async close() {

@@ -18,12 +18,26 @@ export function closeConnectionsWhileStopping(lifecycle: Lifecycle): RequestHand
   };
 }
 
-/** API routes need the database: without it they answer 503 at once instead of waiting. */
-export function requireDatabase(database: Pick<Database, 'isConnected'>): RequestHandler {
-  return (_req, _res, next) => {
-    if (!database.isConnected()) {
+/**
+ * API routes need the database: without it they answer 503 at once (with Retry-After)
+ * instead of waiting. Writes and primary reads need a primary. Stale-tolerant reads
+ * (`staleTolerant`, matched on the path under /api) pass: the cache answers them even
+ * while the database hangs or elects a primary, and a miss fails at once on its own when no
+ * server can be read from (the cache's `sourceAvailable`).
+ */
+export function requireDatabase(database: Pick<Database, 'canWrite' | 'schemaProblem'>, staleTolerant: RegExp[] = []): RequestHandler {
+  return (req, _res, next) => {
+    const problem = database.schemaProblem();
+    if (problem !== null) throw new ServiceUnavailableError('SCHEMA_NOT_MIGRATED', `The database is not ready for this release: ${problem}`);
+    const staleRead = (req.method === 'GET' || req.method === 'HEAD') && staleTolerant.some((pattern) => pattern.test(req.path));
+    if (!staleRead && !database.canWrite()) {
       throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly');
     }
     next();
   };
+}
+
+/** The 503 of a stale-tolerant read that missed the cache while no server can be read from. */
+export function databaseUnavailable(): ServiceUnavailableError {
+  return new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is unavailable and this is not in the cache; try again shortly');
 }
