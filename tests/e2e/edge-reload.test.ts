@@ -1,6 +1,7 @@
 import { startNginx, type Nginx } from '../support/nginx';
 import { registerOver, mixedClients } from '../support/edge-traffic';
 import { startPacedTraffic, type TrafficResult } from '../support/paced-traffic';
+import { migrateDatabase } from '../support/migrate';
 import { freePort } from '../support/ports';
 import { privatePm2, type Pm2 } from '../support/pm2';
 import { testEnvironment } from '../support/test-env';
@@ -42,7 +43,9 @@ async function reloads(count: number): Promise<void> {
 
 beforeAll(async () => {
   apiPort = await freePort();
-  pm2 = privatePm2(testEnvironment({ PORT: String(apiPort), API_INSTANCES: '2', LOG_LEVEL: 'warn' }));
+  const env = testEnvironment({ PORT: String(apiPort), API_INSTANCES: '2', LOG_LEVEL: 'warn' });
+  await migrateDatabase(env.MONGODB_URI!);
+  pm2 = privatePm2(env);
   await pm2.command('start', 'ecosystem.config.js', '--only', api);
   await waitFor('the cluster to be ready', async () => (await fetch(`http://127.0.0.1:${apiPort}/ready`).catch(() => null))?.status === 200, 60_000);
   nginx = await startNginx({ apiPort });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { migrateDatabase } from '../support/migrate';
 import { freePort } from '../support/ports';
 import { privatePm2, type Pm2 } from '../support/pm2';
 import { promtool } from '../support/promtool';
@@ -72,7 +73,9 @@ describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
     // A Redis of this test's own: one test stops it.
     redis = await startRedis();
     port = await freePort();
-    pm2 = privatePm2(testEnvironment({ PORT: String(port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn', REDIS_URL: redis.url, METRICS_PUBLISH_INTERVAL_MS: '1000' }));
+    const env = testEnvironment({ PORT: String(port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn', REDIS_URL: redis.url, METRICS_PUBLISH_INTERVAL_MS: '1000' });
+    await migrateDatabase(env.MONGODB_URI!);
+    pm2 = privatePm2(env);
     await pm2.command('start', 'ecosystem.config.js');
     await waitFor('the cluster to be ready', async () => (await send(port, 'GET', '/ready').catch(() => null))?.status === 200, 30_000);
     const registered = await send(port, 'POST', '/api/auth/register', { email: `metrics-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Metrics Learner' });
