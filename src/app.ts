@@ -47,7 +47,7 @@ export function createApp(deps: AppDependencies): Express {
   app.set('trust proxy', config.http.trustProxyHops);
 
   // First, so the duration covers every other middleware.
-  app.use(httpMetrics(deps.metrics.registry));
+  if (config.metrics.enabled) app.use(httpMetrics(deps.metrics.registry));
   app.use(requestLogging(logger, config.requestLog));
   app.use(closeConnectionsWhileStopping(lifecycle));
   app.use(helmet());

@@ -139,6 +139,17 @@ describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
     const reads = await query('sum by (instance_id) (http_request_duration_seconds_count{route="/api/profiles/:id",status_class="2xx"})');
     expect(reads).toHaveLength(2);
     expect(reads.reduce((sum, series) => sum + Number(series.value[1]), 0)).toBeGreaterThanOrEqual(40);
+
+    // The Grafana dashboard: every query is valid PromQL here, and every series it reads is in a scrape.
+    const dashboard = JSON.parse(readFileSync(join(projectRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    for (const expression of expressions) {
+      const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expression)}`);
+      expect({ expression, status: response.status }).toEqual({ expression, status: 200 });
+    }
+    const names = new Set(expressions.flatMap((expression) => [...expression.matchAll(/([a-z_][a-z0-9_]*)[{[]/g)].map((match) => match[1]!)));
+    const scraped = new Set((await scrape()).samples.map((sample) => sample.name));
+    expect([...names].filter((name) => !scraped.has(name))).toEqual([]);
   }, 60_000);
 
   it('an alert evaluated by that Prometheus fires when Redis stops', async () => {

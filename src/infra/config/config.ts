@@ -41,7 +41,7 @@ export interface Config {
   shutdown: { timeoutMs: number; readinessDelayMs: number; idleGraceMs: number };
   health: { memoryWarnRatio: number; eventLoopLagWarnMs: number };
   /** `token` null: /metrics answers internal addresses only. */
-  metrics: { token: string | null; publishIntervalMs: number };
+  metrics: { enabled: boolean; token: string | null; publishIntervalMs: number };
   auth: {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
@@ -165,7 +165,7 @@ function toConfig(env: Env): Config {
       idleGraceMs: env.SHUTDOWN_IDLE_GRACE_MS,
     },
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
-    metrics: { token: env.METRICS_TOKEN ?? null, publishIntervalMs: env.METRICS_PUBLISH_INTERVAL_MS },
+    metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN ?? null, publishIntervalMs: env.METRICS_PUBLISH_INTERVAL_MS },
     auth: {
       jwtSecret: env.JWT_SECRET,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,

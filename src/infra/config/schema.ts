@@ -94,6 +94,10 @@ export const envSchema = z.object({
   HEALTH_MEMORY_WARN_RATIO: z.coerce.number().gt(0).lte(1).default(0.85),
   HEALTH_EVENT_LOOP_LAG_WARN_MS: positiveInt.default(200),
 
+  METRICS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // At most 10 s: a dead process's snapshot is dropped after 3 intervals, within the 30 s promised.
   METRICS_PUBLISH_INTERVAL_MS: z.coerce.number().int().min(500).max(10_000).default(5000),

@@ -7,22 +7,28 @@ export const unmatchedRoute = 'unmatched';
 interface RouteCapture {
   /** The matched route's template with its mount path, e.g. /api/profiles/:id. */
   metricsRoute?: string;
+  matchedRoute?: unknown;
 }
 
+const instrumented = new WeakSet<object>();
+
 /**
- * Records where the router dispatches a route. The mount path (`req.baseUrl`) is right only at
- * that moment: Express restores it when an error leaves a sub-router, so reading it when the
- * response finishes would lose the prefix of every failed request.
+ * Records where the router dispatches a route (it assigns `req.route`). The mount path
+ * (`req.baseUrl`) is right only at that moment: Express restores it when an error leaves a
+ * sub-router, so reading it when the response finishes would lose the prefix of every failed
+ * request. The accessor goes on the app's request prototype once, not on every request.
  */
-function captureRouteTemplate(req: Request & RouteCapture): void {
-  let route: unknown;
-  Object.defineProperty(req, 'route', {
+function captureRouteTemplates(prototype: object): void {
+  if (instrumented.has(prototype)) return;
+  instrumented.add(prototype);
+  Object.defineProperty(prototype, 'route', {
     configurable: true,
-    enumerable: true,
-    get: () => route,
-    set(value: { path?: unknown } | undefined) {
-      route = value;
-      if (typeof value?.path === 'string') req.metricsRoute = `${req.baseUrl}${value.path}`;
+    get(this: RouteCapture) {
+      return this.matchedRoute;
+    },
+    set(this: Request & RouteCapture, value: { path?: unknown } | undefined) {
+      this.matchedRoute = value;
+      if (typeof value?.path === 'string') this.metricsRoute = `${this.baseUrl}${value.path}`;
     },
   });
 }
@@ -45,7 +51,7 @@ export function httpMetrics(registry: Registry): RequestHandler {
   return (req: Request & RouteCapture, res, next) => {
     const end = duration.startTimer();
     inFlight.inc();
-    captureRouteTemplate(req);
+    captureRouteTemplates(Object.getPrototypeOf(req) as object);
     let done = false;
     const finish = (): void => {
       if (done) return;

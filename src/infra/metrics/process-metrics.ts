@@ -12,7 +12,7 @@ export function createProcessMetrics(
 ): ClusterMetrics {
   const registry = createProcessRegistry(instanceId, role);
   registerDependencyMetrics(registry, deps);
-  return createClusterMetrics({
+  const cluster = createClusterMetrics({
     registry,
     redis: deps.redis,
     keyPrefix: deps.config.redis.keyPrefix,
@@ -21,4 +21,6 @@ export function createProcessMetrics(
     intervalMs: deps.config.metrics.publishIntervalMs,
     logger: deps.logger,
   });
+  // Disabled: the registry still answers /metrics for this process, but nothing is published.
+  return deps.config.metrics.enabled ? cluster : { ...cluster, start: () => undefined };
 }
