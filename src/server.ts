@@ -1,6 +1,7 @@
 import './infra/runtime-check';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
 import { requiredIndexes } from './components/indexes';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
@@ -60,7 +61,12 @@ async function main(): Promise<void> {
     queues?.uploads.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
     queues?.lessons.waitUntilReady(config.mongo.serverSelectionTimeoutMs),
   ]);
-  // Listen at once: /live answers, and cached reads are served, whatever the database does.
+  // A reachable database is connected within milliseconds: wait for it before listening, so
+  // that in a cluster (which hands new connections to any listening process) a process that is
+  // just starting can already write. An unreachable one must not keep /live and the cached
+  // reads away: listen after at most one server-selection timeout anyway.
+  const connected = database.connect();
+  await Promise.race([connected, delay(config.mongo.serverSelectionTimeoutMs)]);
   server.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   lifecycle.markServing();
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
   // `ready` only with the database connected and its schema checked: PM2 (wait_ready) keeps
   // the previous process serving meanwhile, so a release that cannot reach the database
   // never takes over early. connect() also returns when shutdown closes the database.
-  await database.connect();
+  await connected;
   if (lifecycle.isStopping()) return;
   logger.info('ready: the database is connected');
   process.send?.('ready');
