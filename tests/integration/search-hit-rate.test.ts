@@ -1,7 +1,7 @@
 import { bearer, registerLearner, type TestSession } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 /** A small deterministic generator (mulberry32), so every run replays the same traffic. */
 function random(seed: number): () => number {

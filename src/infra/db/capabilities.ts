@@ -51,7 +51,15 @@ async function canCreateIndex(db: Db, keys: Record<string, 1 | 'text'>, options:
 }
 
 export async function recordCapabilities(db: Db, capabilities: DatabaseCapabilities): Promise<void> {
-  await db.collection<{ _id: string }>(metaCollection).replaceOne({ _id: capabilitiesId }, { ...capabilities, recordedAt: new Date() }, { upsert: true });
+  const record = (): Promise<unknown> =>
+    db.collection<{ _id: string }>(metaCollection).replaceOne({ _id: capabilitiesId }, { ...capabilities, recordedAt: new Date() }, { upsert: true });
+  try {
+    await record();
+  } catch (error) {
+    // Two migrations racing: both upserts inserted, one lost on the _id; now it replaces.
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+    await record();
+  }
 }
 
 /** What migrate recorded; null before the first migration. */
