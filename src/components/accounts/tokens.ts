@@ -22,7 +22,8 @@ export function createAccessTokens(secret: string, ttlSeconds: number) {
       try {
         // The algorithm is pinned: a token signed with "none" or another algorithm is refused.
         const payload = jwt.verify(token, secret, { algorithms: [algorithm], issuer, audience });
-        if (typeof payload === 'string' || typeof payload.sub !== 'string' || !tiers.includes(payload.tier as Tier)) {
+        // jsonwebtoken accepts a token without `exp` as never expiring: refuse it.
+        if (typeof payload === 'string' || typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || !tiers.includes(payload.tier as Tier)) {
           throw new Error('unexpected claims');
         }
         return { accountId: payload.sub, tier: payload.tier as Tier };

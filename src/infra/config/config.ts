@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { envSchema, secretsWithDefaults, type Env } from './schema';
+import { developmentEnvironments, developmentJwtSecret, envSchema, type Env } from './schema';
 import { readPackageVersion } from './package-version';
 
 export interface Config {
@@ -28,6 +28,7 @@ export interface Config {
   rateLimits: {
     enabled: boolean;
     auth: RateLimitRule;
+    authEmail: RateLimitRule;
     api: RateLimitRule;
     upload: RateLimitRule;
     search: RateLimitRule;
@@ -77,7 +78,7 @@ export class ConfigError extends Error {
  * Validates the environment once. Throws a ConfigError whose message names every bad
  * variable, so the entry point can print one line and stop.
  */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   const parsed = envSchema.safeParse(withoutEmptyValues(environment));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
@@ -93,14 +94,25 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
     throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
   }
-  if (env.NODE_ENV === 'production') {
-    const defaults = envSchema.parse({});
-    const unchanged = secretsWithDefaults.filter((name) => env[name] === defaults[name]);
-    if (unchanged.length > 0) {
-      throw new ConfigError(`invalid environment: ${unchanged.join(', ')} must be set in production (the default is for development only)`);
-    }
-  }
-  return toConfig(env);
+  return toConfig(env, jwtSecretOf(env, options));
+}
+
+export interface LoadOptions {
+  /**
+   * False for one-shot commands (migrate, seed) that neither issue nor verify tokens:
+   * they run without JWT_SECRET whatever NODE_ENV says.
+   */
+  needsSecrets?: boolean;
+}
+
+/** The development secret only where NODE_ENV explicitly allows it; elsewhere a real one or a stop. */
+function jwtSecretOf(env: Env, options: LoadOptions): string {
+  const developmentAllowed = developmentEnvironments.includes(env.NODE_ENV) || options.needsSecrets === false;
+  if (env.JWT_SECRET !== undefined && (env.JWT_SECRET !== developmentJwtSecret || developmentAllowed)) return env.JWT_SECRET;
+  if (developmentAllowed) return developmentJwtSecret;
+  throw new ConfigError(
+    `invalid environment: JWT_SECRET must be set to a secret of your own (NODE_ENV=${env.NODE_ENV}; the development default applies only with NODE_ENV=development or test)`,
+  );
 }
 
 /** An empty variable (`PORT=`) means "use the default", as in most dotenv tooling. */
@@ -110,7 +122,7 @@ function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, stri
   );
 }
 
-function toConfig(env: Env): Config {
+function toConfig(env: Env, jwtSecret: string): Config {
   return {
     env: env.NODE_ENV,
     version: readPackageVersion(),
@@ -144,6 +156,7 @@ function toConfig(env: Env): Config {
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
       auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
+      authEmail: { max: env.RATE_LIMIT_AUTH_EMAIL_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
       api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
       upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
       search: { max: env.RATE_LIMIT_SEARCH_MAX, windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000 },
@@ -153,7 +166,7 @@ function toConfig(env: Env): Config {
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
     auth: {
-      jwtSecret: env.JWT_SECRET,
+      jwtSecret,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
       passwordHash: { memoryKib: env.PASSWORD_HASH_MEMORY_KIB, timeCost: env.PASSWORD_HASH_TIME_COST },

@@ -28,7 +28,8 @@ export const readPreferences = [
  * keep the two in step (a unit test compares them).
  */
 export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Fail closed: a process started without NODE_ENV runs as production and needs real secrets.
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
   INSTANCE_ID: z.string().min(1).optional(),
@@ -62,6 +63,7 @@ export const envSchema = z.object({
     .transform((value) => value === 'true'),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(5),
   RATE_LIMIT_AUTH_WINDOW_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_AUTH_EMAIL_MAX: positiveInt.default(50),
   RATE_LIMIT_API_MAX: positiveInt.default(100),
   RATE_LIMIT_API_WINDOW_SECONDS: positiveInt.default(900),
   RATE_LIMIT_UPLOAD_MAX: positiveInt.default(50),
@@ -86,7 +88,7 @@ export const envSchema = z.object({
   HEALTH_MEMORY_WARN_RATIO: z.coerce.number().gt(0).lte(1).default(0.85),
   HEALTH_EVENT_LOOP_LAG_WARN_MS: positiveInt.default(200),
 
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('development-only-jwt-secret-change-me!'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
   REFRESH_TOKEN_TTL_DAYS: positiveInt.default(30),
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
@@ -134,5 +136,11 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** Secrets whose development defaults must never reach production. */
-export const secretsWithDefaults = ['JWT_SECRET'] as const satisfies readonly (keyof Env)[];
+/**
+ * Used only when NODE_ENV is explicitly `development` or `test`; refused everywhere else,
+ * since it is committed here and anyone could sign tokens with it.
+ */
+export const developmentJwtSecret = 'development-only-jwt-secret-change-me!';
+
+/** The environments that may run on development defaults of secrets. */
+export const developmentEnvironments: readonly Env['NODE_ENV'][] = ['development', 'test'];
