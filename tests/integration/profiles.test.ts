@@ -65,12 +65,46 @@ describe('profiles', () => {
     ['a nested operator as a value', { displayName: { $gt: '' } }],
     ['nothing to change', {}],
     ['a string for a list', { interests: 'hiking' }],
+    ['a NUL in a display name', { displayName: 'Maria\u0000Lopez' }],
+    ['an ESC sequence in a bio', { bio: 'Hello \u001b[31mred' }],
+    ['a DEL in a goal', { goals: ['Pass\u007f IELTS'] }],
+    ['a line break in a display name', { displayName: 'Maria\nLopez' }],
+    ['a right-to-left override', { displayName: 'Maria \u202egpj.exe' }],
+    ['a bidi isolate in an interest', { interests: ['\u2066hiking\u2069'] }],
+    ['a zero-width space inside a word', { interests: ['hi\u200bking'] }],
+    ['an interest of one zero-width space', { interests: ['\u200b'] }],
+    ['an interest of zero-width joiners and spaces', { interests: [' \u200d\u200d '] }],
+    ['a Hangul filler as a display name', { displayName: '\u3164' }],
+    ['a byte-order mark inside a goal', { goals: ['Pass\ufeffIELTS'] }],
   ])('refuses %s with 400 and changes nothing', async (_case, patch) => {
     const before = await api.request.get('/api/profiles/me').set(...bearer(learner));
     const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(400);
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
     const after = await api.request.get('/api/profiles/me').set(...bearer(learner));
     expect(after.body).toEqual(before.body);
+  });
+
+  it('stores text NFC-normalised and trimmed, keeping what languages and emoji need', async () => {
+    const patch = {
+      displayName: '  Jose\u0301 Garci\u0301a ',
+      bio: 'Line one\nLine two\twith a tab',
+      interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
+    };
+    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
+    expect(response.body).toMatchObject({
+      displayName: 'Jos\u00e9 Garc\u00eda',
+      bio: 'Line one\nLine two\twith a tab',
+      interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
+    });
+    await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Maria Lopez' }).expect(200);
+  });
+
+  it('refuses control characters in a display name at registration', async () => {
+    const response = await api.request
+      .post('/api/auth/register')
+      .send({ email: `ctl-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Eve\u0000' })
+      .expect(400);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {
