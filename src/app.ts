@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -16,7 +17,7 @@ import type { Lifecycle } from './infra/lifecycle/lifecycle';
 import type { Logger } from './infra/logger';
 import { createRateLimits } from './infra/rate-limit/rate-limits';
 import type { RedisHandle } from './infra/redis/redis';
-import type { StorageDriver } from './infra/storage/storage-driver';
+import { publicFolder, type StorageDriver } from './infra/storage/storage-driver';
 
 export interface AppDependencies {
   config: Config;
@@ -47,9 +48,10 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(probesRouter({ ...deps, rateLimitMode: limits.mode }));
   if (config.storage.driver === 'local') {
+    // Only the avatar folder: learners' documents in the same storage are private.
     app.use(
-      config.storage.publicBaseUrl,
-      express.static(config.storage.localDir, {
+      `${config.storage.publicBaseUrl}/${publicFolder}`,
+      express.static(join(config.storage.localDir, publicFolder), {
         index: false,
         dotfiles: 'deny',
         immutable: true,

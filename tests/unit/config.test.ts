@@ -57,6 +57,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...dev, PORT: 'x', MONGODB_POOL_MIN: '-1' })).toThrow(/PORT.*MONGODB_POOL_MIN|MONGODB_POOL_MIN.*PORT/);
   });
 
+  it('refuses a private document bucket that is the avatar bucket', () => {
+    expect(() => loadConfig({ ...dev, SUPABASE_BUCKET: 'uploads', SUPABASE_PRIVATE_BUCKET: 'uploads' })).toThrow(/SUPABASE_PRIVATE_BUCKET/);
+  });
+
   it('refuses a pool minimum above the maximum', () => {
     expect(() => loadConfig({ ...dev, MONGODB_POOL_MAX: '4', MONGODB_POOL_MIN: '5' })).toThrow(/MONGODB_POOL_MIN/);
   });

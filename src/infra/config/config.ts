@@ -45,7 +45,15 @@ export interface Config {
   };
   storage:
     | { driver: 'local'; localDir: string; publicBaseUrl: string }
-    | { driver: 'supabase'; url: string; serviceKey: string; bucket: string; publicBucket: boolean; signedUrlTtlSeconds: number };
+    | {
+        driver: 'supabase';
+        url: string;
+        serviceKey: string;
+        bucket: string;
+        publicBucket: boolean;
+        privateBucket: string;
+        signedUrlTtlSeconds: number;
+      };
   uploads: { avatarMaxBytes: number };
   documents: { maxBytes: number; maxWords: number; sectionWords: number };
   queues: {
@@ -90,6 +98,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options
   }
   if (env.STORAGE_DRIVER === 'supabase' && (!env.SUPABASE_URL || !env.SUPABASE_SERVICE_KEY)) {
     throw new ConfigError('invalid environment: SUPABASE_URL and SUPABASE_SERVICE_KEY are required when STORAGE_DRIVER=supabase');
+  }
+  if (env.SUPABASE_PRIVATE_BUCKET === env.SUPABASE_BUCKET) {
+    throw new ConfigError('invalid environment: SUPABASE_PRIVATE_BUCKET must differ from SUPABASE_BUCKET (documents must not share the avatar bucket)');
   }
   if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
     throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
@@ -179,6 +190,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
             serviceKey: env.SUPABASE_SERVICE_KEY ?? '',
             bucket: env.SUPABASE_BUCKET,
             publicBucket: env.SUPABASE_PUBLIC_BUCKET,
+            privateBucket: env.SUPABASE_PRIVATE_BUCKET,
             signedUrlTtlSeconds: env.SUPABASE_SIGNED_URL_TTL_SECONDS,
           }
         : { driver: 'local', localDir: env.STORAGE_LOCAL_DIR, publicBaseUrl: env.STORAGE_PUBLIC_BASE_URL.replace(/\/+$/, '') },

@@ -100,6 +100,7 @@ export const envSchema = z.object({
   SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPABASE_SERVICE_KEY: z.string().min(1).optional(),
   SUPABASE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('uploads'),
+  SUPABASE_PRIVATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('private-uploads'),
   SUPABASE_PUBLIC_BUCKET: z
     .enum(['true', 'false'])
     .default('true')
