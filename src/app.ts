@@ -15,6 +15,8 @@ import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lif
 import { requestLogging } from './infra/http/request-logging';
 import type { Lifecycle } from './infra/lifecycle/lifecycle';
 import type { Logger } from './infra/logger';
+import { StreamSlots } from './components/jobs/stream-slots';
+import { JobEvents } from './infra/queue/job-events';
 import { createRateLimits } from './infra/rate-limit/rate-limits';
 import type { RedisHandle } from './infra/redis/redis';
 import { publicFolder, type StorageDriver } from './infra/storage/storage-driver';
@@ -35,6 +37,7 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, database, lifecycle } = deps;
   const limits = createRateLimits(config, deps.redis, logger);
+  const streams = { events: new JobEvents(), slots: new StreamSlots(config.streams.maxPerAccount) };
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: only addresses appended by our own proxies are believed.
@@ -46,7 +49,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
   app.use(compression());
 
-  app.use(probesRouter({ ...deps, rateLimitMode: limits.mode }));
+  const eventStreams = { open: () => streams.slots.open(), listeners: () => streams.events.listenerCount() };
+  app.use(probesRouter({ ...deps, rateLimitMode: limits.mode, eventStreams }));
   if (config.storage.driver === 'local') {
     // Only the avatar folder: learners' documents in the same storage are private.
     app.use(
@@ -65,7 +69,7 @@ export function createApp(deps: AppDependencies): Express {
   api.use(requireDatabase(database));
   api.use(requireKnownBodyType);
   api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
-  api.use(apiRoutes(deps, limits));
+  api.use(apiRoutes(deps, limits, streams));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -66,6 +66,7 @@ export interface Config {
     enqueueTimeoutMs: number;
     depthWarn: number;
   };
+  streams: { maxPerAccount: number; maxLifetimeMs: number; heartbeatMs: number };
   worker: { id: string; uploadConcurrency: number; lessonConcurrency: number; shutdownTimeoutMs: number };
   lessons: {
     generator: Env['LESSON_GENERATOR'];
@@ -205,6 +206,11 @@ function toConfig(env: Env, jwtSecret: string): Config {
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
       enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS,
       depthWarn: env.QUEUE_DEPTH_WARN,
+    },
+    streams: {
+      maxPerAccount: env.SSE_MAX_STREAMS_PER_ACCOUNT,
+      maxLifetimeMs: env.SSE_MAX_LIFETIME_SECONDS * 1000,
+      heartbeatMs: env.SSE_HEARTBEAT_SECONDS * 1000,
     },
     worker: {
       id: env.WORKER_ID ?? `${hostname()}-worker-${process.env.NODE_APP_INSTANCE ?? '0'}-${process.pid}`,

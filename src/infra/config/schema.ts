@@ -120,6 +120,10 @@ export const envSchema = z.object({
   QUEUE_ENQUEUE_TIMEOUT_MS: positiveInt.default(1000),
   QUEUE_DEPTH_WARN: positiveInt.default(100),
 
+  SSE_MAX_STREAMS_PER_ACCOUNT: positiveInt.default(5),
+  SSE_MAX_LIFETIME_SECONDS: positiveInt.default(300),
+  SSE_HEARTBEAT_SECONDS: positiveInt.default(15),
+
   WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
   WORKER_UPLOAD_CONCURRENCY: positiveInt.default(5),
   WORKER_LESSON_CONCURRENCY: positiveInt.default(3),
