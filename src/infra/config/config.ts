@@ -55,7 +55,12 @@ export interface Config {
         signedUrlTtlSeconds: number;
       };
   uploads: { avatarMaxBytes: number };
-  documents: { maxBytes: number; maxWords: number; sectionWords: number };
+  documents: {
+    maxBytes: number;
+    maxWords: number;
+    sectionWords: number;
+    extraction: { timeoutMs: number; memoryMb: number; maxPages: number; maxInflatedBytes: number; maxEntries: number };
+  };
   queues: {
     attempts: number;
     backoffMs: number;
@@ -196,7 +201,18 @@ function toConfig(env: Env, jwtSecret: string): Config {
           }
         : { driver: 'local', localDir: env.STORAGE_LOCAL_DIR, publicBaseUrl: env.STORAGE_PUBLIC_BASE_URL.replace(/\/+$/, '') },
     uploads: { avatarMaxBytes: env.AVATAR_MAX_BYTES },
-    documents: { maxBytes: env.DOCUMENT_MAX_BYTES, maxWords: env.DOCUMENT_MAX_WORDS, sectionWords: env.DOCUMENT_SECTION_WORDS },
+    documents: {
+      maxBytes: env.DOCUMENT_MAX_BYTES,
+      maxWords: env.DOCUMENT_MAX_WORDS,
+      sectionWords: env.DOCUMENT_SECTION_WORDS,
+      extraction: {
+        timeoutMs: env.DOCUMENT_EXTRACT_TIMEOUT_MS,
+        memoryMb: env.DOCUMENT_EXTRACT_MEMORY_MB,
+        maxPages: env.DOCUMENT_MAX_PAGES,
+        maxInflatedBytes: env.DOCUMENT_MAX_INFLATED_BYTES,
+        maxEntries: env.DOCUMENT_MAX_ZIP_ENTRIES,
+      },
+    },
     queues: {
       attempts: env.QUEUE_ATTEMPTS,
       backoffMs: env.QUEUE_BACKOFF_MS,

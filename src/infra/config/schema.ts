@@ -110,6 +110,11 @@ export const envSchema = z.object({
   DOCUMENT_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
   DOCUMENT_MAX_WORDS: positiveInt.default(100_000),
   DOCUMENT_SECTION_WORDS: z.coerce.number().int().min(50).default(400),
+  DOCUMENT_EXTRACT_TIMEOUT_MS: positiveInt.default(20_000),
+  DOCUMENT_EXTRACT_MEMORY_MB: z.coerce.number().int().min(32).default(256),
+  DOCUMENT_MAX_PAGES: positiveInt.default(2000),
+  DOCUMENT_MAX_INFLATED_BYTES: positiveInt.default(50 * 1024 * 1024),
+  DOCUMENT_MAX_ZIP_ENTRIES: positiveInt.default(1000),
 
   QUEUE_ATTEMPTS: positiveInt.default(3),
   QUEUE_BACKOFF_MS: positiveInt.default(2000),
