@@ -51,7 +51,15 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
   const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference });
-  const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference });
+  const searchService = createSearchService({
+    accounts,
+    storage,
+    cache,
+    capabilities: () => database.capabilities(),
+    staleReadPreference,
+    maxTimeMs: config.search.maxTimeMs,
+    maxConcurrent: config.search.maxConcurrent,
+  });
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);

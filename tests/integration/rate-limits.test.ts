@@ -128,7 +128,7 @@ describe('rate limits', () => {
     let api: TestApp;
     beforeAll(async () => {
       redis = await startRedis();
-      api = await startTestApp({ REDIS_URL: redis.url, RATE_LIMIT_SEARCH_MAX: '3' });
+      api = await startTestApp({ REDIS_URL: redis.url, RATE_LIMIT_SEARCH_MAX: '3', RATE_LIMIT_SEARCH_ANONYMOUS_MAX: '3' });
     });
     afterAll(async () => {
       await api.close();

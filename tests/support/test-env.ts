@@ -30,6 +30,7 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     RATE_LIMIT_API_MAX: '100000',
     RATE_LIMIT_UPLOAD_MAX: '100000',
     RATE_LIMIT_SEARCH_MAX: '100000',
+    RATE_LIMIT_SEARCH_ANONYMOUS_MAX: '100000',
     RATE_LIMIT_LESSON_JOBS_MAX: '100000',
     RATE_LIMIT_UPLOAD_JOBS_MAX: '100000',
     ...overrides,

@@ -5,6 +5,7 @@ import type { DatabaseCapabilities } from '../../infra/db/capabilities';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
 import { publicProfile, type PublicProfile } from '../profiles/profile-view';
+import { searchGate } from './search-gate';
 import { normaliseWords } from './search-terms';
 import type { SearchQuery } from './search.validation';
 
@@ -24,6 +25,10 @@ export interface SearchServiceDependencies {
   capabilities: () => DatabaseCapabilities | null;
   cache: Cache;
   staleReadPreference: ReadPreferenceMode;
+  /** Database time limit of each query (maxTimeMS). */
+  maxTimeMs: number;
+  /** Uncached searches at once in this process. */
+  maxConcurrent: number;
 }
 
 const resultFields = { profile: 1, createdAt: 1 } as const;
@@ -32,6 +37,8 @@ type Filter = QueryFilter<Account>;
 export function createSearchService(deps: SearchServiceDependencies) {
   const { accounts, storage } = deps;
   const read = deps.staleReadPreference;
+  const limit = { maxTimeMS: deps.maxTimeMs };
+  const gated = searchGate(deps.maxConcurrent);
 
   function filtersOf(query: SearchQuery): Filter {
     const filter: Filter = {};
@@ -64,9 +71,10 @@ export function createSearchService(deps: SearchServiceDependencies) {
         .sort(order.sort)
         .skip((query.page - 1) * query.limit)
         .limit(query.limit)
+        .maxTimeMS(deps.maxTimeMs)
         .read(read)
         .lean<Account[]>(),
-      accounts.countDocuments(filter).read(read),
+      accounts.countDocuments(filter, limit).read(read),
     ]);
     return page(found, total, query, ranking);
   }
@@ -92,7 +100,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
       { ...base, 'search.interests': any(), 'search.name': none() },
       { ...base, 'search.bio': any(), 'search.name': none(), 'search.interests': none() },
     ];
-    const counts = await Promise.all(tiers.map((tier) => accounts.countDocuments(tier).read(read)));
+    const counts = await Promise.all(tiers.map((tier) => accounts.countDocuments(tier, limit).read(read)));
     const found: Account[] = [];
     let skip = (query.page - 1) * query.limit;
     for (const [index, tier] of tiers.entries()) {
@@ -107,6 +115,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
         .sort({ _id: 1 })
         .skip(skip)
         .limit(query.limit - found.length)
+        .maxTimeMS(deps.maxTimeMs)
         .read(read)
         .lean<Account[]>();
       found.push(...taken);
@@ -130,7 +139,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
     async searchProfiles(query: SearchQuery): Promise<SearchPage> {
       const words = normaliseWords(query.q ?? '');
       const key = JSON.stringify([query.q ? words.join(' ') : '', query.level ?? '', query.nativeLanguage ?? '', query.page, query.limit]);
-      return deps.cache.getOrLoad('search', key, () => search(query, words));
+      return deps.cache.getOrLoad('search', key, () => gated(() => search(query, words)));
     },
   };
 }

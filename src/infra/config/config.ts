@@ -25,6 +25,7 @@ export interface Config {
   };
   redis: { url: string | null; keyPrefix: string };
   cache: { ttlSeconds: { profile: number; search: number; stats: number; lesson: number } };
+  search: { maxTimeMs: number; maxConcurrent: number };
   rateLimits: {
     enabled: boolean;
     auth: RateLimitRule;
@@ -82,6 +83,8 @@ export interface Config {
 export interface RateLimitRule {
   max: number;
   windowMs: number;
+  /** The limit of a client that is not signed in, where it differs from `max`. */
+  anonymousMax?: number;
 }
 
 export class ConfigError extends Error {
@@ -170,13 +173,18 @@ function toConfig(env: Env, jwtSecret: string): Config {
         lesson: env.CACHE_TTL_LESSON_SECONDS,
       },
     },
+    search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
       auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
       authEmail: { max: env.RATE_LIMIT_AUTH_EMAIL_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
       api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
       upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
-      search: { max: env.RATE_LIMIT_SEARCH_MAX, windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000 },
+      search: {
+        max: env.RATE_LIMIT_SEARCH_MAX,
+        windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000,
+        anonymousMax: env.RATE_LIMIT_SEARCH_ANONYMOUS_MAX,
+      },
       lessonJobs: { max: env.RATE_LIMIT_LESSON_JOBS_MAX, windowMs: env.RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS * 1000 },
       uploadJobs: { max: env.RATE_LIMIT_UPLOAD_JOBS_MAX, windowMs: env.RATE_LIMIT_UPLOAD_JOBS_WINDOW_SECONDS * 1000 },
     },

@@ -39,7 +39,7 @@ export function clientKey(req: Request & Identified): string {
 
 function limitOfKey(rule: RateLimitRule, key: string): number {
   const tier = /^account:(\w+):/.exec(key)?.[1] as keyof typeof tierMultipliers | undefined;
-  return rule.max * (tier ? tierMultipliers[tier] : 1);
+  return tier ? rule.max * tierMultipliers[tier] : (rule.anonymousMax ?? rule.max);
 }
 
 function emailOf(req: Request): string | null {
