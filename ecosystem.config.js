@@ -33,6 +33,9 @@ module.exports = {
       // PM2 sends SIGINT, then SIGKILL after kill_timeout: leave the drain its full timeout.
       kill_timeout: shutdownTimeoutMs + 2000,
       max_memory_restart: process.env.API_MAX_MEMORY || '1G',
+      // `npx pm2 start ecosystem.config.js --env production`. Without NODE_ENV the process
+      // runs as production anyway: either way JWT_SECRET must be set or it exits naming it.
+      env_production: { NODE_ENV: 'production' },
       exp_backoff_restart_delay: 100,
       merge_logs: true,
       log_date_format: '',
@@ -52,6 +55,7 @@ module.exports = {
       // On SIGINT a worker takes no new jobs and lets running ones finish first.
       kill_timeout: workerShutdownTimeoutMs + 2000,
       max_memory_restart: process.env.WORKER_MAX_MEMORY || '1G',
+      env_production: { NODE_ENV: 'production' },
       exp_backoff_restart_delay: 100,
       merge_logs: true,
       log_date_format: '',

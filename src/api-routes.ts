@@ -26,7 +26,14 @@ import { attemptModel } from './components/practice/attempt.model';
 import { practiceRouter } from './components/practice/practice.routes';
 import { createPracticeService } from './components/practice/practice.service';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
-import { JobEvents } from './infra/queue/job-events';
+import type { JobEvents } from './infra/queue/job-events';
+import type { StreamSlots } from './components/jobs/stream-slots';
+
+/** What the job event streams share with the rest of the app (/health counts them). */
+export interface EventStreamState {
+  events: JobEvents;
+  slots: StreamSlots;
+}
 
 /**
  * Reads that tolerate staleness (public profiles, search, statistics): served from the cache
@@ -35,7 +42,7 @@ import { JobEvents } from './infra/queue/job-events';
 export const staleTolerantReads = [/^\/profiles\/[0-9a-f]{24}$/i, /^\/search\/profiles$/, /^\/stats$/];
 
 /** Composes the components into the `/api` router. */
-export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
+export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: EventStreamState): Router {
   const { config, database, storage, logger, cache, queues } = deps;
   const { connection, staleReadPreference } = database;
   const accounts = accountModel(connection);
@@ -50,7 +57,16 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
   const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference });
-  const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference, profiles: profilesService });
+  const searchService = createSearchService({
+    accounts,
+    storage,
+    cache,
+    capabilities: () => database.capabilities(),
+    staleReadPreference,
+    profiles: profilesService,
+    maxTimeMs: config.search.maxTimeMs,
+    maxConcurrent: config.search.maxConcurrent,
+  });
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);
@@ -58,7 +74,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
   const documentsService = createDocumentsService({ documents, lessons, storage, queues, enqueueTimeoutMs, logger });
   const lessonsService = createLessonsService({ lessons, documents, accounts, cache, queues, generatorVersion: generatorVersionOf(config.lessons), enqueueTimeoutMs });
   const practiceService = createPracticeService({ lessons, attempts: attemptModel(connection) });
-  const jobsService = createJobsService({ queues, events: new JobEvents(), timeoutMs: enqueueTimeoutMs });
+  const jobsService = createJobsService({ queues, events: streams.events, timeoutMs: enqueueTimeoutMs });
 
   const router = Router();
   // Before the limiters: signed-in requests are counted per account and scaled by tier.
@@ -74,7 +90,8 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
   router.use('/stats', limits.api, statsRouter(statsService));
   router.use('/documents', documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }));
   router.use('/lessons', lessonsRouter(lessonsService, accessTokens, { general: limits.api, lessonJobs: limits.lessonJobs }));
-  router.use('/jobs', jobsRouter(jobsService, accessTokens, deps.lifecycle, limits.api));
+  const streamRules = { slots: streams.slots, heartbeatMs: config.streams.heartbeatMs, maxLifetimeMs: config.streams.maxLifetimeMs };
+  router.use('/jobs', jobsRouter(jobsService, accessTokens, deps.lifecycle, limits.api, streamRules));
   router.use(practiceRouter(practiceService, accessTokens, limits.api));
   return router;
 }

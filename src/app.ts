@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -18,9 +19,11 @@ import type { ClusterMetrics } from './infra/metrics/cluster-metrics';
 import { rateLimitRejections } from './infra/metrics/dependency-metrics';
 import { httpMetrics } from './infra/metrics/http-metrics';
 import type { Logger } from './infra/logger';
+import { StreamSlots } from './components/jobs/stream-slots';
+import { JobEvents } from './infra/queue/job-events';
 import { createRateLimits } from './infra/rate-limit/rate-limits';
 import type { RedisHandle } from './infra/redis/redis';
-import type { StorageDriver } from './infra/storage/storage-driver';
+import { publicFolder, type StorageDriver } from './infra/storage/storage-driver';
 
 export interface AppDependencies {
   config: Config;
@@ -39,6 +42,7 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, database, lifecycle } = deps;
   const limits = createRateLimits(config, deps.redis, logger, rateLimitRejections(deps.metrics.registry));
+  const streams = { events: new JobEvents(), slots: new StreamSlots(config.streams.maxPerAccount) };
   const app = express();
   app.disable('x-powered-by');
   // A weak ETag means hashing every JSON body; API clients do not revalidate with it.
@@ -55,12 +59,14 @@ export function createApp(deps: AppDependencies): Express {
   // Behind Nginx the edge compresses (HTTP_COMPRESSION=false): see bench/results/edge.md.
   if (config.http.compression) app.use(compression());
 
-  app.use(probesRouter({ ...deps, rateLimitMode: limits.mode }));
+  const eventStreams = { open: () => streams.slots.open(), listeners: () => streams.events.listenerCount() };
+  app.use(probesRouter({ ...deps, rateLimitMode: limits.mode, eventStreams }));
   app.use(metricsRouter(deps.metrics, config.metrics.token));
   if (config.storage.driver === 'local') {
+    // Only the avatar folder: learners' documents in the same storage are private.
     app.use(
-      config.storage.publicBaseUrl,
-      express.static(config.storage.localDir, {
+      `${config.storage.publicBaseUrl}/${publicFolder}`,
+      express.static(join(config.storage.localDir, publicFolder), {
         index: false,
         dotfiles: 'deny',
         immutable: true,
@@ -74,7 +80,7 @@ export function createApp(deps: AppDependencies): Express {
   api.use(requireDatabase(database, staleTolerantReads));
   api.use(requireKnownBodyType);
   api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
-  api.use(apiRoutes(deps, limits));
+  api.use(apiRoutes(deps, limits, streams));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -4,7 +4,7 @@ import type { Database } from './infra/db/database';
 import type { Logger } from './infra/logger';
 import type { StorageDriver } from './infra/storage/storage-driver';
 import { documentModel } from './components/documents/document.model';
-import { documentProcessor } from './components/documents/process-document';
+import { documentProcessor, markDocumentFailed } from './components/documents/process-document';
 import type { JobQueues } from './components/jobs/job-queues';
 import { lessonProcessor } from './components/lessons/generate-lesson';
 import type { LessonGenerator } from './components/lessons/lesson-generator';
@@ -50,9 +50,20 @@ export function startJobProcessors(deps: WorkerDependencies): WorkerActivity {
     });
   }
 
+  // A job Bull gives up on after it stalled too often never reached our processor's own
+  // failure handling: its document must not stay `processing`.
+  queues.uploads.queue.on('failed', (job, error) => {
+    if (!/stalled more than allowable limit/.test(error.message)) return;
+    const reason = 'Processing stopped repeatedly on this file; upload a smaller or simpler copy';
+    markDocumentFailed(documents, (job.data as { documentId: string }).documentId, 'PROCESSING_FAILED', reason).catch((failure: unknown) =>
+      log.error({ err: failure, jobId: job.id }, 'could not mark the document of a stalled job failed'),
+    );
+  });
+
+  const { maxWords, sectionWords, extraction } = config.documents;
   void queues.uploads.queue.process(
     config.worker.uploadConcurrency,
-    documentProcessor({ documents, storage: deps.storage, logger, maxWords: config.documents.maxWords, sectionWords: config.documents.sectionWords }),
+    documentProcessor({ documents, storage: deps.storage, logger, maxWords, sectionWords, extraction }),
   );
   void queues.lessons.queue.process(
     config.worker.lessonConcurrency,

@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { developmentJwtSecret } from '../../src/infra/config/schema';
 import { bearer, registerLearner, uniqueEmail } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -103,6 +104,33 @@ describe('accounts', () => {
       }
       const response = await api.request.get('/api/auth/me').set('Authorization', `Bearer ${expired}`).expect(401);
       expect(response.body.error.code).toBe('TOKEN_EXPIRED');
+    });
+
+    it('refuses a correctly signed token that has no exp (it would never expire)', async () => {
+      const learner = await registerLearner(api.request);
+      const claims = { sub: learner.account.id, tier: 'starter', iss: 'english-practice', aud: 'english-practice-api' };
+      const eternal = jwt.sign(claims, api.deps.config.auth.jwtSecret, { algorithm: 'HS256' });
+      const response = await api.request.get('/api/auth/me').set('Authorization', `Bearer ${eternal}`).expect(401);
+      expect(response.body.error.code).toBe('INVALID_TOKEN');
+    });
+
+    it('in production mode, refuses a token forged with the committed development secret', async () => {
+      const production = await startTestApp({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-that-is-long-enough-1234' });
+      try {
+        const victim = await registerLearner(production.request);
+        await production.request.get('/api/auth/me').set(...bearer(victim)).expect(200);
+        const forged = jwt.sign({ tier: 'enterprise' }, developmentJwtSecret, {
+          algorithm: 'HS256',
+          subject: victim.account.id,
+          expiresIn: 600,
+          issuer: 'english-practice',
+          audience: 'english-practice-api',
+        });
+        const response = await production.request.get('/api/auth/me').set('Authorization', `Bearer ${forged}`).expect(401);
+        expect(response.body.error.code).toBe('INVALID_TOKEN');
+      } finally {
+        await production.close();
+      }
     });
 
     it('rotates refresh tokens and revokes the family when a spent one is reused', async () => {

@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('HTTP basics on real servers', () => {
@@ -37,6 +38,44 @@ describe('HTTP basics on real servers', () => {
       .send('{}')
       .expect(415);
     expect(response.body.error.code).toBe('UNSUPPORTED_ENCODING');
+  });
+
+  // superagent JSON-encodes a Buffer sent as application/json; these bodies must go as they are.
+  const asSent = (bytes: unknown): string => bytes as string;
+  const body = Buffer.from(JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' }));
+  const corrupt = (compressed: Buffer): Buffer => Buffer.concat([compressed.subarray(0, 6), Buffer.from('not the rest of the stream at all')]);
+  it.each([
+    ['deflate', 'garbage', Buffer.from('this was never deflated')],
+    ['gzip', 'garbage', Buffer.from('this was never gzipped')],
+    ['br', 'garbage', Buffer.from('this was never brotli-compressed')],
+    ['zstd', 'garbage', Buffer.from('this was never zstd-compressed')],
+    ['deflate', 'a corrupted stream', corrupt(deflateSync(body))],
+    ['gzip', 'a corrupted stream', corrupt(gzipSync(body))],
+    ['gzip', 'a truncated stream', gzipSync(body).subarray(0, 12)],
+    ['br', 'a corrupted stream', corrupt(brotliCompressSync(body))],
+    ['zstd', 'a corrupted stream', corrupt(zstdCompressSync(body))],
+  ])('refuses a %s body that is %s with 400, on a public and a signed-in route', async (encoding, _what, bytes) => {
+    for (const path of ['/api/auth/login', '/api/profiles/me']) {
+      const response = await api.request
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .serialize(asSent)
+        .send(bytes)
+        .expect(400);
+      expect(response.body).toEqual({ error: { code: 'UNDECODABLE_BODY', message: expect.any(String) } });
+    }
+  });
+
+  it('still reads a well-formed compressed body', async () => {
+    const response = await api.request
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .serialize(asSent)
+      .send(gzipSync(body))
+      .expect(401);
+    expect(response.body.error.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('echoes a well-formed request id and replaces a hostile one', async () => {

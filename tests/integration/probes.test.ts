@@ -46,6 +46,7 @@ describe('probes with every dependency up', () => {
       [
         'cache:hitRate',
         'eventloop:lag',
+        'events:streams',
         'memory:utilization',
         'mongodb:connections',
         'mongodb:responseTime',

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { jpegBytes, tinyPng, webpBytes } from '../support/images';
+import sharp from 'sharp';
+import { jpegBytes, jpegWithExif, pngSignatureWithHtml, tinyPng, webpBytes } from '../support/images';
 import { bearer, registerLearner, type TestSession } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -65,12 +66,46 @@ describe('profiles', () => {
     ['a nested operator as a value', { displayName: { $gt: '' } }],
     ['nothing to change', {}],
     ['a string for a list', { interests: 'hiking' }],
+    ['a NUL in a display name', { displayName: 'Maria\u0000Lopez' }],
+    ['an ESC sequence in a bio', { bio: 'Hello \u001b[31mred' }],
+    ['a DEL in a goal', { goals: ['Pass\u007f IELTS'] }],
+    ['a line break in a display name', { displayName: 'Maria\nLopez' }],
+    ['a right-to-left override', { displayName: 'Maria \u202egpj.exe' }],
+    ['a bidi isolate in an interest', { interests: ['\u2066hiking\u2069'] }],
+    ['a zero-width space inside a word', { interests: ['hi\u200bking'] }],
+    ['an interest of one zero-width space', { interests: ['\u200b'] }],
+    ['an interest of zero-width joiners and spaces', { interests: [' \u200d\u200d '] }],
+    ['a Hangul filler as a display name', { displayName: '\u3164' }],
+    ['a byte-order mark inside a goal', { goals: ['Pass\ufeffIELTS'] }],
   ])('refuses %s with 400 and changes nothing', async (_case, patch) => {
     const before = await api.request.get('/api/profiles/me').set(...bearer(learner));
     const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(400);
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
     const after = await api.request.get('/api/profiles/me').set(...bearer(learner));
     expect(after.body).toEqual(before.body);
+  });
+
+  it('stores text NFC-normalised and trimmed, keeping what languages and emoji need', async () => {
+    const patch = {
+      displayName: '  Jose\u0301 Garci\u0301a ',
+      bio: 'Line one\nLine two\twith a tab',
+      interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
+    };
+    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
+    expect(response.body).toMatchObject({
+      displayName: 'Jos\u00e9 Garc\u00eda',
+      bio: 'Line one\nLine two\twith a tab',
+      interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
+    });
+    await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Maria Lopez' }).expect(200);
+  });
+
+  it('refuses control characters in a display name at registration', async () => {
+    const response = await api.request
+      .post('/api/auth/register')
+      .send({ email: `ctl-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Eve\u0000' })
+      .expect(400);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {
@@ -98,9 +133,12 @@ describe('profiles', () => {
         .expect(200);
       expect(png.body.avatarUrl).toMatch(new RegExp(`^/files/avatars/${owner.account.id}/[0-9a-f-]{36}\\.png$`));
       const served = await api.request.get(png.body.avatarUrl as string).expect(200);
-      expect(Buffer.compare(served.body as Buffer, tinyPng())).toBe(0);
+      // Re-encoded, so not the same bytes, but the same single pixel.
+      const pixels = await sharp(served.body as Buffer).raw().toBuffer({ resolveWithObject: true });
+      expect(pixels.info).toMatchObject({ width: 1, height: 1, format: 'raw' });
+      expect([...pixels.data.subarray(0, 3)]).toEqual([255, 0, 0]);
 
-      for (const [bytes, extension] of [[jpegBytes(), 'jpg'], [webpBytes(), 'webp']] as const) {
+      for (const [bytes, extension] of [[await jpegBytes(), 'jpg'], [await webpBytes(), 'webp']] as const) {
         const response = await api.request.put('/api/profiles/me/avatar').set(...bearer(owner)).attach('avatar', bytes, 'photo.bin').expect(200);
         expect(response.body.avatarUrl).toMatch(new RegExp(`\\.${extension}$`));
       }
@@ -108,6 +146,18 @@ describe('profiles', () => {
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/\.webp$/);
       await api.request.get(png.body.avatarUrl as string).expect(404);
+    });
+
+    it('publishes an avatar without the EXIF and GPS data it was uploaded with', async () => {
+      const original = await jpegWithExif();
+      expect((await sharp(original).metadata()).exif).toBeDefined();
+      expect(original.includes('secret-camera-note')).toBe(true);
+      const response = await api.request.put('/api/profiles/me/avatar').set(...bearer(owner)).attach('avatar', original, 'phone.jpg').expect(200);
+      const served = (await api.request.get(response.body.avatarUrl as string).expect(200)).body as Buffer;
+      const metadata = await sharp(served).metadata();
+      expect(metadata).toMatchObject({ format: 'jpeg', width: 8, height: 8 });
+      expect(metadata.exif).toBeUndefined();
+      expect(served.includes('secret-camera-note')).toBe(false);
     });
 
     it('deletes the avatar and its file', async () => {
@@ -119,6 +169,8 @@ describe('profiles', () => {
     it.each([
       ['a text file that claims to be a PNG', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.from('just text, not an image'), { filename: 'a.png', contentType: 'image/png' }), 415],
       ['a PDF', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.from('%PDF-1.7\n%...'), 'a.png'), 415],
+      ['a PNG signature followed by HTML', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', pngSignatureWithHtml(), 'a.png'), 422],
+      ['a PNG cut short', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', tinyPng().subarray(0, 40), 'a.png'), 422],
       ['a zero-byte file', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.alloc(0), 'a.png'), 400],
       ['a file over the limit', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.concat([tinyPng(), Buffer.alloc(70 * 1024)]), 'big.png'), 413],
       ['a file in the wrong field', (r: ReturnType<TestApp['request']['put']>) => r.attach('picture', tinyPng(), 'a.png'), 400],

@@ -9,6 +9,14 @@ const login = (api: TestApp, email: string, forwardedFor?: string) => {
   return forwardedFor ? request.set('X-Forwarded-For', forwardedFor) : request;
 };
 
+const password = 'correct horse battery';
+
+const signIn = (api: TestApp, learner: { account: { email: string }; password: string }, forwardedFor: string) =>
+  api.request.post('/api/auth/login').set('X-Forwarded-For', forwardedFor).send({ email: learner.account.email, password: learner.password });
+
+const registerFrom = (api: TestApp, forwardedFor: string) =>
+  api.request.post('/api/auth/register').set('X-Forwarded-For', forwardedFor).send({ email: uniqueEmail(), password, displayName: 'Learner' });
+
 describe('rate limits', () => {
   let errors: jest.SpyInstance;
   let warnings: jest.SpyInstance;
@@ -27,7 +35,7 @@ describe('rate limits', () => {
   describe('auth attempts', () => {
     let api: TestApp;
     beforeAll(async () => {
-      api = await startTestApp({ RATE_LIMIT_AUTH_MAX: '5', TRUST_PROXY_HOPS: '1' });
+      api = await startTestApp({ RATE_LIMIT_AUTH_MAX: '5', RATE_LIMIT_AUTH_EMAIL_MAX: '8', TRUST_PROXY_HOPS: '1' });
     });
     afterAll(() => api.close());
 
@@ -40,11 +48,39 @@ describe('rate limits', () => {
       expect(limited.headers['ratelimit-policy']).toBe('5;w=900');
     });
 
-    it('allows 5 attempts per account, whichever addresses they come from', async () => {
+    it('keeps the owner able to sign in from their address while strangers guess from theirs', async () => {
+      const owner = await registerLearner(api.request);
+      // The reported attack: wrong passwords from four addresses, then the owner from a fresh one.
+      for (let i = 0; i < 4; i++) await login(api, owner.account.email, `198.51.100.${i}`).expect(401);
+      await signIn(api, owner, '198.51.100.50').expect(200);
+      // One stranger's address used up: that address is refused for this e-mail, the owner's is not.
+      for (let i = 0; i < 5; i++) await login(api, owner.account.email, '198.51.100.60').expect(401);
+      await login(api, owner.account.email, '198.51.100.60').expect(429);
+      await signIn(api, owner, '198.51.100.61').expect(200);
+    });
+
+    it('caps failed attempts per e-mail from all addresses together at RATE_LIMIT_AUTH_EMAIL_MAX', async () => {
       const email = uniqueEmail();
-      for (let i = 0; i < 5; i++) await login(api, email, `198.51.100.${i}`).expect(401);
-      await login(api, email, '198.51.100.99').expect(429);
-      await login(api, uniqueEmail(), '198.51.100.99').expect(401);
+      for (let i = 0; i < 8; i++) await login(api, email, `198.18.0.${i}`).expect(401);
+      const limited = await login(api, email, '198.18.0.99').expect(429);
+      expect(limited.headers['ratelimit-policy']).toBe('8;w=900');
+      await login(api, uniqueEmail(), '198.18.0.99').expect(401);
+    });
+
+    it('never counts registrations or successful logins', async () => {
+      const sessions = [];
+      for (let i = 0; i < 7; i++) sessions.push(await registerFrom(api, '198.18.1.1').expect(201));
+      const learner = sessions[0]!.body as { account: { email: string } };
+      for (let i = 0; i < 7; i++) await signIn(api, { account: learner.account, password }, '198.18.1.1').expect(200);
+      await login(api, uniqueEmail(), '198.18.1.1').expect(401);
+    });
+
+    it("clears the e-mail's failed attempts when the owner signs in", async () => {
+      const owner = await registerLearner(api.request);
+      for (let i = 0; i < 7; i++) await login(api, owner.account.email, `198.18.2.${i}`).expect(401);
+      await signIn(api, owner, '198.18.2.100').expect(200);
+      // Without the reset the ceiling (8) would refuse the second of these.
+      for (let i = 0; i < 7; i++) await login(api, owner.account.email, `198.18.3.${i}`).expect(401);
     });
 
     it('keys on the address our proxy saw, not on what the client wrote before it', async () => {
@@ -92,7 +128,7 @@ describe('rate limits', () => {
     let api: TestApp;
     beforeAll(async () => {
       redis = await startRedis();
-      api = await startTestApp({ REDIS_URL: redis.url, RATE_LIMIT_SEARCH_MAX: '3' });
+      api = await startTestApp({ REDIS_URL: redis.url, RATE_LIMIT_SEARCH_MAX: '3', RATE_LIMIT_SEARCH_ANONYMOUS_MAX: '3' });
     });
     afterAll(async () => {
       await api.close();

@@ -95,6 +95,8 @@ describe('profile search', () => {
       cache,
       staleReadPreference: 'primary',
       profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary' }),
+      maxTimeMs: 5000,
+      maxConcurrent: 4,
     });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });
     expect(page.ranking).toBe('terms');
@@ -103,6 +105,42 @@ describe('profile search', () => {
       ids.get('Bob'),
       ids.get('Carl'),
     ]);
+  });
+
+  it('answers 503 SEARCH_BUSY at once, instead of queueing, when the uncached searches of a process are at their cap', async () => {
+    const accounts = accountModel(api.deps.database.connection);
+    const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
+    const capped = createSearchService({
+      accounts,
+      storage: api.deps.storage,
+      capabilities: () => api.deps.database.capabilities(),
+      cache,
+      staleReadPreference: 'primary',
+      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary' }),
+      maxTimeMs: 5000,
+      maxConcurrent: 1,
+    });
+    const outcomes = await Promise.allSettled(['hiking', 'chess', 'music', 'cooking', 'teacher'].map((q) => capped.searchProfiles({ q, page: 1, limit: 10 })));
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as { status: number; code: string });
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const error of refused) expect(error).toMatchObject({ status: 503, code: 'SEARCH_BUSY' });
+    // The slot is free again afterwards.
+    expect((await capped.searchProfiles({ q: 'hiking', page: 1, limit: 10 })).total).toBe(4);
+  });
+
+  it('gives anonymous clients a tighter search budget than signed-in learners', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_SEARCH_MAX: '4', RATE_LIMIT_SEARCH_ANONYMOUS_MAX: '2' });
+    try {
+      const learner = await registerLearner(limited.request);
+      for (let i = 0; i < 2; i++) await limited.request.get(`/api/search/profiles?q=anon${i}`).expect(200);
+      const refused = await limited.request.get('/api/search/profiles?q=anon3').expect(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      for (let i = 0; i < 4; i++) await limited.request.get(`/api/search/profiles?q=signed${i}`).set(...bearer(learner)).expect(200);
+      await limited.request.get('/api/search/profiles?q=signed5').set(...bearer(learner)).expect(429);
+    } finally {
+      await limited.close();
+    }
   });
 
   const textSearchAvailable = Boolean(process.env.MONGODB_URI);

@@ -15,7 +15,7 @@ describe('the supabase storage driver', () => {
   afterEach(() => fake.close());
 
   const driver = (publicBucket = true) =>
-    createSupabaseStorage({ url: fake.url, serviceKey, bucket: 'uploads', publicBucket, signedUrlTtlSeconds: 600 });
+    createSupabaseStorage({ url: fake.url, serviceKey, bucket: 'uploads', publicBucket, privateBucket: 'private-uploads', signedUrlTtlSeconds: 600 });
 
   it('uploads with the service key, the content type and no overwrite', async () => {
     await driver().put(key, tinyPng(), 'image/png');
@@ -45,6 +45,16 @@ describe('the supabase storage driver', () => {
     expect(JSON.parse(sign!.body.toString())).toEqual({ expiresIn: 600 });
     expect(remove).toMatchObject({ method: 'DELETE', path: '/storage/v1/object/uploads' });
     expect(JSON.parse(remove!.body.toString())).toEqual({ prefixes: [key] });
+    expect(fake.objects.size).toBe(0);
+  });
+
+  it('keeps documents in the private bucket, with signed URLs even when avatars are public', async () => {
+    const documentKey = 'documents/64b000000000000000000001/0b7c3f5e-1111-4222-8333-944445555666.txt';
+    await driver().put(documentKey, Buffer.from('private reading'), 'text/plain');
+    expect([...fake.objects.keys()]).toEqual([`private-uploads/${documentKey}`]);
+    expect((await driver().get(documentKey)).toString()).toBe('private reading');
+    expect(await driver().url(documentKey)).toBe(`${fake.url}/storage/v1/object/sign/private-uploads/${documentKey}?token=signed-600`);
+    await driver().delete(documentKey);
     expect(fake.objects.size).toBe(0);
   });
 

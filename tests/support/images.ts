@@ -1,4 +1,5 @@
 import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 
 function crc32(bytes: Buffer): number {
   let crc = ~0;
@@ -32,7 +33,19 @@ export function tinyPng(): Buffer {
   ]);
 }
 
-/** The first bytes of a JPEG (JFIF) and of a WebP: enough for content sniffing. */
-export const jpegBytes = (): Buffer => Buffer.concat([Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'), Buffer.alloc(64)]);
-export const webpBytes = (): Buffer =>
-  Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 '), Buffer.alloc(64)]);
+const square = () => sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 30, b: 30 } } });
+
+/** Real, decodable 8×8 JPEG and WebP images. */
+export const jpegBytes = (): Promise<Buffer> => square().jpeg().toBuffer();
+export const webpBytes = (): Promise<Buffer> => square().webp().toBuffer();
+
+/** A JPEG carrying EXIF: a camera note and a GPS position, as a phone would write them. */
+export const jpegWithExif = (): Promise<Buffer> =>
+  square()
+    .jpeg()
+    .withExif({ IFD0: { ImageDescription: 'secret-camera-note' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } })
+    .toBuffer();
+
+/** A PNG signature followed by HTML: sniffs as PNG, decodes as nothing. */
+export const pngSignatureWithHtml = (): Buffer =>
+  Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('<html><script>alert(document.cookie)</script></html>')]);

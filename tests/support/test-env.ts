@@ -26,9 +26,11 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     // tests about other things never trip them; rate-limit tests set their own.
     REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     RATE_LIMIT_AUTH_MAX: '100000',
+    RATE_LIMIT_AUTH_EMAIL_MAX: '100000',
     RATE_LIMIT_API_MAX: '100000',
     RATE_LIMIT_UPLOAD_MAX: '100000',
     RATE_LIMIT_SEARCH_MAX: '100000',
+    RATE_LIMIT_SEARCH_ANONYMOUS_MAX: '100000',
     RATE_LIMIT_LESSON_JOBS_MAX: '100000',
     RATE_LIMIT_UPLOAD_JOBS_MAX: '100000',
     ...overrides,

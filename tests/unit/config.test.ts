@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/infra/config/config';
-import { envSchema } from '../../src/infra/config/schema';
+import { developmentJwtSecret, envSchema } from '../../src/infra/config/schema';
+
+const dev = { NODE_ENV: 'development' };
 
 describe('loadConfig', () => {
-  it('fills every default from an empty environment', () => {
-    const config = loadConfig({});
+  it('fills every default from an environment that only says development', () => {
+    const config = loadConfig(dev);
     expect(config.http.port).toBe(3000);
     expect(config.mongo).toMatchObject({ poolMax: 20, poolMin: 5, readPreference: 'secondaryPreferred' });
     expect(config.redis.url).toBeNull();
@@ -15,6 +17,7 @@ describe('loadConfig', () => {
 
   it('reads and converts the variables it is given', () => {
     const config = loadConfig({
+      ...dev,
       PORT: '8080',
       MONGODB_POOL_MAX: '50',
       MONGODB_READ_PREFERENCE: 'nearest',
@@ -31,7 +34,7 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '' }).http.port).toBe(3000);
+    expect(loadConfig({ ...dev, PORT: '' }).http.port).toBe(3000);
   });
 
   it.each([
@@ -46,22 +49,41 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging'],
     ['JWT_SECRET', 'short'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+    expect(() => loadConfig({ ...dev, [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...dev, [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
   });
 
   it('names every bad variable at once', () => {
-    expect(() => loadConfig({ PORT: 'x', MONGODB_POOL_MIN: '-1' })).toThrow(/PORT.*MONGODB_POOL_MIN|MONGODB_POOL_MIN.*PORT/);
+    expect(() => loadConfig({ ...dev, PORT: 'x', MONGODB_POOL_MIN: '-1' })).toThrow(/PORT.*MONGODB_POOL_MIN|MONGODB_POOL_MIN.*PORT/);
+  });
+
+  it('refuses a private document bucket that is the avatar bucket', () => {
+    expect(() => loadConfig({ ...dev, SUPABASE_BUCKET: 'uploads', SUPABASE_PRIVATE_BUCKET: 'uploads' })).toThrow(/SUPABASE_PRIVATE_BUCKET/);
   });
 
   it('refuses a pool minimum above the maximum', () => {
-    expect(() => loadConfig({ MONGODB_POOL_MAX: '4', MONGODB_POOL_MIN: '5' })).toThrow(/MONGODB_POOL_MIN/);
+    expect(() => loadConfig({ ...dev, MONGODB_POOL_MAX: '4', MONGODB_POOL_MIN: '5' })).toThrow(/MONGODB_POOL_MIN/);
   });
 
   it('refuses the development secret in production and accepts a real one', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET must be set in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET must be set/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: developmentJwtSecret })).toThrow(/JWT_SECRET must be set/);
     const secret = 'a-production-secret-that-is-long-enough-1234';
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);
+  });
+
+  it('runs as production when NODE_ENV is unset, so it needs a JWT_SECRET of its own', () => {
+    expect(() => loadConfig({})).toThrow(/JWT_SECRET must be set/);
+    expect(() => loadConfig({ JWT_SECRET: developmentJwtSecret })).toThrow(/JWT_SECRET/);
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).env).toBe('production');
+  });
+
+  it.each(['development', 'test'])('falls back to the development secret only when NODE_ENV=%s says so', (nodeEnv) => {
+    expect(loadConfig({ NODE_ENV: nodeEnv }).auth.jwtSecret).toBe(developmentJwtSecret);
+  });
+
+  it('lets one-shot commands, which sign no tokens, run without JWT_SECRET', () => {
+    expect(() => loadConfig({}, { needsSecrets: false })).not.toThrow();
   });
 
   it('is documented variable by variable in .env.example', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../infra/validation/plain-text';
 
 const email = z
   .string()
@@ -7,7 +8,7 @@ const email = z
   .pipe(z.email('must be an e-mail address').max(254));
 // argon2 would hash megabytes happily; a cap keeps a login from costing more than a login.
 const password = z.string().min(8, 'must be at least 8 characters').max(128);
-export const displayName = z.string().trim().min(1).max(60);
+export const displayName = plainText({ min: 1, max: 60 });
 
 export const registerBody = z.strictObject({ email, password, displayName });
 export const loginBody = z.strictObject({ email, password: z.string().min(1).max(128) });

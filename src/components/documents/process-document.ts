@@ -6,7 +6,7 @@ import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { DocumentStatus, LearnerDocument } from './document.model';
 import type { DocumentJobData } from './document-job';
 import { countWords, splitIntoSections } from './sections';
-import { extractText } from './text-extraction';
+import { extractIsolated, type ExtractionLimits } from './isolated-extraction';
 
 export interface DocumentProcessorDependencies {
   documents: Model<LearnerDocument>;
@@ -14,6 +14,7 @@ export interface DocumentProcessorDependencies {
   logger: Logger;
   maxWords: number;
   sectionWords: number;
+  extraction: ExtractionLimits;
 }
 
 export interface DocumentJobResult {
@@ -30,12 +31,14 @@ export interface DocumentJobResult {
 /** Our own operator, marked trusted so the global sanitizeFilter leaves it alone. */
 const unfinished = (): { $in: DocumentStatus[] } => mongoose.trusted({ $in: ['queued', 'processing'] as DocumentStatus[] });
 
+/** Fails a document still queued or processing; one that finished meanwhile stays as it is. */
+export async function markDocumentFailed(documents: Model<LearnerDocument>, documentId: string, code: string, reason: string): Promise<void> {
+  await documents.updateOne({ _id: documentId, status: unfinished() }, { $set: { status: 'failed', failure: { code, reason }, processedAt: new Date() } });
+}
+
 export function documentProcessor(deps: DocumentProcessorDependencies) {
   const { documents } = deps;
-
-  async function markFailed(documentId: string, code: string, reason: string): Promise<void> {
-    await documents.updateOne({ _id: documentId, status: unfinished() }, { $set: { status: 'failed', failure: { code, reason }, processedAt: new Date() } });
-  }
+  const markFailed = (documentId: string, code: string, reason: string): Promise<void> => markDocumentFailed(documents, documentId, code, reason);
 
   async function process(job: Bull.Job<DocumentJobData>): Promise<DocumentJobResult> {
     const { documentId } = job.data;
@@ -51,7 +54,7 @@ export function documentProcessor(deps: DocumentProcessorDependencies) {
       throw error;
     });
     await job.progress(30);
-    const text = await extractText(document.kind, bytes);
+    const text = await extractIsolated(document.kind, bytes, deps.extraction);
     const wordCount = countWords(text);
     if (wordCount === 0) throw new PermanentJobError('EMPTY', 'The document contains no text (a scanned image or an empty file)');
     if (wordCount > deps.maxWords) {

@@ -36,6 +36,8 @@ export interface HealthDependencies extends QueueCheckDependencies {
   redis: RedisHandle | null;
   cache: Cache;
   rateLimitMode: RateLimitMode;
+  /** This process's job event streams and the Redis event listeners they hold. */
+  eventStreams: { open(): number; listeners(): number };
   stopping: () => boolean;
 }
 
@@ -141,6 +143,16 @@ export async function buildHealthReport(deps: HealthDependencies): Promise<Healt
     ],
     'cache:hitRate': [cacheCheck(deps, redis.status, time)],
     'rateLimit:store': [rateLimitCheck(deps, time)],
+    'events:streams': [
+      {
+        componentType: 'component',
+        time,
+        status: 'pass',
+        observedValue: deps.eventStreams.open(),
+        observedUnit: 'open streams (this process)',
+        listeners: deps.eventStreams.listeners(),
+      },
+    ],
     ...queues,
     uptime: [{ componentType: 'system', time, status: 'pass', observedValue: Math.round(process.uptime()), observedUnit: 's' }],
     'process:lifecycle': [

@@ -48,7 +48,15 @@ export function createJobsService(deps: JobsServiceDependencies) {
      */
     async follow(ownerId: string, jobId: string, onEvent: (event: JobEvent) => void): Promise<{ current: JobView; stop: () => void }> {
       const queue = queueOf(jobId);
-      const stop = deps.events.subscribe(queue, jobId, onEvent);
+      const subscribing = deps.events.subscribe(queue, jobId, onEvent);
+      let stop: () => void;
+      try {
+        stop = await withTimeout(subscribing, deps.timeoutMs, 'job event subscription');
+      } catch {
+        // A subscription that completes after the deadline must not stay behind.
+        void subscribing.then((late) => late(), () => undefined);
+        throw queueUnavailable();
+      }
       try {
         return { current: await ownJobView(ownerId, jobId), stop };
       } catch (error) {

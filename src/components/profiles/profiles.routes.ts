@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { singleFileUpload, sniffType } from '../../infra/http/single-file-upload';
+import { reencodeAvatar } from './avatar-image';
 import { parseInput } from '../../infra/http/validate';
 import { authOf, authenticate } from '../accounts/authenticate';
 import type { AccessTokens } from '../accounts/tokens';
@@ -26,8 +27,8 @@ export function profilesRouter(profiles: ProfilesService, accessTokens: AccessTo
   });
 
   router.put('/me/avatar', limits.upload, signedIn, singleFileUpload('avatar', avatarMaxBytes), async (req, res) => {
-    const bytes = req.file!.buffer;
-    const type = sniffType(bytes, avatarTypes);
+    const type = sniffType(req.file!.buffer, avatarTypes);
+    const bytes = await reencodeAvatar(req.file!.buffer, type);
     res.json(await profiles.replaceAvatar(authOf(req).accountId, { bytes, ...type }));
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../infra/validation/plain-text';
 import { displayName } from '../accounts/accounts.validation';
 import { cefrLevels } from './profile.schema';
 
@@ -10,16 +11,15 @@ const languageCode = z
   .regex(/^[a-z]{2,3}$/, 'must be an ISO 639 language code such as "es"')
   .refine((code) => languageNames.of(code) !== undefined, 'is not a known language code');
 const timezone = z.string().refine((zone) => timeZones.has(zone), 'must be an IANA time zone such as "Europe/Madrid"');
-const shortText = z.string().trim().min(1).max(40);
 
 export const profilePatchBody = z
   .strictObject({
     displayName,
-    bio: z.string().trim().max(500),
+    bio: plainText({ min: 0, max: 500, multiline: true }),
     nativeLanguage: languageCode.nullable(),
     level: z.enum(cefrLevels).nullable(),
-    interests: z.array(shortText).max(20),
-    goals: z.array(z.string().trim().min(1).max(200)).max(10),
+    interests: z.array(plainText({ min: 1, max: 40 })).max(20),
+    goals: z.array(plainText({ min: 1, max: 200 })).max(10),
     timezone: timezone.nullable(),
   })
   .partial()

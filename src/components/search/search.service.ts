@@ -8,6 +8,7 @@ import { publicProfile, type PublicProfile } from '../profiles/profile-view';
 import type { ProfilesService } from '../profiles/profiles.service';
 import { NotFoundError } from '../../infra/errors/app-error';
 import { queryTags } from './search-tags';
+import { searchGate } from './search-gate';
 import { normaliseWords } from './search-terms';
 import type { SearchQuery } from './search.validation';
 
@@ -29,6 +30,10 @@ export interface SearchServiceDependencies {
   staleReadPreference: ReadPreferenceMode;
   /** Cached search entries hold ids; the profiles come from here (and its cache). */
   profiles: Pick<ProfilesService, 'getPublic'>;
+  /** Database time limit of each query (maxTimeMS). */
+  maxTimeMs: number;
+  /** Uncached searches at once in this process. */
+  maxConcurrent: number;
 }
 
 /** What the search cache keeps of a page: the ids, so a profile edit never outdates it. */
@@ -39,6 +44,8 @@ type Filter = QueryFilter<Account>;
 
 export function createSearchService(deps: SearchServiceDependencies) {
   const { accounts, storage } = deps;
+  const limit = { maxTimeMS: deps.maxTimeMs };
+  const gated = searchGate(deps.maxConcurrent);
 
   function filtersOf(query: SearchQuery): Filter {
     const filter: Filter = {};
@@ -72,9 +79,10 @@ export function createSearchService(deps: SearchServiceDependencies) {
         .sort(order.sort)
         .skip((query.page - 1) * query.limit)
         .limit(query.limit)
+        .maxTimeMS(deps.maxTimeMs)
         .read(read)
         .lean<Account[]>(),
-      accounts.countDocuments(filter).read(read),
+      accounts.countDocuments(filter, limit).read(read),
     ]);
     return page(found, total, query, ranking);
   }
@@ -100,7 +108,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
       { ...base, 'search.interests': any(), 'search.name': none() },
       { ...base, 'search.bio': any(), 'search.name': none(), 'search.interests': none() },
     ];
-    const counts = await Promise.all(tiers.map((tier) => accounts.countDocuments(tier).read(read)));
+    const counts = await Promise.all(tiers.map((tier) => accounts.countDocuments(tier, limit).read(read)));
     const found: Account[] = [];
     let skip = (query.page - 1) * query.limit;
     for (const [index, tier] of tiers.entries()) {
@@ -115,6 +123,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
         .sort({ _id: 1 })
         .skip(skip)
         .limit(query.limit - found.length)
+        .maxTimeMS(deps.maxTimeMs)
         .read(read)
         .lean<Account[]>();
       found.push(...taken);
@@ -162,7 +171,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
         'search',
         key,
         async ({ afterWrite }) => {
-          const { results, ...rest } = (loaded = await search(query, words, afterWrite ? 'primary' : deps.staleReadPreference));
+          const { results, ...rest } = (loaded = await gated(() => search(query, words, afterWrite ? 'primary' : deps.staleReadPreference)));
           return { ...rest, ids: results.map((profile) => profile.id) };
         },
         tags,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { envSchema, secretsWithDefaults, type Env } from './schema';
+import { developmentEnvironments, developmentJwtSecret, envSchema, type Env } from './schema';
 import { readPackageVersion } from './package-version';
 
 export interface Config {
@@ -29,9 +29,11 @@ export interface Config {
   };
   redis: { url: string | null; keyPrefix: string };
   cache: { ttlSeconds: { profile: number; search: number; stats: number; lesson: number } };
+  search: { maxTimeMs: number; maxConcurrent: number };
   rateLimits: {
     enabled: boolean;
     auth: RateLimitRule;
+    authEmail: RateLimitRule;
     api: RateLimitRule;
     upload: RateLimitRule;
     search: RateLimitRule;
@@ -50,9 +52,22 @@ export interface Config {
   };
   storage:
     | { driver: 'local'; localDir: string; publicBaseUrl: string }
-    | { driver: 'supabase'; url: string; serviceKey: string; bucket: string; publicBucket: boolean; signedUrlTtlSeconds: number };
+    | {
+        driver: 'supabase';
+        url: string;
+        serviceKey: string;
+        bucket: string;
+        publicBucket: boolean;
+        privateBucket: string;
+        signedUrlTtlSeconds: number;
+      };
   uploads: { avatarMaxBytes: number };
-  documents: { maxBytes: number; maxWords: number; sectionWords: number };
+  documents: {
+    maxBytes: number;
+    maxWords: number;
+    sectionWords: number;
+    extraction: { timeoutMs: number; memoryMb: number; maxPages: number; maxInflatedBytes: number; maxEntries: number };
+  };
   queues: {
     attempts: number;
     backoffMs: number;
@@ -63,6 +78,7 @@ export interface Config {
     enqueueTimeoutMs: number;
     depthWarn: number;
   };
+  streams: { maxPerAccount: number; maxLifetimeMs: number; heartbeatMs: number };
   worker: { id: string; uploadConcurrency: number; lessonConcurrency: number; shutdownTimeoutMs: number };
   lessons: {
     generator: Env['LESSON_GENERATOR'];
@@ -73,6 +89,8 @@ export interface Config {
 export interface RateLimitRule {
   max: number;
   windowMs: number;
+  /** The limit of a client that is not signed in, where it differs from `max`. */
+  anonymousMax?: number;
 }
 
 export class ConfigError extends Error {
@@ -83,7 +101,7 @@ export class ConfigError extends Error {
  * Validates the environment once. Throws a ConfigError whose message names every bad
  * variable, so the entry point can print one line and stop.
  */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   const parsed = envSchema.safeParse(withoutEmptyValues(environment));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
@@ -96,17 +114,31 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.STORAGE_DRIVER === 'supabase' && (!env.SUPABASE_URL || !env.SUPABASE_SERVICE_KEY)) {
     throw new ConfigError('invalid environment: SUPABASE_URL and SUPABASE_SERVICE_KEY are required when STORAGE_DRIVER=supabase');
   }
+  if (env.SUPABASE_PRIVATE_BUCKET === env.SUPABASE_BUCKET) {
+    throw new ConfigError('invalid environment: SUPABASE_PRIVATE_BUCKET must differ from SUPABASE_BUCKET (documents must not share the avatar bucket)');
+  }
   if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
     throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
   }
-  if (env.NODE_ENV === 'production') {
-    const defaults = envSchema.parse({});
-    const unchanged = secretsWithDefaults.filter((name) => env[name] === defaults[name]);
-    if (unchanged.length > 0) {
-      throw new ConfigError(`invalid environment: ${unchanged.join(', ')} must be set in production (the default is for development only)`);
-    }
-  }
-  return toConfig(env);
+  return toConfig(env, jwtSecretOf(env, options));
+}
+
+export interface LoadOptions {
+  /**
+   * False for one-shot commands (migrate, seed) that neither issue nor verify tokens:
+   * they run without JWT_SECRET whatever NODE_ENV says.
+   */
+  needsSecrets?: boolean;
+}
+
+/** The development secret only where NODE_ENV explicitly allows it; elsewhere a real one or a stop. */
+function jwtSecretOf(env: Env, options: LoadOptions): string {
+  const developmentAllowed = developmentEnvironments.includes(env.NODE_ENV) || options.needsSecrets === false;
+  if (env.JWT_SECRET !== undefined && (env.JWT_SECRET !== developmentJwtSecret || developmentAllowed)) return env.JWT_SECRET;
+  if (developmentAllowed) return developmentJwtSecret;
+  throw new ConfigError(
+    `invalid environment: JWT_SECRET must be set to a secret of your own (NODE_ENV=${env.NODE_ENV}; the development default applies only with NODE_ENV=development or test)`,
+  );
 }
 
 /** An empty variable (`PORT=`) means "use the default", as in most dotenv tooling. */
@@ -116,7 +148,7 @@ function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, stri
   );
 }
 
-function toConfig(env: Env): Config {
+function toConfig(env: Env, jwtSecret: string): Config {
   return {
     env: env.NODE_ENV,
     version: readPackageVersion(),
@@ -150,12 +182,18 @@ function toConfig(env: Env): Config {
         lesson: env.CACHE_TTL_LESSON_SECONDS,
       },
     },
+    search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
       auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
+      authEmail: { max: env.RATE_LIMIT_AUTH_EMAIL_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
       api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
       upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
-      search: { max: env.RATE_LIMIT_SEARCH_MAX, windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000 },
+      search: {
+        max: env.RATE_LIMIT_SEARCH_MAX,
+        windowMs: env.RATE_LIMIT_SEARCH_WINDOW_SECONDS * 1000,
+        anonymousMax: env.RATE_LIMIT_SEARCH_ANONYMOUS_MAX,
+      },
       lessonJobs: { max: env.RATE_LIMIT_LESSON_JOBS_MAX, windowMs: env.RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS * 1000 },
       uploadJobs: { max: env.RATE_LIMIT_UPLOAD_JOBS_MAX, windowMs: env.RATE_LIMIT_UPLOAD_JOBS_WINDOW_SECONDS * 1000 },
     },
@@ -167,7 +205,7 @@ function toConfig(env: Env): Config {
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
     metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN ?? null, publishIntervalMs: env.METRICS_PUBLISH_INTERVAL_MS },
     auth: {
-      jwtSecret: env.JWT_SECRET,
+      jwtSecret,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
       passwordHash: { memoryKib: env.PASSWORD_HASH_MEMORY_KIB, timeCost: env.PASSWORD_HASH_TIME_COST },
@@ -180,11 +218,23 @@ function toConfig(env: Env): Config {
             serviceKey: env.SUPABASE_SERVICE_KEY ?? '',
             bucket: env.SUPABASE_BUCKET,
             publicBucket: env.SUPABASE_PUBLIC_BUCKET,
+            privateBucket: env.SUPABASE_PRIVATE_BUCKET,
             signedUrlTtlSeconds: env.SUPABASE_SIGNED_URL_TTL_SECONDS,
           }
         : { driver: 'local', localDir: env.STORAGE_LOCAL_DIR, publicBaseUrl: env.STORAGE_PUBLIC_BASE_URL.replace(/\/+$/, '') },
     uploads: { avatarMaxBytes: env.AVATAR_MAX_BYTES },
-    documents: { maxBytes: env.DOCUMENT_MAX_BYTES, maxWords: env.DOCUMENT_MAX_WORDS, sectionWords: env.DOCUMENT_SECTION_WORDS },
+    documents: {
+      maxBytes: env.DOCUMENT_MAX_BYTES,
+      maxWords: env.DOCUMENT_MAX_WORDS,
+      sectionWords: env.DOCUMENT_SECTION_WORDS,
+      extraction: {
+        timeoutMs: env.DOCUMENT_EXTRACT_TIMEOUT_MS,
+        memoryMb: env.DOCUMENT_EXTRACT_MEMORY_MB,
+        maxPages: env.DOCUMENT_MAX_PAGES,
+        maxInflatedBytes: env.DOCUMENT_MAX_INFLATED_BYTES,
+        maxEntries: env.DOCUMENT_MAX_ZIP_ENTRIES,
+      },
+    },
     queues: {
       attempts: env.QUEUE_ATTEMPTS,
       backoffMs: env.QUEUE_BACKOFF_MS,
@@ -194,6 +244,11 @@ function toConfig(env: Env): Config {
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
       enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS,
       depthWarn: env.QUEUE_DEPTH_WARN,
+    },
+    streams: {
+      maxPerAccount: env.SSE_MAX_STREAMS_PER_ACCOUNT,
+      maxLifetimeMs: env.SSE_MAX_LIFETIME_SECONDS * 1000,
+      heartbeatMs: env.SSE_HEARTBEAT_SECONDS * 1000,
     },
     worker: {
       id: env.WORKER_ID ?? `${hostname()}-worker-${process.env.NODE_APP_INSTANCE ?? '0'}-${process.pid}`,

@@ -28,7 +28,8 @@ export const readPreferences = [
  * keep the two in step (a unit test compares them).
  */
 export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Fail closed: a process started without NODE_ENV runs as production and needs real secrets.
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   INSTANCE_ID: z.string().min(1).optional(),
@@ -65,12 +66,16 @@ export const envSchema = z.object({
     .transform((value) => value === 'true'),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(5),
   RATE_LIMIT_AUTH_WINDOW_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_AUTH_EMAIL_MAX: positiveInt.default(50),
   RATE_LIMIT_API_MAX: positiveInt.default(100),
   RATE_LIMIT_API_WINDOW_SECONDS: positiveInt.default(900),
   RATE_LIMIT_UPLOAD_MAX: positiveInt.default(50),
   RATE_LIMIT_UPLOAD_WINDOW_SECONDS: positiveInt.default(3600),
   RATE_LIMIT_SEARCH_MAX: positiveInt.default(1000),
   RATE_LIMIT_SEARCH_WINDOW_SECONDS: positiveInt.default(3600),
+  RATE_LIMIT_SEARCH_ANONYMOUS_MAX: positiveInt.default(100),
+  SEARCH_MAX_TIME_MS: positiveInt.default(1500),
+  SEARCH_MAX_CONCURRENT: positiveInt.default(4),
   RATE_LIMIT_LESSON_JOBS_MAX: positiveInt.default(10),
   RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS: positiveInt.default(60),
   RATE_LIMIT_UPLOAD_JOBS_MAX: positiveInt.default(5),
@@ -102,7 +107,7 @@ export const envSchema = z.object({
   // At most 10 s: a dead process's snapshot is dropped after 3 intervals, within the 30 s promised.
   METRICS_PUBLISH_INTERVAL_MS: z.coerce.number().int().min(500).max(10_000).default(5000),
 
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('development-only-jwt-secret-change-me!'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
   REFRESH_TOKEN_TTL_DAYS: positiveInt.default(30),
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
@@ -114,6 +119,7 @@ export const envSchema = z.object({
   SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPABASE_SERVICE_KEY: z.string().min(1).optional(),
   SUPABASE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('uploads'),
+  SUPABASE_PRIVATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('private-uploads'),
   SUPABASE_PUBLIC_BUCKET: z
     .enum(['true', 'false'])
     .default('true')
@@ -123,6 +129,11 @@ export const envSchema = z.object({
   DOCUMENT_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
   DOCUMENT_MAX_WORDS: positiveInt.default(100_000),
   DOCUMENT_SECTION_WORDS: z.coerce.number().int().min(50).default(400),
+  DOCUMENT_EXTRACT_TIMEOUT_MS: positiveInt.default(20_000),
+  DOCUMENT_EXTRACT_MEMORY_MB: z.coerce.number().int().min(32).default(256),
+  DOCUMENT_MAX_PAGES: positiveInt.default(2000),
+  DOCUMENT_MAX_INFLATED_BYTES: positiveInt.default(50 * 1024 * 1024),
+  DOCUMENT_MAX_ZIP_ENTRIES: positiveInt.default(1000),
 
   QUEUE_ATTEMPTS: positiveInt.default(3),
   QUEUE_BACKOFF_MS: positiveInt.default(2000),
@@ -132,6 +143,10 @@ export const envSchema = z.object({
   QUEUE_STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   QUEUE_ENQUEUE_TIMEOUT_MS: positiveInt.default(1000),
   QUEUE_DEPTH_WARN: positiveInt.default(100),
+
+  SSE_MAX_STREAMS_PER_ACCOUNT: positiveInt.default(5),
+  SSE_MAX_LIFETIME_SECONDS: positiveInt.default(300),
+  SSE_HEARTBEAT_SECONDS: positiveInt.default(15),
 
   WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
   WORKER_UPLOAD_CONCURRENCY: positiveInt.default(5),
@@ -150,5 +165,11 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** Secrets whose development defaults must never reach production. */
-export const secretsWithDefaults = ['JWT_SECRET'] as const satisfies readonly (keyof Env)[];
+/**
+ * Used only when NODE_ENV is explicitly `development` or `test`; refused everywhere else,
+ * since it is committed here and anyone could sign tokens with it.
+ */
+export const developmentJwtSecret = 'development-only-jwt-secret-change-me!';
+
+/** The environments that may run on development defaults of secrets. */
+export const developmentEnvironments: readonly Env['NODE_ENV'][] = ['development', 'test'];

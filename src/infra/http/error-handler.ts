@@ -22,6 +22,14 @@ function hasType(error: unknown): error is { type: string } {
   return typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string';
 }
 
+/**
+ * A body that does not decode as its Content-Encoding says: body-parser passes the zlib,
+ * brotli or zstd error on with status 400 and no `type`; those errors carry an `errno`.
+ */
+function isUndecodableBody(error: unknown): boolean {
+  return error instanceof Error && (error as { status?: unknown }).status === 400 && typeof (error as { errno?: unknown }).errno === 'number';
+}
+
 /** Errors that mean "the database cannot be reached right now", not "the request is wrong". */
 function isDatabaseUnavailable(error: unknown): boolean {
   return (
@@ -42,6 +50,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (hasType(error) && bodyParserErrors[error.type]) {
     const known = bodyParserErrors[error.type]!;
     return { status: known.status, body: { error: { code: known.code, message: known.message } } };
+  }
+  if (isUndecodableBody(error)) {
+    return { status: 400, body: { error: { code: 'UNDECODABLE_BODY', message: 'The request body does not decode as its Content-Encoding says' } } };
   }
   if (error instanceof mongoose.Error.CastError) {
     return { status: 400, body: { error: { code: 'INVALID_ID', message: `Invalid value for ${error.path}` } } };

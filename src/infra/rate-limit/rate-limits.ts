@@ -11,7 +11,10 @@ import { FailoverStore, RateLimitMode } from './failover-store';
 export const tierMultipliers = { starter: 1, professional: 5, enterprise: 25 } as const;
 
 export interface RateLimits {
-  /** Login and register: per client address and per e-mail. */
+  /**
+   * Login and register, failed attempts only: per client address, per e-mail and client,
+   * and a higher ceiling per e-mail. A success wipes the e-mail's counts.
+   */
   authAttempts: RequestHandler[];
   api: RequestHandler;
   upload: RequestHandler;
@@ -36,7 +39,7 @@ export function clientKey(req: Request & Identified): string {
 
 function limitOfKey(rule: RateLimitRule, key: string): number {
   const tier = /^account:(\w+):/.exec(key)?.[1] as keyof typeof tierMultipliers | undefined;
-  return rule.max * (tier ? tierMultipliers[tier] : 1);
+  return tier ? rule.max * tierMultipliers[tier] : (rule.anonymousMax ?? rule.max);
 }
 
 function emailOf(req: Request): string | null {
@@ -56,7 +59,13 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
   function limiter(
     name: string,
     rule: RateLimitRule,
-    options: { key: (req: Request) => string; exact: boolean; skip?: (req: Request) => boolean },
+    options: {
+      key: (req: Request) => string;
+      exact: boolean;
+      skip?: (req: Request) => boolean;
+      /** `uncount`: a successful request takes its hit back; `reset`: it clears the key's count. */
+      onSuccess?: 'uncount' | 'reset';
+    },
   ): RequestHandler {
     if (!config.rateLimits.enabled) return (_req, _res, next) => next();
     const storePrefix = `${prefix}${name}:`;
@@ -68,7 +77,7 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
       coalescing.useLimit((key) => limitOfKey(rule, key));
       store = coalescing;
     }
-    return rateLimit({
+    const handler = rateLimit({
       windowMs: rule.windowMs,
       limit: (req: Request) => limitOfKey(rule, options.key(req)),
       keyGenerator: options.key,
@@ -81,18 +90,34 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
       store,
       // Without trusted proxies a forwarded-for header is just a client's claim: ignore it quietly.
       validate: { xForwardedForHeader: config.http.trustProxyHops > 0 },
+      skipSuccessfulRequests: options.onSuccess === 'uncount',
       handler: (_req, _res, next) => {
         onRejected(name);
         next(new AppError(429, 'RATE_LIMITED', `Too many ${name} requests; try again after the time in Retry-After`));
       },
     });
+    if (options.onSuccess !== 'reset') return handler;
+    return (req, res, next) => {
+      res.once('finish', () => {
+        if (res.statusCode < 400) void Promise.resolve(handler.resetKey(options.key(req))).catch(() => undefined);
+      });
+      return handler(req, res, next);
+    };
   }
 
-  const { auth, api, upload, search, lessonJobs, uploadJobs } = config.rateLimits;
+  const { auth, authEmail, api, upload, search, lessonJobs, uploadJobs } = config.rateLimits;
+  const address = (req: Request): string => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+  const noEmail = (req: Request): boolean => emailOf(req) === null;
   return {
+    // Only failures count, so registering and signing in never use up anyone's budget. The
+    // e-mail's own count is per client: strangers' wrong guesses cannot lock the owner out
+    // of the address they use; the per-e-mail ceiling still bounds a distributed guess.
+    // The per-address count is only uncounted, never wiped, by a success: signing in to
+    // one's own account between guesses at others must not restore the guesser's budget.
     authAttempts: [
-      limiter('auth', auth, { key: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`, exact: true }),
-      limiter('auth-account', auth, { key: (req) => `email:${emailOf(req)}`, exact: true, skip: (req) => emailOf(req) === null }),
+      limiter('auth', auth, { key: address, exact: true, onSuccess: 'uncount' }),
+      limiter('auth-account', auth, { key: (req) => `email:${emailOf(req)}:${address(req)}`, exact: true, skip: noEmail, onSuccess: 'reset' }),
+      limiter('auth-email', authEmail, { key: (req) => `email:${emailOf(req)}`, exact: true, skip: noEmail, onSuccess: 'reset' }),
     ],
     api: limiter('api', api, { key: clientKey, exact: false }),
     upload: limiter('upload', upload, { key: clientKey, exact: false }),

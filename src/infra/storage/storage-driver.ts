@@ -12,6 +12,16 @@ export interface StorageDriver {
   url(key: string): Promise<string>;
 }
 
+/**
+ * The only folder whose files anyone may fetch. Everything else (learners' documents) is
+ * private: the local folder is not served for it, and on Supabase it lives in a private bucket.
+ */
+export const publicFolder = 'avatars';
+
+export function isPublicKey(key: string): boolean {
+  return key.startsWith(`${publicFolder}/`);
+}
+
 const safeKey = /^[a-z0-9-]+(\/[A-Za-z0-9_-]+)*\/[A-Za-z0-9_-]+\.[a-z0-9]+$/;
 
 /** Defence in depth: a key that could climb out of its folder is a bug, not a file. */
