@@ -3,7 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }] },
+  // load/*.js are the ES modules of the k6 script (load-test.js): compiled for jest like our .ts.
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }],
+    '/load/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2024' } }],
+  },
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   testTimeout: 30000,
