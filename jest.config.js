@@ -6,6 +6,8 @@ module.exports = {
   // load/*.js are the ES modules of the k6 script (load-test.js): compiled for jest like our .ts.
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }],
+    // scripts/benchmarks/*.mts (Node runs them with type stripping), e.g. the report renderer.
+    '^.+\\.mts$': ['@swc/jest', { jsc: { target: 'es2024', parser: { syntax: 'typescript' } } }],
     '/load/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2024' } }],
   },
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
