@@ -29,6 +29,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module' },
   },
   {
+    // The k6 script and its modules: ES modules run by k6 (type-checked by tsconfig.k6.json).
+    files: ['load-test.js', 'load/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { __ENV: 'readonly', __VU: 'readonly' } },
+  },
+  {
     files: ['tests/**/*.ts', 'src/**/*.test.ts'],
     // supertest bodies and jest's asymmetric matchers are typed `any` by their libraries.
     rules: {

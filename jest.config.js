@@ -3,7 +3,13 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }] },
+  // load/*.js are the ES modules of the k6 script (load-test.js): compiled for jest like our .ts.
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }],
+    // scripts/benchmarks/*.mts (Node runs them with type stripping), e.g. the report renderer.
+    '^.+\\.mts$': ['@swc/jest', { jsc: { target: 'es2024', parser: { syntax: 'typescript' } } }],
+    '/load/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2024' } }],
+  },
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   testTimeout: 30000,

@@ -59,6 +59,14 @@ ensure_prometheus() {
   command -v promtool >/dev/null 2>&1 || die "promtool is still missing after installing prometheus"
 }
 
+# Debian's Chromium, driven headless by playwright-core in the test of the benchmark report's
+# charts (playwright's own browser downloads are not used).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return
+  apt_install chromium
+  command -v chromium >/dev/null 2>&1 || die "chromium is still missing after installing it"
+}
+
 # The database for local runs: MONGODB_URI, else a mongod on PATH, else FerretDB.
 database_kind() {
   if [ -n "${MONGODB_URI:-}" ]; then echo external
