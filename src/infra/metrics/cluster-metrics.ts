@@ -79,18 +79,17 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
   const log = logger.child({ component: 'metrics' });
   let timer: NodeJS.Timeout | null = null;
 
-  async function ownSnapshot(): Promise<ProcessSnapshot> {
+  /** `record`: keep these totals as a sample of the window history (at publish times only). */
+  async function ownSnapshot(record: boolean): Promise<ProcessSnapshot> {
     const families = await familiesOf(registry);
     const { totals, bounds } = totalsOf(families);
+    if (record) history.record(totals);
     return { instanceId, role, at: Date.now(), families: renderFamilies(families), windows: history.windows(totals), bounds };
   }
 
   async function publish(): Promise<void> {
-    const families = await familiesOf(registry);
-    const { totals, bounds } = totalsOf(families);
-    history.record(totals);
+    const snapshot = await ownSnapshot(true);
     if (redis === null || !redis.isReady()) return;
-    const snapshot: ProcessSnapshot = { instanceId, role, at: Date.now(), families: renderFamilies(families), windows: history.windows(totals), bounds };
     await withTimeout(redis.client.multi().hset(key, instanceId, JSON.stringify(snapshot)).pexpire(key, staleMs).exec(), redisTimeoutMs, 'metrics publish');
   }
 
@@ -116,7 +115,7 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
   }
 
   async function view(): Promise<ClusterView> {
-    const [own, rest] = await Promise.all([ownSnapshot(), others()]);
+    const [own, rest] = await Promise.all([ownSnapshot(false), others()]);
     return { snapshots: [own, ...(rest ?? [])], partial: rest === null };
   }
 

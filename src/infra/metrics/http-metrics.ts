@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Every request that matched no route (404s, static files): one label, never the raw path. */
-export const unmatchedRoute = 'unmatched';
+const unmatchedRoute = 'unmatched';
 
 interface RouteCapture {
   /** The matched route's template with its mount path, e.g. /api/profiles/:id. */

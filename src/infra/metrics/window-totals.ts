@@ -13,20 +13,11 @@ export interface Totals {
 /** The histogram's upper bounds, the same in every process (one definition in http-metrics). */
 export type Bounds = number[];
 
-/** Gauges the summary reports, by family name, with the label that tells their series apart. */
-const summaryGauges: Record<string, string | null> = {
-  queue_jobs: 'queue',
-  db_pool_connections_in_use: null,
-  db_pool_connections_max: null,
-  db_pool_checkouts_waiting: null,
-  nodejs_eventloop_lag_p99_seconds: null,
-};
+/** Gauges the summary reports. Only the queue gauge has several series per process. */
+const summaryGauges = new Set(['queue_jobs', 'db_pool_connections_in_use', 'db_pool_connections_max', 'db_pool_checkouts_waiting', 'nodejs_eventloop_lag_p99_seconds']);
 
-function gaugeKey(family: string, labels: Record<string, string | number>): string {
-  const by = summaryGauges[family];
-  if (family === 'queue_jobs') return `${family}:${labels.queue}:${labels.state}`;
-  return by === null || by === undefined ? family : `${family}:${labels[by]}`;
-}
+const gaugeKey = (family: string, labels: Record<string, string | number>): string =>
+  family === 'queue_jobs' ? `${family}:${labels.queue}:${labels.state}` : family;
 
 /** Reads the totals out of a registry's JSON; the bounds come back beside them. */
 export function totalsOf(families: MetricFamily[]): { totals: Totals; bounds: Bounds } {
@@ -53,7 +44,7 @@ export function totalsOf(families: MetricFamily[]): { totals: Totals; bounds: Bo
         if (labels.result === 'hit') entry.hits += value ?? 0;
         if (labels.result === 'miss') entry.misses += value ?? 0;
       }
-    } else if (family.name in summaryGauges) {
+    } else if (summaryGauges.has(family.name)) {
       for (const { value, labels } of family.values) totals.gauges[gaugeKey(family.name, labels)] = value ?? 0;
     }
   }
