@@ -1,5 +1,6 @@
 // mongo-init (docker-compose.yml): initiates the replica set rs0 of mongo1..3 once. Run again, it
 // finds the set initiated and only waits for a primary, so `docker-compose up` may repeat it.
+/* global Mongo, rs, sleep, print -- mongosh's shell globals */
 const members = ['mongo1:27017', 'mongo2:27017', 'mongo3:27017'];
 
 function waitFor(what, check, seconds) {
