@@ -55,7 +55,7 @@ database_kind() {
 # be used here (the proxy refuses the version-list look-up it makes), and the module zip lacks
 # build/version/version.txt, so the source is copied, stamped and built.
 ensure_ferretdb() {
-  if [ -x "$FERRETDB_BIN" ] && "$FERRETDB_BIN" --version 2>/dev/null | grep -q "$FERRETDB_VERSION"; then return; fi
+  if [ -x "$FERRETDB_BIN" ] && "$FERRETDB_BIN" --version 2>/dev/null | grep "$FERRETDB_VERSION" >/dev/null; then return; fi
   command -v go >/dev/null 2>&1 || die "go is needed to build FerretDB $FERRETDB_VERSION (or set MONGODB_URI)"
   say "building FerretDB $FERRETDB_VERSION (about 2 minutes, once)"
   local source build
