@@ -44,7 +44,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
   const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference });
-  const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference });
+  const searchService = createSearchService({ accounts, storage, cache, capabilities: () => database.capabilities(), staleReadPreference, profiles: profilesService });
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);
@@ -57,6 +57,11 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits): Router {
   const router = Router();
   // Before the limiters: signed-in requests are counted per account and scaled by tier.
   router.use(identify(accessTokens));
+  // A constant answer through the whole /api stack (identify, limiter, routing, logging):
+  // what a client checks, and what the benchmarks compare the cached reads with.
+  router.get('/ping', limits.api, (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   router.use('/auth', accountsRouter(accountsService, accessTokens, { attempts: limits.authAttempts, general: limits.api }));
   router.use('/profiles', profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
   router.use('/search', limits.search, searchRouter(searchService));

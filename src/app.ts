@@ -36,14 +36,17 @@ export function createApp(deps: AppDependencies): Express {
   const limits = createRateLimits(config, deps.redis, logger);
   const app = express();
   app.disable('x-powered-by');
+  // A weak ETag means hashing every JSON body; API clients do not revalidate with it.
+  app.disable('etag');
   // A hop count, never `true`: only addresses appended by our own proxies are believed.
   app.set('trust proxy', config.http.trustProxyHops);
 
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, config.requestLog));
   app.use(closeConnectionsWhileStopping(lifecycle));
   app.use(helmet());
   app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
-  app.use(compression());
+  // Behind Nginx the edge compresses (HTTP_COMPRESSION=false): see bench/results/edge.md.
+  if (config.http.compression) app.use(compression());
 
   app.use(probesRouter({ ...deps, rateLimitMode: limits.mode }));
   if (config.storage.driver === 'local') {

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const queues = openJobQueues(config, logger, { failFast: true });
 
   const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues }));
-  // Above any proxy's upstream keep-alive, so the proxy never reuses a socket we are closing.
+  // Above the proxy's upstream keepalive_timeout (nginx/: 2s), so the proxy, never this
+  // server, closes an idle pooled connection: a proxy reusing a socket we close fails the request.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.shutdown.timeoutMs,
     readinessDelayMs: config.shutdown.readinessDelayMs,
+    idleGraceMs: config.shutdown.idleGraceMs,
     closeResources: async () => {
       await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
     },

@@ -6,34 +6,25 @@
  *
  * Run: ./scripts/bench   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS to change the load)
  */
-import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort, percentile, pm2, root, waitReady, type Cluster } from './bench-kit.mts';
 import type { createLogger as CreateLogger } from '../../src/infra/logger.js';
 import type { loadConfig as LoadConfig } from '../../src/infra/config/config.js';
 import type { createRateLimits as CreateRateLimits } from '../../src/infra/rate-limit/rate-limits.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Requests per second for the latency comparison: well below saturation, so p95 shows work, not queueing. */
 const fixedRate = Number(process.env.BENCH_FIXED_RATE ?? 1000);
 
-interface Variant {
-  name: string;
-  env: Record<string, string>;
-  port: number;
-  pm2Home: string;
-}
+type Variant = Cluster;
 
 interface Measurement {
   variant: string;
@@ -44,35 +35,6 @@ interface Measurement {
   p99Ms: number;
   non2xx: number;
   errors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function pm2(variant: Variant, ...args: string[]): Promise<void> {
-  await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
-    cwd: root,
-    env: { ...process.env, ...variant.env, PM2_HOME: variant.pm2Home, PORT: String(variant.port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
-  });
-}
-
-async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
-    if (response?.status === 200) return;
-    await delay(100);
-  }
-  throw new Error(`cluster on ${port} never became ready`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function measure(variant: Variant, target: string, paths: string[], rate?: number): Promise<Measurement> {

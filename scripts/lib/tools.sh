@@ -31,16 +31,25 @@ apt_install() {
   [ "$(id -u)" = 0 ] || die "$* missing and not root: install it (apt-get install -y $*) and run again"
   if [ -z "$apt_updated" ]; then
     say "apt-get update"
-    apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null || die "apt-get update failed"
     apt_updated=1
   fi
   say "installing $* (apt)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+  # Waits for another apt/dpkg run to finish instead of failing on its lock.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
 
 ensure_redis() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
   command -v redis-server >/dev/null 2>&1 || die "redis-server is still missing after installing it"
+}
+
+# Debian's nginx (and openssl for the local certificate). Only the binary is used: the
+# package's own service is never started (the stack runs its own Nginx with its own pid).
+ensure_nginx() {
+  command -v nginx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 && return
+  apt_install nginx openssl
+  command -v nginx >/dev/null 2>&1 || die "nginx is still missing after installing it"
 }
 
 # The database for local runs: MONGODB_URI, else a mongod on PATH, else FerretDB.

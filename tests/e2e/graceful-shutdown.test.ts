@@ -64,8 +64,29 @@ describe('graceful shutdown of a real API process', () => {
     expect(performance.now() - started).toBeLessThan(3000);
   });
 
-  it('closes idle keep-alive connections instead of waiting for their timeout', async () => {
-    const api = await startApiProcess();
+  it('leaves an idle keep-alive connection to its client during the grace, and answers a request on it with Connection: close', async () => {
+    const api = await startApiProcess({ SHUTDOWN_READINESS_DELAY_MS: '0', SHUTDOWN_IDLE_GRACE_MS: '2000' });
+    const idle = connect({ port: api.port, host: '127.0.0.1' });
+    await once(idle, 'connect');
+    idle.write('GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await once(idle, 'data');
+    let ended = false;
+    idle.on('end', () => (ended = true));
+    api.child.kill('SIGTERM');
+    // A proxy reusing its pooled connection now must not meet a closing socket.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(ended).toBe(false);
+    let answer = '';
+    idle.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    idle.write('GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await once(idle, 'end');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(await api.exitCode).toBe(0);
+  });
+
+  it('closes idle keep-alive connections itself after SHUTDOWN_IDLE_GRACE_MS, not at their timeout', async () => {
+    const api = await startApiProcess({ SHUTDOWN_READINESS_DELAY_MS: '0', SHUTDOWN_IDLE_GRACE_MS: '1000' });
     const idle = connect({ port: api.port, host: '127.0.0.1' });
     await once(idle, 'connect');
     idle.write('GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
@@ -73,7 +94,9 @@ describe('graceful shutdown of a real API process', () => {
     const started = performance.now();
     api.child.kill('SIGTERM');
     expect(await api.exitCode).toBe(0);
-    expect(performance.now() - started).toBeLessThan(3000);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(4000);
     idle.destroy();
   });
 

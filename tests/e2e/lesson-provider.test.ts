@@ -78,3 +78,24 @@ test('a provider that never answers: each call gives up at LLM_TIMEOUT_MS and th
   expect(Date.now() - started).toBeLessThan(10_000);
   expect(worker.output()).toMatch(/lesson provider timed out/);
 });
+
+test('a fallback lesson is made again by the provider once it is healthy, under the same job id', async () => {
+  llm.mode = 'error';
+  worker = await startWorkerProcess(api.env);
+  const fallback = await lesson(0, 'C2');
+  expect(fallback.result).toMatchObject({ generator: 'local-1', fallback: true });
+  await worker.stop();
+
+  // A new worker (its breaker closed) and a healthy provider: the same request is a new job.
+  llm.mode = 'ok';
+  worker = await startWorkerProcess(api.env);
+  const regenerated = await lesson(0, 'C2');
+  expect(regenerated.id).toBe(fallback.id);
+  expect(regenerated.result).toMatchObject({ generator: 'openai-1:test-model', fallback: false });
+  expect(regenerated.result!.lessonId).not.toBe(fallback.result!.lessonId);
+
+  // A lesson from the provider is not replaced: asking again answers it at once.
+  const again = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, section: 0, level: 'C2' });
+  expect(again.status).toBe(200);
+  expect(again.body.lesson.id).toBe(regenerated.result!.lessonId);
+});

@@ -1,4 +1,5 @@
 import { accountModel } from '../../src/components/accounts/account.model';
+import { createProfilesService } from '../../src/components/profiles/profiles.service';
 import { createSearchService } from '../../src/components/search/search.service';
 import { createCache } from '../../src/infra/cache/cache';
 import { bearer, registerLearner } from '../support/learners';
@@ -85,12 +86,15 @@ describe('profile search', () => {
   });
 
   it('ranks the same way on the word-index fallback whatever the server supports', async () => {
+    const accounts = accountModel(api.deps.database.connection);
+    const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
     const fallback = createSearchService({
-      accounts: accountModel(api.deps.database.connection),
+      accounts,
       storage: api.deps.storage,
       capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
-      cache: createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } }),
+      cache,
       staleReadPreference: 'primary',
+      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary' }),
     });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });
     expect(page.ranking).toBe('terms');

@@ -38,6 +38,7 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
     if (exited) throw new Error(`the API exited during start-up:\n${started.output()}`);
     const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
     return response?.status === 200;
-  });
+    // Generous: with other test files starting processes on the same 2 cores, a start can be slow.
+  }, 40_000);
   return { port, ...started };
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Lifecycle } from '../../infra/lifecycle/lifecycle';
 import { ServiceUnavailableError } from '../../infra/errors/app-error';
+import { isInternalAddress } from '../../infra/http/internal-address';
 import { buildHealthReport, type HealthDependencies } from './health-report';
 
 export interface ProbeDependencies extends Omit<HealthDependencies, 'stopping'> {
@@ -30,13 +31,15 @@ export function probesRouter(deps: ProbeDependencies): Router {
     res.json({ status: 'ready', instanceId: deps.config.instanceId });
   });
 
-  router.get('/health', async (_req, res) => {
+  // The checks name hosts, versions and pool sizes: internal addresses get them, everyone
+  // else (the public side of Nginx) the status alone.
+  router.get('/health', async (req, res) => {
     const report = await buildHealthReport({ ...deps, stopping: () => deps.lifecycle.isStopping() });
     res
       .status(report.status === 'fail' ? 503 : 200)
       .set('Cache-Control', noStore)
       .type('application/health+json')
-      .send(JSON.stringify(report));
+      .send(JSON.stringify(isInternalAddress(req.ip) ? report : { status: report.status }));
   });
 
   return router;

@@ -1,3 +1,4 @@
+import type Bull from 'bull';
 import type { Model } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import { ConflictError, NotFoundError, ValidationError } from '../../infra/errors/app-error';
@@ -9,7 +10,9 @@ import { lessonJobId } from '../jobs/job-ids';
 import type { JobQueues } from '../jobs/job-queues';
 import { bullPriority, effectivePriority } from '../jobs/priority';
 import type { CefrLevel } from '../profiles/profile.schema';
+import type { LessonJobResult } from './generate-lesson';
 import type { LessonContent } from './lesson-content';
+import type { LessonJobData } from './lesson-job';
 import { lessonContentKey, lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
 import { storeLesson } from './lesson-store';
@@ -44,6 +47,16 @@ function contentOf(lesson: LessonRecord): LessonContent {
 
 export function createLessonsService(deps: LessonsServiceDependencies) {
   const { lessons, documents, cache } = deps;
+
+  /**
+   * A finished job does not answer a new request when its lesson came from the fallback
+   * generator (the provider may be healthy again) or the lesson is gone since.
+   */
+  async function replaceable(job: Bull.Job<LessonJobData>): Promise<boolean> {
+    const result = job.returnvalue as Partial<LessonJobResult> | null;
+    if (!result?.lessonId || result.fallback !== false) return true;
+    return (await lessons.exists({ _id: result.lessonId })) === null;
+  }
 
   return {
     /** Checks the document and section, and settles the level: asked for, else the profile's, else B1. */
@@ -87,7 +100,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const priority = effectivePriority(tier, request.requestedPriority);
       if (!deps.queues) throw queueUnavailable();
       const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
-      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, deps.enqueueTimeoutMs);
+      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, deps.enqueueTimeoutMs, replaceable);
       return { jobId: String(job.id), priority, level: request.level };
     },
 

@@ -6,6 +6,7 @@ import type { Cache } from '../../infra/cache/cache';
 import type { Logger } from '../../infra/logger';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
+import { profileChangeTags } from '../search/search-tags';
 import { normaliseWords } from '../search/search-terms';
 import { ownProfile, publicProfile, type OwnProfile, type PublicProfile } from './profile-view';
 import type { ProfilePatch } from './profiles.validation';
@@ -41,15 +42,19 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
     await storage.delete(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not delete a stored avatar'));
   }
 
-  /** A change to a profile is visible at once: its cached view and every cached search go. */
-  async function changed(accountId: string): Promise<void> {
-    await Promise.all([cache.invalidate('profile', accountId), cache.invalidateAll('search')]);
+  /**
+   * A change to a profile is visible at once: its cached view goes, and so do the cached
+   * searches whose matches it can change (none when no searchable field changed).
+   */
+  async function changed(accountId: string, searchTags: string[] = []): Promise<void> {
+    await Promise.all([cache.invalidate('profile', accountId), cache.invalidate('search', searchTags)]);
   }
 
   return {
     async getPublic(id: string): Promise<PublicProfile> {
-      return cache.getOrLoad('profile', id, async () => {
-        const account = await accounts.findById(id, publicFields).read(deps.staleReadPreference).lean<Account>();
+      return cache.getOrLoad('profile', id, async ({ afterWrite }) => {
+        const read = afterWrite ? 'primary' : deps.staleReadPreference;
+        const account = await accounts.findById(id, publicFields).read(read).lean<Account>();
         if (!account) throw notFound();
         return publicProfile(account, storage);
       });
@@ -62,12 +67,14 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
     },
 
     async update(accountId: string, patch: ProfilePatch): Promise<OwnProfile> {
-      const account = await accounts
-        .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { returnDocument: 'after', runValidators: true })
+      // The document before the write says which searches the edit can change.
+      const before = await accounts
+        .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { returnDocument: 'before', runValidators: true })
         .lean<Account>();
-      if (!account) throw notFound();
-      await changed(accountId);
-      return ownProfile(account, storage);
+      if (!before) throw notFound();
+      const after = { ...before, profile: { ...before.profile, ...patch } };
+      await changed(accountId, profileChangeTags(before.profile, after.profile));
+      return ownProfile(after, storage);
     },
 
     async replaceAvatar(accountId: string, file: { bytes: Buffer; mime: string; extension: string }): Promise<OwnProfile> {

@@ -5,6 +5,9 @@ import type { DatabaseCapabilities } from '../../infra/db/capabilities';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
 import { publicProfile, type PublicProfile } from '../profiles/profile-view';
+import type { ProfilesService } from '../profiles/profiles.service';
+import { NotFoundError } from '../../infra/errors/app-error';
+import { queryTags } from './search-tags';
 import { normaliseWords } from './search-terms';
 import type { SearchQuery } from './search.validation';
 
@@ -24,14 +27,18 @@ export interface SearchServiceDependencies {
   capabilities: () => DatabaseCapabilities | null;
   cache: Cache;
   staleReadPreference: ReadPreferenceMode;
+  /** Cached search entries hold ids; the profiles come from here (and its cache). */
+  profiles: Pick<ProfilesService, 'getPublic'>;
 }
+
+/** What the search cache keeps of a page: the ids, so a profile edit never outdates it. */
+type CachedPage = Omit<SearchPage, 'results'> & { ids: string[] };
 
 const resultFields = { profile: 1, createdAt: 1 } as const;
 type Filter = QueryFilter<Account>;
 
 export function createSearchService(deps: SearchServiceDependencies) {
   const { accounts, storage } = deps;
-  const read = deps.staleReadPreference;
 
   function filtersOf(query: SearchQuery): Filter {
     const filter: Filter = {};
@@ -57,6 +64,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
     order: { projection: Record<string, unknown>; sort: Record<string, SortOrder | { $meta: 'textScore' }> },
     query: SearchQuery,
     ranking: SearchPage['ranking'],
+    read: ReadPreferenceMode,
   ): Promise<SearchPage> {
     const [found, total] = await Promise.all([
       accounts
@@ -71,10 +79,10 @@ export function createSearchService(deps: SearchServiceDependencies) {
     return page(found, total, query, ranking);
   }
 
-  function byTextIndex(q: string, query: SearchQuery): Promise<SearchPage> {
+  function byTextIndex(q: string, query: SearchQuery, read: ReadPreferenceMode): Promise<SearchPage> {
     const filter: Filter = { ...filtersOf(query), $text: mongoose.trusted({ $search: q }) };
     const score = { $meta: 'textScore' } as const;
-    return sortedPage(filter, { projection: { ...resultFields, score }, sort: { score, _id: 1 } }, query, 'text');
+    return sortedPage(filter, { projection: { ...resultFields, score }, sort: { score, _id: 1 } }, query, 'text', read);
   }
 
   /**
@@ -82,7 +90,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
    * name matches, then interest-only matches, then bio-only matches — ordered by id within
    * a tier. Counting the tiers first lets a page be cut exactly across tier boundaries.
    */
-  async function byTerms(words: string[], query: SearchQuery): Promise<SearchPage> {
+  async function byTerms(words: string[], query: SearchQuery, read: ReadPreferenceMode): Promise<SearchPage> {
     const base = filtersOf(query);
     // Our own operators, marked as trusted so sanitizeFilter leaves them alone.
     const any = (): { $in: string[] } => mongoose.trusted({ $in: words });
@@ -115,22 +123,51 @@ export function createSearchService(deps: SearchServiceDependencies) {
     return page(found, counts.reduce((sum, count) => sum + count, 0), query, 'terms');
   }
 
-  function byFiltersOnly(query: SearchQuery): Promise<SearchPage> {
-    return sortedPage(filtersOf(query), { projection: resultFields, sort: { _id: 1 } }, query, 'none');
+  function byFiltersOnly(query: SearchQuery, read: ReadPreferenceMode): Promise<SearchPage> {
+    return sortedPage(filtersOf(query), { projection: resultFields, sort: { _id: 1 } }, query, 'none', read);
   }
 
-  async function search(query: SearchQuery, words: string[]): Promise<SearchPage> {
-    if (query.q === undefined || query.q === '') return byFiltersOnly(query);
+  async function search(query: SearchQuery, words: string[], read: ReadPreferenceMode): Promise<SearchPage> {
+    if (query.q === undefined || query.q === '') return byFiltersOnly(query, read);
     if (words.length === 0) return page([], 0, query, 'terms');
-    return deps.capabilities()?.textSearch ? byTextIndex(query.q, query) : byTerms(words, query);
+    return deps.capabilities()?.textSearch ? byTextIndex(query.q, query, read) : byTerms(words, query, read);
+  }
+
+  /** A cached page's profiles, each from the profile cache; one gone since is left out. */
+  async function hydrate({ ids, ...rest }: CachedPage): Promise<SearchPage> {
+    const found = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return await deps.profiles.getPublic(id);
+        } catch (error) {
+          if (error instanceof NotFoundError) return null;
+          throw error;
+        }
+      }),
+    );
+    return { ...rest, results: found.filter((profile) => profile !== null) };
   }
 
   return {
-    /** Cached by the normalised query: "Hiking ", "hiking" and "híking" share one entry. */
+    /**
+     * Cached by the normalised query: "Hiking ", "hiking" and "híking" share one entry. A miss
+     * answers with the profiles it just read; a hit takes them from the profile cache.
+     */
     async searchProfiles(query: SearchQuery): Promise<SearchPage> {
       const words = normaliseWords(query.q ?? '');
       const key = JSON.stringify([query.q ? words.join(' ') : '', query.level ?? '', query.nativeLanguage ?? '', query.page, query.limit]);
-      return deps.cache.getOrLoad('search', key, () => search(query, words));
+      const tags = queryTags(query.q ? words : null, deps.capabilities()?.textSearch === true);
+      let loaded: SearchPage | undefined;
+      const cached = await deps.cache.getOrLoad<CachedPage>(
+        'search',
+        key,
+        async ({ afterWrite }) => {
+          const { results, ...rest } = (loaded = await search(query, words, afterWrite ? 'primary' : deps.staleReadPreference));
+          return { ...rest, ids: results.map((profile) => profile.id) };
+        },
+        tags,
+      );
+      return loaded ?? hydrate(cached);
     },
   };
 }

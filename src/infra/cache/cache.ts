@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { NotFoundError } from '../errors/app-error';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
+import { isCurrent, parseEntry, releaseLockScript, storeIfCurrentScript, unversioned, type CacheEntry } from './cache-entry';
 
 export const cacheKinds = ['profile', 'search', 'stats', 'lesson'] as const;
 export type CacheKind = (typeof cacheKinds)[number];
@@ -9,7 +11,7 @@ export type CacheKind = (typeof cacheKinds)[number];
 export interface CacheCounters {
   /** Answered from Redis. */
   hits: number;
-  /** Not in Redis when asked. */
+  /** Not in Redis when asked (or there but outdated by a write). */
   misses: number;
   /** Times the loader ran (a database read). */
   loads: number;
@@ -17,6 +19,14 @@ export interface CacheCounters {
   coalesced: number;
   /** Redis failed; the request was answered from the loader. */
   errors: number;
+}
+
+export interface LoadContext {
+  /**
+   * A write touched this entry's tags recently: read from the primary, since a lagging
+   * secondary could still show the value from before the write (read-your-writes).
+   */
+  afterWrite: boolean;
 }
 
 export interface CacheOptions {
@@ -28,102 +38,178 @@ export interface CacheOptions {
   lockTtlMs?: number;
   /** How long others wait for the lock holder's value before loading themselves. */
   lockWaitMs?: number;
+  /** How long a "not found" from the loader is remembered. */
+  missingTtlMs?: number;
 }
 
+type Loader<T> = (context: LoadContext) => Promise<T>;
+type Client = RedisHandle['client'];
+/** Found a current entry, or holds the lock (or gave up waiting for it) with the tag versions seen. */
+type LockOutcome = { entry: CacheEntry } | { locked: boolean; versions: string[] };
+
 /** Bump when the shape of cached values changes: old entries are then simply never read. */
-const formatVersion = 'v1';
-const releaseLockScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const formatVersion = 'v2';
+const pollMs = 15;
 
 /**
- * Cache-aside over the shared Redis. Concurrent misses for one key run the loader once
- * per process (single flight) and, through a short Redis lock, once per cluster. Kinds
- * whose entries cannot be listed (search) are invalidated by bumping a generation number
- * that is part of their keys. With Redis down every call simply loads.
+ * Cache-aside over the shared Redis. Each entry depends on tags (by default its own key); a
+ * write bumps the versions of the tags it can change, and an entry loaded under older
+ * versions is neither stored nor served, so no stale value survives a write. Concurrent
+ * misses for one key run the loader once per process (single flight) and, through a short
+ * Redis lock, once per cluster. A loader's "not found" is cached briefly; its other errors
+ * reach the caller and free the lock at once. With Redis down every call simply loads.
  */
 export function createCache(options: CacheOptions) {
   const { redis, logger, ttlSeconds } = options;
   const lockTtlMs = options.lockTtlMs ?? 5000;
   const lockWaitMs = options.lockWaitMs ?? 3000;
-  const inFlight = new Map<string, Promise<unknown>>();
+  const missingTtlMs = options.missingTtlMs ?? 5000;
+  const inFlight = new Map<string, { tags: string[]; done: Promise<{ value: unknown; current: boolean }> }>();
   const counters = Object.fromEntries(
     cacheKinds.map((kind) => [kind, { hits: 0, misses: 0, loads: 0, coalesced: 0, errors: 0 }]),
   ) as Record<CacheKind, CacheCounters>;
-  const generationKey = (kind: CacheKind): string => `${options.keyPrefix}cache:${formatVersion}:${kind}:generation`;
+  const base = `${options.keyPrefix}cache:${formatVersion}`;
+  const entryKey = (kind: CacheKind, key: string): string => `${base}:${kind}:${key}`;
+  const tagKey = (kind: CacheKind, tag: string): string => `${base}:${kind}:tag:${tag}`;
+  // A tag version must outlive every entry stored under it, or an old entry could look current.
+  const tagTtlMs = (kind: CacheKind): number => 2 * ttlSeconds[kind] * 1000 + lockTtlMs;
 
-  async function keyFor(kind: CacheKind, key: string, client: RedisHandle['client']): Promise<string> {
-    const generation = kind === 'search' ? ((await client.get(generationKey(kind))) ?? '0') : '0';
-    return `${options.keyPrefix}cache:${formatVersion}:${kind}:${generation}:${key}`;
+  const usable = (): Client | null => (redis !== null && redis.isReady() ? redis.client : null);
+
+  function answer<T>(entry: CacheEntry): T {
+    if ('missing' in entry) throw new NotFoundError(entry.missing);
+    return entry.value as T;
   }
 
-  async function load<T>(kind: CacheKind, loader: () => Promise<T>): Promise<T> {
+  /** The entry, the lock holder (if asked) and the current tag versions, in one round trip. */
+  async function read(client: Client, kind: CacheKind, key: string, tags: string[], withLock = false) {
+    const keys = [entryKey(kind, key), ...(withLock ? [`${entryKey(kind, key)}:lock`] : []), ...tags.map((tag) => tagKey(kind, tag))];
+    const [raw, ...rest] = await client.mget(keys);
+    const lock = withLock ? rest.shift() : null;
+    const versions = rest.map((version) => version ?? unversioned);
+    const entry = parseEntry(raw ?? null);
+    return { entry: entry !== null && isCurrent(entry, versions) ? entry : null, locked: lock !== null && lock !== undefined, versions };
+  }
+
+  /** Runs the loader and stores its outcome under `versions`; false when a write got in between. */
+  async function loadAndStore<T>(client: Client | null, kind: CacheKind, key: string, tags: string[], versions: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
     counters[kind].loads++;
-    return loader();
+    let entry: CacheEntry;
+    let value: T | undefined;
+    let notFound: NotFoundError | undefined;
+    try {
+      value = await loader({ afterWrite: versions.some((version) => version !== unversioned) });
+      entry = { versions, value };
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      notFound = error;
+      entry = { versions, missing: error.message };
+    }
+    let current = true;
+    if (client !== null) {
+      const ttlMs = notFound ? missingTtlMs : ttlSeconds[kind] * 1000;
+      try {
+        const keys = [entryKey(kind, key), ...tags.map((tag) => tagKey(kind, tag))];
+        current = (await client.eval(storeIfCurrentScript, keys.length, ...keys, JSON.stringify(entry), ttlMs, ...versions)) === 1;
+      } catch (error) {
+        counters[kind].errors++;
+        logger.debug({ err: error, kind }, 'cache write failed');
+      }
+    }
+    if (notFound) throw notFound;
+    return { value: value as T, current };
   }
 
-  async function readThrough<T>(kind: CacheKind, key: string, loader: () => Promise<T>): Promise<T> {
-    if (redis === null || !redis.isReady()) {
+  async function readThrough<T>(kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
+    const client = usable();
+    if (client === null) {
       if (redis !== null) counters[kind].errors++;
-      return load(kind, loader);
+      return loadAndStore(null, kind, key, tags, [], loader);
     }
-    const { client } = redis;
-    let fullKey: string;
-    let cached: string | null;
+    let found: Awaited<ReturnType<typeof read>>;
     try {
-      fullKey = await keyFor(kind, key, client);
-      cached = await client.get(fullKey);
+      found = await read(client, kind, key, tags);
     } catch (error) {
       counters[kind].errors++;
       logger.debug({ err: error, kind }, 'cache read failed; loading from the database');
-      return load(kind, loader);
+      return loadAndStore(null, kind, key, tags, [], loader);
     }
-    if (cached !== null) {
+    if (found.entry !== null) {
       counters[kind].hits++;
-      return JSON.parse(cached) as T;
+      return { value: answer<T>(found.entry), current: true };
     }
     counters[kind].misses++;
-    return loadOnceInCluster(kind, fullKey, loader, client);
+    return loadOnceInCluster(client, kind, key, tags, loader);
   }
 
-  async function loadOnceInCluster<T>(kind: CacheKind, fullKey: string, loader: () => Promise<T>, client: RedisHandle['client']): Promise<T> {
-    const lockKey = `${fullKey}:lock`;
-    const token = randomUUID();
-    try {
+  /**
+   * Takes the key's lock, or waits for the holder's entry. A waiter that sees the lock gone
+   * (the holder's loader failed, which releases it) takes the lock itself. Redis calls only:
+   * the loader runs outside, so its errors are never mistaken for cache errors.
+   */
+  async function lockOrEntry(client: Client, kind: CacheKind, key: string, tags: string[], lockKey: string, token: string): Promise<LockOutcome> {
+    const deadline = Date.now() + lockWaitMs;
+    let versions: string[] = [];
+    while (Date.now() < deadline) {
       if ((await client.set(lockKey, token, 'PX', lockTtlMs, 'NX')) === 'OK') {
-        try {
-          // Another process may have stored the value between our read and our lock.
-          const stored = await client.get(fullKey);
-          if (stored !== null) return JSON.parse(stored) as T;
-          const value = await load(kind, loader);
-          await client.set(fullKey, JSON.stringify(value), 'EX', ttlSeconds[kind]);
-          return value;
-        } finally {
-          await client.eval(releaseLockScript, 1, lockKey, token).catch(() => undefined);
-        }
+        // Another process may have stored the value between our read and our lock.
+        const found = await read(client, kind, key, tags);
+        if (found.entry === null) return { locked: true, versions: found.versions };
+        await client.eval(releaseLockScript, 1, lockKey, token);
+        return { entry: found.entry };
       }
-      for (const deadline = Date.now() + lockWaitMs; Date.now() < deadline; ) {
-        await delay(15);
-        const stored = await client.get(fullKey);
-        if (stored !== null) return JSON.parse(stored) as T;
+      for (let locked = true; locked && Date.now() < deadline; ) {
+        await delay(pollMs);
+        const found = await read(client, kind, key, tags, true);
+        if (found.entry !== null) return { entry: found.entry };
+        ({ locked, versions } = found);
       }
+    }
+    return { locked: false, versions };
+  }
+
+  async function loadOnceInCluster<T>(client: Client, kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
+    const lockKey = `${entryKey(kind, key)}:lock`;
+    const token = randomUUID();
+    let outcome: LockOutcome;
+    try {
+      outcome = await lockOrEntry(client, kind, key, tags, lockKey, token);
     } catch (error) {
       counters[kind].errors++;
       logger.debug({ err: error, kind }, 'cache lock failed; loading from the database');
+      return loadAndStore(null, kind, key, tags, [], loader);
     }
-    return load(kind, loader);
+    if ('entry' in outcome) return { value: answer<T>(outcome.entry), current: true };
+    try {
+      return await loadAndStore(client, kind, key, tags, outcome.versions, loader);
+    } finally {
+      if (outcome.locked) await client.eval(releaseLockScript, 1, lockKey, token).catch(() => undefined);
+    }
   }
 
   return {
-    async getOrLoad<T>(kind: CacheKind, key: string, loader: () => Promise<T>): Promise<T> {
-      if (ttlSeconds[kind] === 0) return load(kind, loader);
+    /**
+     * The cached value of `key`, else the loader's (stored for the kind's TTL). `tags` are what
+     * the value depends on (default: the key itself); `invalidate` with any of them drops it.
+     */
+    async getOrLoad<T>(kind: CacheKind, key: string, loader: Loader<T>, tags: string[] = [key]): Promise<T> {
+      if (ttlSeconds[kind] === 0) return loadAndStore(null, kind, key, tags, [], loader).then(({ value }) => value);
       const flightKey = `${kind}:${key}`;
-      const running = inFlight.get(flightKey) as Promise<T> | undefined;
+      const running = inFlight.get(flightKey);
       if (running) {
         counters[kind].coalesced++;
-        return running;
+        const { value, current } = await running.done;
+        // That load raced a write: its value may be older than the write this caller may have seen.
+        if (current) return value as T;
+        return (await readThrough(kind, key, tags, loader)).value;
       }
-      const flight = readThrough(kind, key, loader).finally(() => inFlight.delete(flightKey));
+      const flight = { tags, done: readThrough(kind, key, tags, loader) };
       inFlight.set(flightKey, flight);
-      return flight;
+      try {
+        return (await flight.done).value;
+      } finally {
+        if (inFlight.get(flightKey) === flight) inFlight.delete(flightKey);
+      }
     },
 
     /**
@@ -131,11 +217,12 @@ export function createCache(options: CacheOptions) {
      * workers). Null when absent, when the kind is disabled (TTL 0) or when Redis is down.
      */
     async peek<T>(kind: CacheKind, key: string): Promise<T | null> {
-      if (ttlSeconds[kind] === 0 || redis === null || !redis.isReady()) return null;
+      const client = usable();
+      if (ttlSeconds[kind] === 0 || client === null) return null;
       try {
-        const cached = await redis.client.get(await keyFor(kind, key, redis.client));
-        counters[kind][cached === null ? 'misses' : 'hits']++;
-        return cached === null ? null : (JSON.parse(cached) as T);
+        const { entry } = await read(client, kind, key, [key]);
+        counters[kind][entry === null ? 'misses' : 'hits']++;
+        return entry !== null && 'value' in entry ? (entry.value as T) : null;
       } catch (error) {
         counters[kind].errors++;
         logger.debug({ err: error, kind }, 'cache read failed');
@@ -145,34 +232,38 @@ export function createCache(options: CacheOptions) {
 
     /** Stores a value produced elsewhere; losing it (Redis down) only costs a later miss. */
     async put(kind: CacheKind, key: string, value: unknown): Promise<void> {
-      if (ttlSeconds[kind] === 0 || redis === null || !redis.isReady()) return;
+      const client = usable();
+      if (ttlSeconds[kind] === 0 || client === null) return;
       try {
-        await redis.client.set(await keyFor(kind, key, redis.client), JSON.stringify(value), 'EX', ttlSeconds[kind]);
+        const { versions } = await read(client, kind, key, [key]);
+        const keys = [entryKey(kind, key), tagKey(kind, key)];
+        await client.eval(storeIfCurrentScript, keys.length, ...keys, JSON.stringify({ versions, value }), ttlSeconds[kind] * 1000, ...versions);
       } catch (error) {
         counters[kind].errors++;
         logger.warn({ err: error, kind }, 'cache write failed');
       }
     },
 
-    /** Drops one entry; with Redis down there is nothing to drop (it comes back empty or expires). */
-    async invalidate(kind: CacheKind, key: string): Promise<void> {
-      if (redis === null || !redis.isReady()) return;
-      try {
-        await redis.client.del(await keyFor(kind, key, redis.client));
-      } catch (error) {
-        counters[kind].errors++;
-        logger.warn({ err: error, kind, key }, 'cache invalidation failed');
+    /**
+     * Called after a write: every entry depending on one of `tags` is outdated at once, in
+     * every process, including loads already running. With Redis down there is nothing to
+     * outdate (entries come back empty or expire).
+     */
+    async invalidate(kind: CacheKind, tags: string | string[]): Promise<void> {
+      const list = Array.isArray(tags) ? tags : [tags];
+      for (const [flightKey, flight] of inFlight) {
+        if (flightKey.startsWith(`${kind}:`) && flight.tags.some((tag) => list.includes(tag))) inFlight.delete(flightKey);
       }
-    },
-
-    /** Drops every entry of a kind at once by moving it to a new generation. */
-    async invalidateAll(kind: CacheKind): Promise<void> {
-      if (redis === null || !redis.isReady()) return;
+      const client = usable();
+      if (client === null || list.length === 0) return;
       try {
-        await redis.client.incr(generationKey(kind));
+        const version = randomUUID();
+        const pipeline = client.multi();
+        for (const tag of list) pipeline.set(tagKey(kind, tag), version, 'PX', tagTtlMs(kind));
+        await pipeline.exec();
       } catch (error) {
         counters[kind].errors++;
-        logger.warn({ err: error, kind }, 'cache invalidation failed');
+        logger.warn({ err: error, kind, tags: list }, 'cache invalidation failed');
       }
     },
 

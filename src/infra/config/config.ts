@@ -7,12 +7,14 @@ export interface Config {
   version: string;
   instanceId: string;
   logLevel: Env['LOG_LEVEL'];
+  requestLog: { slowMs: number; clientErrorsPerSecond: number };
   http: {
     host: string;
     port: number;
     corsOrigins: string[];
     bodyLimit: string;
     trustProxyHops: number;
+    compression: boolean;
     keepAliveTimeoutMs: number;
   };
   mongo: {
@@ -34,7 +36,7 @@ export interface Config {
     lessonJobs: RateLimitRule;
     uploadJobs: RateLimitRule;
   };
-  shutdown: { timeoutMs: number; readinessDelayMs: number };
+  shutdown: { timeoutMs: number; readinessDelayMs: number; idleGraceMs: number };
   health: { memoryWarnRatio: number; eventLoopLagWarnMs: number };
   auth: {
     jwtSecret: string;
@@ -116,12 +118,14 @@ function toConfig(env: Env): Config {
     version: readPackageVersion(),
     instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.env.NODE_APP_INSTANCE ?? '0'}-${process.pid}`,
     logLevel: env.LOG_LEVEL,
+    requestLog: { slowMs: env.LOG_SLOW_REQUEST_MS, clientErrorsPerSecond: env.LOG_CLIENT_ERRORS_PER_SECOND },
     http: {
       host: env.HOST,
       port: env.PORT,
       corsOrigins: env.CORS_ORIGINS,
       bodyLimit: env.BODY_LIMIT,
       trustProxyHops: env.TRUST_PROXY_HOPS,
+      compression: env.HTTP_COMPRESSION,
       keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
     },
     mongo: {
@@ -150,7 +154,11 @@ function toConfig(env: Env): Config {
       lessonJobs: { max: env.RATE_LIMIT_LESSON_JOBS_MAX, windowMs: env.RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS * 1000 },
       uploadJobs: { max: env.RATE_LIMIT_UPLOAD_JOBS_MAX, windowMs: env.RATE_LIMIT_UPLOAD_JOBS_WINDOW_SECONDS * 1000 },
     },
-    shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS },
+    shutdown: {
+      timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS,
+      idleGraceMs: env.SHUTDOWN_IDLE_GRACE_MS,
+    },
     health: { memoryWarnRatio: env.HEALTH_MEMORY_WARN_RATIO, eventLoopLagWarnMs: env.HEALTH_EVENT_LOOP_LAG_WARN_MS },
     auth: {
       jwtSecret: env.JWT_SECRET,

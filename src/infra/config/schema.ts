@@ -29,10 +29,12 @@ export const readPreferences = [
  */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   INSTANCE_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_SLOW_REQUEST_MS: positiveInt.default(1000),
+  LOG_CLIENT_ERRORS_PER_SECOND: nonNegativeInt.default(10),
 
   MONGODB_URI: z
     .string()
@@ -79,9 +81,14 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 100kb or 1mb')
     .default('100kb'),
   TRUST_PROXY_HOPS: nonNegativeInt.default(0),
+  HTTP_COMPRESSION: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SHUTDOWN_READINESS_DELAY_MS: nonNegativeInt.default(500),
+  SHUTDOWN_IDLE_GRACE_MS: nonNegativeInt.default(3000),
 
   HEALTH_MEMORY_WARN_RATIO: z.coerce.number().gt(0).lte(1).default(0.85),
   HEALTH_EVENT_LOOP_LAG_WARN_MS: positiveInt.default(200),

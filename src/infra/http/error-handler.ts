@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import mongoose from 'mongoose';
 import { AppError, NotFoundError } from '../errors/app-error';
+import { recordServerError } from './request-logging';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -61,8 +62,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, nex
     return;
   }
   const { status, body } = toErrorResponse(error);
-  // pino-http logs every response once, with `res.err` when the server is at fault.
-  if (status >= 500 && error instanceof Error) res.err = error;
+  if (status >= 500 && error instanceof Error) recordServerError(res, error);
   if (status === 503) res.setHeader('Retry-After', '5');
   res.status(status).json(body);
 };

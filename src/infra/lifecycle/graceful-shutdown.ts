@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { Lifecycle } from './lifecycle';
@@ -10,6 +11,8 @@ export interface ShutdownOptions {
   timeoutMs: number;
   /** Time between failing readiness and closing the listener, for load balancers to notice. */
   readinessDelayMs: number;
+  /** How long idle keep-alive connections are left for the client to close (see closeServer). */
+  idleGraceMs: number;
   /** Closes what the process holds open (database, Redis) once no request is in flight. */
   closeResources: () => Promise<void>;
   exit?: (code: number) => void;
@@ -17,12 +20,13 @@ export interface ShutdownOptions {
 
 /**
  * SIGTERM (Docker, Kubernetes) and SIGINT (PM2, Ctrl-C) start the same sequence:
- * readiness fails, the listener closes, idle keep-alive sockets close, in-flight requests
- * finish (their responses carry `Connection: close`), resources close, exit 0.
+ * readiness fails, the listener closes, in-flight requests finish (their responses carry
+ * `Connection: close`), idle keep-alive sockets are closed by their clients or, after
+ * `idleGraceMs`, by us, resources close, exit 0.
  * If that takes longer than `timeoutMs` the process exits 1.
  */
 export function installGracefulShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
-  const { server, lifecycle, logger, timeoutMs, readinessDelayMs, closeResources } = options;
+  const { server, lifecycle, logger, timeoutMs, readinessDelayMs, idleGraceMs, closeResources } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let running: Promise<void> | null = null;
 
@@ -36,7 +40,7 @@ export function installGracefulShutdown(options: ShutdownOptions): (reason: stri
     forced.unref();
     try {
       await delay(readinessDelayMs);
-      await closeServer(server);
+      await closeServer(server, idleGraceMs);
       await closeResources();
       clearTimeout(forced);
       logger.info('shutdown complete');
@@ -56,23 +60,35 @@ export function installGracefulShutdown(options: ShutdownOptions): (reason: stri
   return (reason) => (running ??= shutdown(reason));
 }
 
-/** How often sockets that became idle since the listener closed are closed in turn. */
+/** How often sockets that became idle since the grace ended are closed in turn. */
 const idleSweepMs = 100;
 
-function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting, then waits for every connection to end. Idle keep-alive connections are
+ * not closed at once: a proxy (Nginx's upstream pool) may be writing a request on one at
+ * that very moment, and a request that meets a closing socket fails — a POST is not retried.
+ * Instead, a request that arrives on one is served with `Connection: close`, and the pool
+ * closes its idle connections itself after its own keepalive_timeout (nginx/: 2s), which is
+ * below `idleGraceMs`. Only what is still idle after the grace (clients that keep connections
+ * forever) is closed by us, as `http.Server.close()` would have done at once.
+ */
+function closeServer(server: Server, idleGraceMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!server.listening) {
       resolve();
       return;
     }
-    // close() closes the sockets idle right now; a socket whose response ends later would
-    // otherwise stay open until its keep-alive timeout.
-    const sweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
-    server.close((error) => {
+    let sweep: NodeJS.Timeout | undefined;
+    const grace = setTimeout(() => {
+      server.closeIdleConnections();
+      sweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
+    }, idleGraceMs);
+    // net.Server's close: http.Server's would also close every idle connection right now.
+    NetServer.prototype.close.call(server, (error?: Error) => {
+      clearTimeout(grace);
       clearInterval(sweep);
       if (error) reject(error);
       else resolve();
     });
-    server.closeIdleConnections();
   });
 }

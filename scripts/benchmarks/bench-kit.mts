@@ -1,0 +1,162 @@
+/**
+ * What the benchmarks share: free ports, private PM2 clusters of the built API, Nginx with
+ * the project's configuration, and autocannon measurements with percentiles.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+
+export const run = promisify(execFile);
+export const root = join(import.meta.dirname, '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+    if (response?.status === 200) return;
+    await delay(100);
+  }
+  throw new Error(`nothing ready on port ${port}`);
+}
+
+/** A PM2 cluster of 2 API processes of its own (private PM2_HOME) on a free port. */
+export interface Cluster {
+  name: string;
+  env: Record<string, string>;
+  port: number;
+  pm2Home: string;
+}
+
+export async function newCluster(name: string, env: Record<string, string>): Promise<Cluster> {
+  return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')) };
+}
+
+export async function pm2(cluster: Cluster, ...args: string[]): Promise<void> {
+  await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
+  });
+}
+
+export async function startCluster(cluster: Cluster): Promise<void> {
+  await pm2(cluster, 'start', 'ecosystem.config.js', '--only', 'english-practice-api');
+  await waitReady(cluster.port);
+}
+
+export async function stopCluster(cluster: Cluster): Promise<void> {
+  await pm2(cluster, 'kill').catch(() => undefined);
+  rmSync(cluster.pm2Home, { recursive: true, force: true });
+}
+
+/** Nginx with the project's configuration (scripts/lib/render-nginx-conf) in front of `apiPort`. */
+export interface Edge {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startEdge(apiPort: number, options: { workers?: string } = {}): Promise<Edge> {
+  const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
+  chmodSync(prefix, 0o755);
+  mkdirSync(join(prefix, 'logs'));
+  mkdirSync(join(prefix, 'tmp'));
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', join(prefix, 'key.pem'), '-out', join(prefix, 'cert.pem')]);
+  const { stdout } = await run(join(root, 'scripts/lib/render-nginx-conf'), [], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      API_ADDRESS: `127.0.0.1:${apiPort}`,
+      NGINX_PREFIX: prefix,
+      NGINX_LISTEN: `127.0.0.1:${port}`,
+      NGINX_TLS_LISTEN: `127.0.0.1:${tlsPort}`,
+      TLS_CERT: join(prefix, 'cert.pem'),
+      TLS_KEY: join(prefix, 'key.pem'),
+      STORAGE_DIR: join(root, 'data/uploads'),
+      NGINX_RATE_LIMITS: 'off',
+      NGINX_WORKERS: options.workers ?? 'auto',
+    },
+  });
+  writeFileSync(join(prefix, 'nginx.conf'), stdout);
+  const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitReady(port);
+  return {
+    port,
+    async stop() {
+      child.kill('SIGQUIT');
+      await exited;
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Measurement {
+  label: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  bytesPerSecond: number;
+  failed: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** autocannon at `port`, cycling through `paths`; closed model (`connections`) unless `rate` is given. */
+export async function measure(
+  label: string,
+  port: number,
+  paths: string[],
+  options: { seconds: number; connections: number; rate?: number; headers?: Record<string, string> },
+): Promise<Measurement> {
+  const times: number[] = [];
+  let next = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: options.connections,
+        duration: options.seconds,
+        headers: options.headers ?? {},
+        ...(options.rate ? { overallRate: options.rate } : {}),
+        requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }],
+      },
+      (error: Error | null, finished) => (error ? reject(error) : resolve(finished)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  return {
+    label,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    p99Ms: percentile(times, 99),
+    bytesPerSecond: Math.round(result.throughput.average),
+    failed: result.non2xx + result.errors,
+  };
+}
+
+/** The median of per-round ratios `numerator / denominator` (series measured in the same rounds). */
+export function pairedRatio(measurements: Measurement[], numerator: string, denominator: string): number {
+  const series = (label: string): Measurement[] => measurements.filter((m) => m.label === label);
+  const bottom = series(denominator);
+  const ratios = series(numerator)
+    .map((m, round) => m.requestsPerSecond / bottom[round]!.requestsPerSecond)
+    .sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)]!;
+}

@@ -1,0 +1,34 @@
+/**
+ * What one cache key holds. `versions` are the versions of the entry's tags seen *before* its
+ * value was loaded ('' for a tag never written); an entry is valid only while every tag still
+ * has that version, so a write that bumps a tag during or after the load makes it a miss.
+ */
+export type CacheEntry = { versions: string[] } & ({ value: unknown } | { missing: string });
+
+/** A tag version for a tag that was never written (or whose version expired). */
+export const unversioned = '';
+
+export function isCurrent(entry: CacheEntry, versions: string[]): boolean {
+  return entry.versions.length === versions.length && entry.versions.every((version, index) => version === versions[index]);
+}
+
+export function parseEntry(raw: string | null): CacheEntry | null {
+  if (raw === null) return null;
+  const parsed = JSON.parse(raw) as Partial<CacheEntry>;
+  // Entries of an older shape are simply misses.
+  return Array.isArray(parsed.versions) && ('value' in parsed || 'missing' in parsed) ? (parsed as CacheEntry) : null;
+}
+
+/**
+ * Stores an entry only if its tags still have the versions it was loaded under: a load that
+ * raced a write never puts the old value back. KEYS: entry, then the tag keys; ARGV: the
+ * entry, its TTL in ms, then the expected tag versions.
+ */
+export const storeIfCurrentScript = `
+for i = 2, #KEYS do
+  if (redis.call('get', KEYS[i]) or '') ~= ARGV[i + 1] then return 0 end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+export const releaseLockScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";

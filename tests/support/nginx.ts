@@ -1,0 +1,86 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './ports';
+import { projectRoot } from './servers';
+import { portAccepts, waitFor } from './wait';
+
+const run = promisify(execFile);
+
+/** Nginx with the project's configuration (nginx/), rendered as `./scripts/stack up` renders it. */
+export interface Nginx {
+  readonly port: number;
+  readonly tlsPort: number;
+  readonly url: string;
+  readonly prefix: string;
+  /** Bytes Nginx wrote to its access log. */
+  accessLogBytes(): number;
+  stop(): Promise<void>;
+}
+
+export interface NginxOptions {
+  /** The API's port on 127.0.0.1 (the PM2 cluster, or one process). */
+  apiPort: number;
+  storageDir?: string;
+  rateLimits?: boolean;
+}
+
+export async function startNginx(options: NginxOptions): Promise<Nginx> {
+  const prefix = mkdtempSync(join(tmpdir(), 'ep-nginx-'));
+  // Nginx's workers run as an unprivileged user: they must reach the temp folders (bodies
+  // over client_body_buffer_size are written there) and the avatars.
+  chmodSync(prefix, 0o755);
+  if (options.storageDir) chmodSync(options.storageDir, 0o755);
+  mkdirSync(join(prefix, 'logs'));
+  mkdirSync(join(prefix, 'tmp'));
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const cert = join(prefix, 'cert.pem');
+  const key = join(prefix, 'key.pem');
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', key, '-out', cert]);
+  const { stdout: conf } = await run(join(projectRoot, 'scripts', 'lib', 'render-nginx-conf'), [], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      API_ADDRESS: `127.0.0.1:${options.apiPort}`,
+      NGINX_PREFIX: prefix,
+      NGINX_LISTEN: `127.0.0.1:${port}`,
+      NGINX_TLS_LISTEN: `127.0.0.1:${tlsPort}`,
+      TLS_CERT: cert,
+      TLS_KEY: key,
+      STORAGE_DIR: options.storageDir ?? join(prefix, 'uploads'),
+      NGINX_RATE_LIMITS: options.rateLimits === false ? 'off' : 'on',
+      NGINX_WORKERS: '1',
+    },
+  });
+  const confPath = join(prefix, 'nginx.conf');
+  writeFileSync(confPath, conf);
+  const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', confPath, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('nginx to listen', async () => {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+    return portAccepts(port);
+  });
+  return {
+    port,
+    tlsPort,
+    url: `http://127.0.0.1:${port}`,
+    prefix,
+    accessLogBytes: () => {
+      try {
+        return readFileSync(join(prefix, 'logs', 'access.log')).length;
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGQUIT');
+        await exited;
+      }
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import jwt from 'jsonwebtoken';
+import { createAccessTokens } from '../../src/components/accounts/tokens';
+import { VerifiedTokens } from '../../src/components/accounts/verified-tokens';
+import { UnauthorizedError } from '../../src/infra/errors/app-error';
+
+const secret = 'a-test-secret-of-at-least-32-characters';
+const claims = { accountId: '6b07a49e843058ad62a5f172', tier: 'starter' as const };
+
+function refusal(verify: () => unknown): string {
+  try {
+    verify();
+  } catch (error) {
+    if (error instanceof UnauthorizedError) return error.code;
+    throw error;
+  }
+  throw new Error('the token was accepted');
+}
+
+afterEach(() => jest.useRealTimers());
+
+describe('access tokens, with verified tokens cached until they expire', () => {
+  it('accepts its own token, again from the cache, and refuses it tampered either way', () => {
+    const tokens = createAccessTokens(secret, 900);
+    const token = tokens.issue(claims);
+    expect(tokens.verify(token)).toEqual(claims);
+    expect(tokens.verify(token)).toEqual(claims);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('A') ? 'B' : 'A'}${signature.slice(-1)}`;
+    expect(refusal(() => tokens.verify(`${header}.${payload}.${flipped}`))).toBe('INVALID_TOKEN');
+    const enterprise = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tier: 'enterprise' })).toString('base64url');
+    expect(refusal(() => tokens.verify(`${header}.${enterprise}.${signature}`))).toBe('INVALID_TOKEN');
+  });
+
+  it('refuses a cached token once it has expired', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-26T10:00:00Z') });
+    const tokens = createAccessTokens(secret, 60);
+    const token = tokens.issue(claims);
+    expect(tokens.verify(token)).toEqual(claims);
+    jest.setSystemTime(new Date('2026-11-26T10:00:59Z'));
+    expect(tokens.verify(token)).toEqual(claims);
+    jest.setSystemTime(new Date('2026-11-26T10:01:01Z'));
+    expect(refusal(() => tokens.verify(token))).toBe('TOKEN_EXPIRED');
+  });
+
+  it('refuses tokens without exp, signed with another secret, or with another algorithm', () => {
+    const tokens = createAccessTokens(secret, 900);
+    const options = { subject: claims.accountId, issuer: 'english-practice', audience: 'english-practice-api' };
+    expect(refusal(() => tokens.verify(jwt.sign({ tier: 'starter' }, secret, { ...options, algorithm: 'HS256' })))).toBe('INVALID_TOKEN');
+    expect(refusal(() => tokens.verify(jwt.sign({ tier: 'starter' }, 'another-secret-of-at-least-32-characters', { ...options, algorithm: 'HS256', expiresIn: 900 })))).toBe(
+      'INVALID_TOKEN',
+    );
+    expect(refusal(() => tokens.verify(jwt.sign({ tier: 'starter' }, secret, { ...options, algorithm: 'HS512', expiresIn: 900 })))).toBe('INVALID_TOKEN');
+    const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(
+      JSON.stringify({ tier: 'starter', sub: claims.accountId, iss: options.issuer, aud: options.audience, exp: Math.floor(Date.now() / 1000) + 900 }),
+    ).toString('base64url')}.`;
+    expect(refusal(() => tokens.verify(unsigned))).toBe('INVALID_TOKEN');
+  });
+});
+
+describe('VerifiedTokens', () => {
+  it('forgets the oldest entry past its bound, and an entry at its expiry', () => {
+    let now = 1000;
+    const cache = new VerifiedTokens<string>(2, () => now);
+    cache.set('a', 'A', 5000);
+    cache.set('b', 'B', 5000);
+    cache.set('c', 'C', 2000);
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.size]).toEqual([undefined, 'B', 'C', 2]);
+    now = 2000;
+    expect(cache.get('c')).toBeUndefined();
+    expect(cache.size).toBe(1);
+  });
+});
