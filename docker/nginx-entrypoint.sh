@@ -41,6 +41,7 @@ upstream_servers() {
     echo "server 127.0.0.1:$APP_PORT down; # no replica resolved yet"
     return
   fi
+  while [ "${#ready[@]}" -lt 3 ]; do ready+=("${ready[@]}"); done
   for address in "${ready[@]}"; do echo "server $address:$APP_PORT max_fails=0;"; done
 }
 
