@@ -15,10 +15,10 @@ die() { say "error: $*"; exit 1; }
 ensure_node() {
   local stamp="$ROOT/node_modules/.package-lock.json"
   if [ ! -x "$ROOT/node_modules/.bin/node" ] || [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
-    say "installing npm dependencies"
-    # `npm install` installs exactly what package-lock.json pins (it leaves the file as it is);
-    # `npm ci` of npm 11 refuses a lock that holds only this platform's optional binaries.
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error) || die "npm install failed"
+    say "installing npm dependencies (npm ci)"
+    # Exactly what package-lock.json pins, never rewriting it. It refuses a lock out of sync
+    # with package.json: README, "Reproducible installs", says how to bring the lock back.
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed (package-lock.json out of sync with package.json? see README: Reproducible installs)"
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
   local major

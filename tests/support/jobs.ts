@@ -13,13 +13,23 @@ export interface JobBody {
   finishedAt: string | null;
 }
 
-/** Polls GET /api/jobs/:id until the job completed or failed for good. */
-export async function finishedJob(request: TestAgent, session: { accessToken: string }, jobId: string, timeoutMs = 20_000): Promise<JobBody> {
+/**
+ * Polls GET /api/jobs/:id until the job completed or failed for good. `retryUnavailable`: a 503
+ * (Retry-After) is asked again, as a client would, rather than failing the test.
+ */
+export async function finishedJob(
+  request: TestAgent,
+  session: { accessToken: string },
+  jobId: string,
+  timeoutMs = 20_000,
+  options: { retryUnavailable?: boolean } = {},
+): Promise<JobBody> {
   let job: JobBody | undefined;
   await waitFor(
     `job ${jobId} to finish`,
     async () => {
       const response = await request.get(`/api/jobs/${jobId}`).set(...bearer(session));
+      if (response.status === 503 && options.retryUnavailable) return false;
       if (response.status !== 200) throw new Error(`GET /api/jobs/${jobId} answered ${response.status}: ${JSON.stringify(response.body)}`);
       job = response.body as JobBody;
       return job.state === 'completed' || job.state === 'failed';

@@ -86,9 +86,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { needsSecrets: false })).not.toThrow();
   });
 
-  it('is documented variable by variable in .env.example', () => {
-    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
-    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
-    expect(new Set(documented)).toEqual(new Set(Object.keys(envSchema.shape)));
+  it('is documented variable by variable in .env.example, and so is every variable of docker-compose.yml', () => {
+    const [app = '', compose = ''] = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8').split(/^# ==== docker-compose .*$/m);
+    const documented = (text: string): Set<string | undefined> => new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect(documented(app)).toEqual(new Set(Object.keys(envSchema.shape)));
+    const composeFile = readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+    expect(documented(compose)).toEqual(new Set([...composeFile.matchAll(/\$\{([A-Z][A-Z0-9_]+)/g)].map((match) => match[1])));
   });
 });

@@ -1,0 +1,8 @@
+# Stand-in for MONGO_IMAGE: FerretDB 1.24 (SQLite backend), the binary scripts/lib/tools.sh
+# builds (the build context holds just that `ferretdb`). One member, no replica set.
+ARG BASE_IMAGE
+FROM ${BASE_IMAGE}
+COPY ferretdb /usr/local/bin/ferretdb
+RUN useradd --system --create-home --home-dir /data ferretdb
+USER ferretdb
+CMD ["ferretdb", "--handler=sqlite", "--sqlite-url=file:/data/", "--state-dir=/data", "--listen-addr=:27017", "--debug-addr=-", "--telemetry=disable", "--log-level=warn"]
