@@ -85,7 +85,7 @@ export async function startEdge(apiPort: number, options: { workers?: string } =
       TLS_KEY: join(prefix, 'key.pem'),
       STORAGE_DIR: join(root, 'data/uploads'),
       NGINX_RATE_LIMITS: 'off',
-      NGINX_WORKERS: options.workers ?? 'auto',
+      NGINX_WORKERS: options.workers ?? '1',
     },
   });
   writeFileSync(join(prefix, 'nginx.conf'), stdout);

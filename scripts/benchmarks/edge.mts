@@ -16,7 +16,7 @@ import { measure, newCluster, pairedRatio, root, startCluster, startEdge, stopCl
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? 'auto';
+const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? '1';
 
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
