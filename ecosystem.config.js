@@ -7,13 +7,12 @@ const path = require('node:path');
 
 const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10000);
 
-// The API runs behind Nginx (nginx/, ./scripts/stack up): loopback only, the client address
-// from Nginx's X-Forwarded-For (one trusted hop), gzip at the edge. Each can be overridden.
-const behindNginx = {
-  HOST: process.env.HOST || '127.0.0.1',
-  TRUST_PROXY_HOPS: process.env.TRUST_PROXY_HOPS || '1',
-  HTTP_COMPRESSION: process.env.HTTP_COMPRESSION || 'false',
-};
+// The API runs behind Nginx (nginx/, ./scripts/stack up): the client address from Nginx's
+// X-Forwarded-For (one trusted hop), gzip at the edge; HOST is loopback by default. Defaults
+// of the environment PM2 passes on, each overridable: an `env` block here would make PM2 stop
+// taking the shell's variables on `reload --update-env` (a new MONGODB_URI would be ignored).
+process.env.TRUST_PROXY_HOPS ||= '1';
+process.env.HTTP_COMPRESSION ||= 'false';
 const workerShutdownTimeoutMs = Number(process.env.WORKER_SHUTDOWN_TIMEOUT_MS || 30000);
 
 module.exports = {
@@ -23,7 +22,6 @@ module.exports = {
       script: path.join(__dirname, 'dist', 'server.js'),
       cwd: __dirname,
       exec_mode: 'cluster',
-      env: behindNginx,
       // One process per core by default; API_INSTANCES=2 (or any count) overrides.
       instances: process.env.API_INSTANCES || 'max',
       // The server sends 'ready' once it listens with the database connected, so a reload
