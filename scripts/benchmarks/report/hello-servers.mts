@@ -13,6 +13,7 @@ const programs = {
   express: [join(folder, 'express-hello.cjs')],
   nodeHttpCluster: [join(folder, 'two-workers.cjs'), join(folder, 'node-http-hello.cjs')],
   apiCluster: [join(folder, 'two-workers.cjs'), join(root, 'dist', 'server.js')],
+  api: [join(root, 'dist', 'server.js')],
 };
 
 export interface Server {
@@ -28,21 +29,6 @@ export async function startProgram(program: keyof typeof programs, env: Record<s
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitReady(port);
-  return {
-    port,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** One API process (dist/server.js). */
-export async function startApi(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitReady(port);
   return {
