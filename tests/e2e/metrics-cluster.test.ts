@@ -81,11 +81,20 @@ describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
     const registered = await send(port, 'POST', '/api/auth/register', { email: `metrics-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Metrics Learner' });
     expect(registered.status).toBe(201);
     profileId = (JSON.parse(registered.body) as { account: { id: string } }).account.id;
+    // Generous: on a busy machine the second API process and the worker may wait seconds for the database.
+    let seen = 'no scrape yet';
     await waitFor('every process in the scrape', async () => {
       const { samples } = await scrape();
-      return processIds(samples, 'api').size === 2 && processIds(samples, 'worker').size === 1;
+      const api = processIds(samples, 'api').size;
+      const worker = processIds(samples, 'worker').size;
+      seen = `${api} API and ${worker} worker processes`;
+      return api === 2 && worker === 1;
+    }, 60_000).catch(async (error: unknown) => {
+      const processes = JSON.parse(await pm2.command('jlist')) as { name: string; pm2_env: { status: string; restart_time: number } }[];
+      const states = processes.map((entry) => `${entry.name} ${entry.pm2_env.status} (restarts ${entry.pm2_env.restart_time})`).join(', ');
+      throw new Error(`${String(error)}; the last scrape had ${seen}; PM2: ${states}`);
     });
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await pm2.kill();
