@@ -9,6 +9,8 @@ import { identify } from './components/accounts/authenticate';
 import { createAccessTokens } from './components/accounts/tokens';
 import { profilesRouter } from './components/profiles/profiles.routes';
 import { createProfilesService } from './components/profiles/profiles.service';
+import { indexedLearners } from './components/search/indexed-learners';
+import { createSearchIndex } from './components/search/search-index';
 import { searchRouter } from './components/search/search.routes';
 import { createSearchService } from './components/search/search.service';
 import { statsRouter } from './components/stats/stats.routes';
@@ -48,15 +50,23 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   const accounts = accountModel(connection);
   const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
 
+  const searchIndex = createSearchIndex({
+    redis: deps.redis?.client ?? null,
+    keyPrefix: config.redis.keyPrefix,
+    logger,
+    enabled: () => config.search.index === 'auto' && database.capabilities()?.textSearch !== true,
+    learners: indexedLearners(accounts),
+  });
   const accountsService = createAccountsService({
     accounts,
+    searchIndex,
     refreshTokens: refreshTokenModel(connection),
     passwords: createPasswordHasher(config.auth.passwordHash),
     accessTokens,
     refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
-  const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference });
+  const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference, searchIndex });
   const searchService = createSearchService({
     accounts,
     storage,
@@ -66,6 +76,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     profiles: profilesService,
     maxTimeMs: config.search.maxTimeMs,
     maxConcurrent: config.search.maxConcurrent,
+    index: searchIndex,
   });
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
   const documents = documentModel(connection);

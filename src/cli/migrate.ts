@@ -1,8 +1,11 @@
 import '../infra/runtime-check';
+import { parseArgs } from 'node:util';
 import { migrate } from '../components/indexes';
 import { connectForCli, runCli } from './connect-for-cli';
+import { buildSearchIndex } from './search-index-for-cli';
 
 runCli(async () => {
+  const { values } = parseArgs({ options: { 'rebuild-search-index': { type: 'boolean', default: false } } });
   const database = await connectForCli();
   try {
     const { capabilities, reports } = await migrate(database.connection);
@@ -13,6 +16,7 @@ runCli(async () => {
       const created = report.created.length > 0 ? report.created.join(', ') : 'none';
       process.stdout.write(`${report.collection}: created ${created}; already there: ${report.existing.join(', ') || 'none'}\n`);
     }
+    process.stdout.write(`${await buildSearchIndex(database, capabilities.textSearch, values['rebuild-search-index'] ? 'fresh' : 'missing')}\n`);
   } finally {
     await database.close();
   }

@@ -44,6 +44,7 @@ export function fakeLearner(index: number, runId: string, passwordHash: string):
     passwordHash,
     tier: weighted(tierWeights),
     profile,
+    profileVersion: 0,
     search: searchTermsFor(profile),
   };
 }

@@ -5,6 +5,7 @@ import { accountModel } from '../components/accounts/account.model';
 import { createPasswordHasher } from '../components/accounts/password';
 import { loadConfig } from '../infra/config/config';
 import { connectForCli, runCli } from './connect-for-cli';
+import { buildSearchIndex } from './search-index-for-cli';
 import { fakeLearner } from './seed-learners';
 
 export const seedPassword = 'practice-makes-perfect';
@@ -32,6 +33,8 @@ runCli(async () => {
     process.stdout.write(
       `\nseeded ${total} learners in ${seconds.toFixed(1)}s (${Math.round(total / seconds)}/s); e-mails seed-${runId}-<n>@example.com, password "${seedPassword}"\n`,
     );
+    // Bulk inserts bypass the index's updates: build it again so the new learners are found.
+    process.stdout.write(`${await buildSearchIndex(database, database.capabilities()?.textSearch === true, 'update')}\n`);
   } finally {
     await database.close();
   }

@@ -1,9 +1,12 @@
 import { accountModel } from '../../src/components/accounts/account.model';
 import { createProfilesService } from '../../src/components/profiles/profiles.service';
+import { createSearchIndex } from '../../src/components/search/search-index';
+import { indexedLearners } from '../../src/components/search/indexed-learners';
 import { createSearchService } from '../../src/components/search/search.service';
 import { createCache } from '../../src/infra/cache/cache';
 import { bearer, registerLearner } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 interface Found {
   id: string;
@@ -32,6 +35,9 @@ describe('profile search', () => {
   });
   afterAll(() => api.close());
 
+  /** Searches of the database itself: a search index without Redis never answers. */
+  const noIndex = () =>
+    createSearchIndex({ redis: null, keyPrefix: 'unused:', logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
   const names = (results: Found[]): string[] => results.map((result) => result.displayName);
   const search = async (query: string) => (await api.request.get(`/api/search/profiles?${query}`).expect(200)).body as { results: Found[]; total: number; totalPages: number; ranking: string };
 
@@ -94,9 +100,10 @@ describe('profile search', () => {
       capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
       cache,
       staleReadPreference: 'primary',
-      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary' }),
+      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex() }),
       maxTimeMs: 5000,
       maxConcurrent: 4,
+      index: noIndex(),
     });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });
     expect(page.ranking).toBe('terms');
@@ -105,6 +112,68 @@ describe('profile search', () => {
       ids.get('Bob'),
       ids.get('Carl'),
     ]);
+  });
+
+  describe('the search index (FerretDB: the database pushes down nothing but _id)', () => {
+    const runsHere = !process.env.MONGODB_URI;
+    const indexKey = (name: string): string => `${api.deps.config.redis.keyPrefix}search-index:{v2}:${name}`;
+    /** The app's own index, behind a service that may not touch the database for a search at all. */
+    const indexOnly = () => {
+      const accounts = accountModel(api.deps.database.connection);
+      const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
+      const index = createSearchIndex({
+        redis: api.deps.redis!.client,
+        keyPrefix: api.deps.config.redis.keyPrefix,
+        logger: api.deps.logger,
+        enabled: () => true,
+        learners: indexedLearners(accounts),
+      });
+      const profiles = createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: index });
+      // No slot for a database search: an answer can only come from the index.
+      return createSearchService({ accounts, storage: api.deps.storage, capabilities: () => api.deps.database.capabilities(), cache, staleReadPreference: 'primary', profiles, maxTimeMs: 5000, maxConcurrent: 0, index });
+    };
+    const whenBuilt = () => waitFor('the search index', async () => (await api.deps.redis!.client.exists(indexKey('built'))) === 1);
+
+    (runsHere ? it : it.skip)('is built on the first search, and then ranks exactly as the database does', async () => {
+      await api.deps.redis!.client.del(indexKey('built'));
+      // Answered by the database while the index is rebuilt.
+      expect((await search('q=hiking&limit=7')).total).toBe(4);
+      await whenBuilt();
+      const fromIndex = await indexOnly().searchProfiles({ q: 'hiking', page: 1, limit: 10 });
+      expect(fromIndex.ranking).toBe('terms');
+      expect(fromIndex.results.map((result) => result.id)).toEqual([...[ids.get('Hannah Hiking'), ids.get('Émile Híking')].sort(), ids.get('Bob'), ids.get('Carl')]);
+      const filtered = await indexOnly().searchProfiles({ q: 'hiking', level: 'B1', page: 1, limit: 10 });
+      expect(filtered.results.map((result) => result.displayName)).toEqual(['Bob', 'Carl']);
+      const secondPage = await indexOnly().searchProfiles({ q: 'hiking', page: 2, limit: 3 });
+      expect(secondPage).toMatchObject({ total: 4, totalPages: 2 });
+      expect(secondPage.results.map((result) => result.displayName)).toEqual(['Carl']);
+      const byFilters = await indexOnly().searchProfiles({ nativeLanguage: 'de', level: 'A2', page: 1, limit: 10 });
+      expect(byFilters.results.map((result) => result.displayName)).toEqual(['Dora']);
+    });
+
+    (runsHere ? it : it.skip)('follows an edit at once: new words in, old words out', async () => {
+      await search('q=mountaineering');
+      await whenBuilt();
+      const dora = await registerLearner(api.request, { displayName: 'Dora Second' });
+      await api.request.patch('/api/profiles/me').set(...bearer(dora)).send({ interests: ['mountaineering'] }).expect(200);
+      expect((await indexOnly().searchProfiles({ q: 'mountaineering', page: 1, limit: 10 })).results.map((result) => result.id)).toEqual([dora.account.id]);
+      await api.request.patch('/api/profiles/me').set(...bearer(dora)).send({ interests: ['knitting'] }).expect(200);
+      expect((await indexOnly().searchProfiles({ q: 'mountaineering', page: 1, limit: 10 })).total).toBe(0);
+      expect(await api.deps.redis!.client.zscore(indexKey('interests:knitting'), dora.account.id)).toBe('1');
+    });
+
+    (runsHere ? it : it.skip)('keeps the newest version of a profile whatever order the updates arrive in (edit races, a rebuild)', async () => {
+      await search('q=zeppelins');
+      await whenBuilt();
+      const racer = await registerLearner(api.request, { displayName: 'Version Racer' });
+      const index = createSearchIndex({ redis: api.deps.redis!.client, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+      const profile = (interests: string[]) => ({ displayName: 'Version Racer', bio: '', nativeLanguage: null, level: null, interests, goals: [], timezone: null, avatar: null });
+      const createdAt = new Date();
+      await index.put({ id: racer.account.id, version: 7, profile: profile(['zeppelins']), createdAt });
+      await index.put({ id: racer.account.id, version: 6, profile: profile(['submarines']), createdAt });
+      const found = await indexOnly().searchProfiles({ q: 'zeppelins submarines', page: 1, limit: 10 });
+      expect(found.results.map((result) => [result.id, result.interests])).toEqual([[racer.account.id, ['zeppelins']]]);
+    });
   });
 
   it('answers 503 SEARCH_BUSY at once, instead of queueing, when the uncached searches of a process are at their cap', async () => {
@@ -116,9 +185,10 @@ describe('profile search', () => {
       capabilities: () => api.deps.database.capabilities(),
       cache,
       staleReadPreference: 'primary',
-      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary' }),
+      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex() }),
       maxTimeMs: 5000,
       maxConcurrent: 1,
+      index: noIndex(),
     });
     const outcomes = await Promise.allSettled(['hiking', 'chess', 'music', 'cooking', 'teacher'].map((q) => capped.searchProfiles({ q, page: 1, limit: 10 })));
     const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as { status: number; code: string });

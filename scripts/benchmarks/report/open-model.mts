@@ -29,6 +29,9 @@ export interface OpenModelResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  maxMs: number;
+  /** Answers by status code. */
+  statuses: Record<string, number>;
   /** Latency percentiles per second of the run. */
   perSecond: { p50Ms: number; p95Ms: number; p99Ms: number; count: number }[];
 }
@@ -37,6 +40,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
   const started = Date.now();
   const buckets: number[][] = Array.from({ length: seconds + 1 }, () => []);
   const all: number[] = [];
+  const statuses: Record<string, number> = {};
   let next = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -49,7 +53,8 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
       },
       (error: Error | null, finished) => (error ? reject(error) : resolve(finished)),
     );
-    instance.on('response', (_client, _status, _bytes, responseTime) => {
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      statuses[status] = (statuses[status] ?? 0) + 1;
       all.push(responseTime);
       buckets[Math.min(seconds, Math.floor((Date.now() - started) / 1000))]!.push(responseTime);
     });
@@ -65,6 +70,8 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
     p50Ms: percentile(every, 50),
     p95Ms: percentile(every, 95),
     p99Ms: percentile(every, 99),
+    maxMs: Math.round((every.at(-1) ?? 0) * 10) / 10,
+    statuses,
     perSecond: buckets.slice(0, seconds).map((bucket) => {
       const times = sorted(bucket);
       return { p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), p99Ms: percentile(times, 99), count: times.length };

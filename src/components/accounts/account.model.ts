@@ -11,6 +11,8 @@ export interface Account {
   passwordHash: string;
   tier: Tier;
   profile: Profile;
+  /** Counts profile edits: the search index keeps an entry only for the newest version. */
+  profileVersion: number;
   search: SearchTerms;
   createdAt: Date;
   updatedAt: Date;
@@ -24,6 +26,7 @@ const accountSchema = new Schema<Account>(
     passwordHash: { type: String, required: true },
     tier: { type: String, enum: tiers, default: 'starter', required: true },
     profile: { type: profileSchema, required: true },
+    profileVersion: { type: Number, default: 0 },
     search: { type: searchTermsSchema, default: () => ({}) },
   },
   { timestamps: true, collection: 'accounts', strict: 'throw' },

@@ -1,5 +1,6 @@
 import mongoose, { type Model, type Types } from 'mongoose';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../infra/errors/app-error';
+import type { SearchIndex } from '../search/search-index';
 import { searchTermsFor } from '../search/search-terms';
 import type { Account } from './account.model';
 import { accountView, type AccountView } from './account-view';
@@ -23,6 +24,8 @@ export interface AccountsServiceDependencies {
   refreshTokenTtlDays: number;
   /** True where the database has no TTL index to remove expired refresh tokens. */
   pruneExpiredTokens: () => boolean;
+  /** A new learner is findable by name at once. */
+  searchIndex: Pick<SearchIndex, 'put'>;
 }
 
 const duplicateKey = 11000;
@@ -69,7 +72,9 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
           profile,
           search: searchTermsFor(profile),
         });
-        return await startSession(account.toObject());
+        const created = account.toObject();
+        await deps.searchIndex.put({ id: created._id.toHexString(), version: created.profileVersion, profile: created.profile, createdAt: created.createdAt });
+        return await startSession(created);
       } catch (error) {
         if ((error as { code?: unknown }).code === duplicateKey) {
           throw new ConflictError('An account with this e-mail already exists', 'EMAIL_TAKEN');

@@ -6,9 +6,11 @@ import type { Cache } from '../../infra/cache/cache';
 import type { Logger } from '../../infra/logger';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
+import type { SearchIndex } from '../search/search-index';
 import { profileChangeTags } from '../search/search-tags';
 import { normaliseWords } from '../search/search-terms';
 import { ownProfile, publicProfile, type OwnProfile, type PublicProfile } from './profile-view';
+import type { Profile } from './profile.schema';
 import type { ProfilePatch } from './profiles.validation';
 
 export interface ProfilesServiceDependencies {
@@ -17,12 +19,16 @@ export interface ProfilesServiceDependencies {
   logger: Logger;
   cache: Cache;
   staleReadPreference: ReadPreferenceMode;
+  /** Kept in step with every edit of a searchable field, before the cached searches go. */
+  searchIndex: Pick<SearchIndex, 'put'>;
 }
 
 const publicFields = { profile: 1, createdAt: 1 } as const;
 const ownFields = { profile: 1, createdAt: 1, email: 1, tier: 1 } as const;
 // Updates return whole documents: FerretDB's findAndModify takes no projection; views pick the fields.
 const notFound = (): NotFoundError => new NotFoundError('Profile not found');
+// Every profile write moves the version on: the search index keeps only the newest.
+const nextVersion = { profileVersion: 1 } as const;
 
 /** `$set` paths for a patch, with the search words of each changed searchable field. */
 function updateFor(patch: ProfilePatch): Record<string, unknown> {
@@ -43,11 +49,14 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
   }
 
   /**
-   * A change to a profile is visible at once: its cached view goes, and so do the cached
-   * searches whose matches it can change (none when no searchable field changed).
+   * A change to a profile is visible at once: the search index takes the new version, the
+   * cached view goes, and so do the cached searches whose matches it can change (none when no
+   * searchable field changed).
    */
-  async function changed(accountId: string, searchTags: string[] = []): Promise<void> {
-    await Promise.all([cache.invalidate('profile', accountId), cache.invalidate('search', searchTags)]);
+  async function changed(before: Account, after: Profile, searchTags: string[] = []): Promise<void> {
+    const id = before._id.toHexString();
+    await deps.searchIndex.put({ id, version: (before.profileVersion ?? 0) + 1, profile: after, createdAt: before.createdAt });
+    await Promise.all([cache.invalidate('profile', id), cache.invalidate('search', searchTags)]);
   }
 
   return {
@@ -69,11 +78,11 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
     async update(accountId: string, patch: ProfilePatch): Promise<OwnProfile> {
       // The document before the write says which searches the edit can change.
       const before = await accounts
-        .findByIdAndUpdate(accountId, { $set: updateFor(patch) }, { returnDocument: 'before', runValidators: true })
+        .findByIdAndUpdate(accountId, { $set: updateFor(patch), $inc: nextVersion }, { returnDocument: 'before', runValidators: true })
         .lean<Account>();
       if (!before) throw notFound();
       const after = { ...before, profile: { ...before.profile, ...patch } };
-      await changed(accountId, profileChangeTags(before.profile, after.profile));
+      await changed(before, after.profile, profileChangeTags(before.profile, after.profile));
       return ownProfile(after, storage);
     },
 
@@ -81,25 +90,27 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
       const key = `avatars/${accountId}/${randomUUID()}.${file.extension}`;
       await storage.put(key, file.bytes, file.mime);
       const before = await accounts
-        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } } }, { returnDocument: 'before' })
+.findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } }, $inc: nextVersion }, { returnDocument: 'before' })
         .lean<Account>();
       if (!before) {
         await deleteQuietly(key);
         throw notFound();
       }
-      await changed(accountId);
+      const profile = { ...before.profile, avatar: { key, contentType: file.mime } };
+      await changed(before, profile);
       if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
-      return ownProfile({ ...before, profile: { ...before.profile, avatar: { key, contentType: file.mime } } }, storage);
+      return ownProfile({ ...before, profile }, storage);
     },
 
     async removeAvatar(accountId: string): Promise<OwnProfile> {
       const before = await accounts
-        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null } }, { returnDocument: 'before' })
+        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null }, $inc: nextVersion }, { returnDocument: 'before' })
         .lean<Account>();
       if (!before) throw notFound();
-      await changed(accountId);
+      const profile = { ...before.profile, avatar: null };
+      await changed(before, profile);
       if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
-      return ownProfile({ ...before, profile: { ...before.profile, avatar: null } }, storage);
+      return ownProfile({ ...before, profile }, storage);
     },
   };
 }

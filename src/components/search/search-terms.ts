@@ -1,5 +1,10 @@
 import type { Profile, SearchTerms } from '../profiles/profile.schema';
 
+export interface SearchFilters {
+  level?: string | undefined;
+  nativeLanguage?: string | undefined;
+}
+
 /** Words too common to say anything about a learner. */
 const stopWords = new Set(
   'a an and are as at be but by for from has have i in is it its me my of on or our so that the their this to was we with you your'.split(' '),
@@ -24,3 +29,4 @@ export function searchTermsFor(profile: Pick<Profile, 'displayName' | 'interests
     bio: normaliseWords(profile.bio),
   };
 }
+

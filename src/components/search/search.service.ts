@@ -1,5 +1,5 @@
 import type { ReadPreferenceMode } from '../../infra/db/database';
-import mongoose, { type Model, type QueryFilter, type SortOrder } from 'mongoose';
+import mongoose, { Types, type Model, type QueryFilter, type SortOrder } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import type { DatabaseCapabilities } from '../../infra/db/capabilities';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
@@ -9,6 +9,7 @@ import type { ProfilesService } from '../profiles/profiles.service';
 import { NotFoundError } from '../../infra/errors/app-error';
 import { queryTags } from './search-tags';
 import { searchGate } from './search-gate';
+import type { IndexedLearner, SearchIndex } from './search-index';
 import { normaliseWords } from './search-terms';
 import type { SearchQuery } from './search.validation';
 
@@ -32,8 +33,10 @@ export interface SearchServiceDependencies {
   profiles: Pick<ProfilesService, 'getPublic'>;
   /** Database time limit of each query (maxTimeMS). */
   maxTimeMs: number;
-  /** Uncached searches at once in this process. */
+  /** Uncached searches at once in this process (database searches; the index needs no cap). */
   maxConcurrent: number;
+  /** Answers searches where the database has no usable index (FerretDB). */
+  index: Pick<SearchIndex, 'query' | 'learners'>;
 }
 
 /** What the search cache keeps of a page: the ids, so a profile edit never outdates it. */
@@ -137,15 +140,25 @@ export function createSearchService(deps: SearchServiceDependencies) {
   }
 
   async function search(query: SearchQuery, words: string[], read: ReadPreferenceMode): Promise<SearchPage> {
-    if (query.q === undefined || query.q === '') return byFiltersOnly(query, read);
-    if (words.length === 0) return page([], 0, query, 'terms');
-    return deps.capabilities()?.textSearch ? byTextIndex(query.q, query, read) : byTerms(words, query, read);
+    if (query.q && words.length === 0) return page([], 0, query, 'terms');
+    const indexed = await byIndex(words, query);
+    if (indexed) return indexed;
+    return gated(() => {
+      if (!query.q) return byFiltersOnly(query, read);
+      return deps.capabilities()?.textSearch ? byTextIndex(query.q, query, read) : byTerms(words, query, read);
+    });
   }
 
-  /** A cached page's profiles, each from the profile cache; one gone since is left out. */
-  async function hydrate({ ids, ...rest }: CachedPage): Promise<SearchPage> {
+  const viewOf = (learner: IndexedLearner): Promise<PublicProfile> =>
+    publicProfile({ _id: new Types.ObjectId(learner.id), profile: learner.profile, createdAt: learner.createdAt }, storage);
+
+  /** Profiles by id: from the search index's entries, or else the profile cache; one gone since is left out. */
+  async function profilesOf(ids: string[]): Promise<PublicProfile[]> {
+    const indexed = new Map(((await deps.index.learners(ids)) ?? []).map((learner) => [learner.id, learner]));
     const found = await Promise.all(
       ids.map(async (id) => {
+        const learner = indexed.get(id);
+        if (learner) return viewOf(learner);
         try {
           return await deps.profiles.getPublic(id);
         } catch (error) {
@@ -154,7 +167,25 @@ export function createSearchService(deps: SearchServiceDependencies) {
         }
       }),
     );
-    return { ...rest, results: found.filter((profile) => profile !== null) };
+    return found.filter((profile) => profile !== null);
+  }
+
+  /** A page from the search index, profiles included (no database read), or null when it cannot answer. */
+  async function byIndex(words: string[], query: SearchQuery): Promise<SearchPage | null> {
+    const found = await deps.index.query(words, query, { offset: (query.page - 1) * query.limit, limit: query.limit });
+    if (found === null) return null;
+    return {
+      results: await Promise.all(found.learners.map(viewOf)),
+      page: query.page,
+      limit: query.limit,
+      total: found.total,
+      totalPages: Math.ceil(found.total / query.limit),
+      ranking: words.length > 0 ? 'terms' : 'none',
+    };
+  }
+
+  async function hydrate({ ids, ...rest }: CachedPage): Promise<SearchPage> {
+    return { ...rest, results: await profilesOf(ids) };
   }
 
   return {
@@ -171,7 +202,7 @@ export function createSearchService(deps: SearchServiceDependencies) {
         'search',
         key,
         async ({ afterWrite }) => {
-          const { results, ...rest } = (loaded = await gated(() => search(query, words, afterWrite ? 'primary' : deps.staleReadPreference)));
+          const { results, ...rest } = (loaded = await search(query, words, afterWrite ? 'primary' : deps.staleReadPreference));
           return { ...rest, ids: results.map((profile) => profile.id) };
         },
         tags,

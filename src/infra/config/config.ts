@@ -29,7 +29,7 @@ export interface Config {
   };
   redis: { url: string | null; keyPrefix: string };
   cache: { ttlSeconds: { profile: number; search: number; stats: number; lesson: number } };
-  search: { maxTimeMs: number; maxConcurrent: number };
+  search: { maxTimeMs: number; maxConcurrent: number; index: 'auto' | 'off' };
   rateLimits: {
     enabled: boolean;
     auth: RateLimitRule;
@@ -182,7 +182,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
         lesson: env.CACHE_TTL_LESSON_SECONDS,
       },
     },
-    search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT },
+    search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT, index: env.SEARCH_INDEX },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
       auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },

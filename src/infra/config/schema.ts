@@ -76,6 +76,7 @@ export const envSchema = z.object({
   RATE_LIMIT_SEARCH_ANONYMOUS_MAX: positiveInt.default(100),
   SEARCH_MAX_TIME_MS: positiveInt.default(1500),
   SEARCH_MAX_CONCURRENT: positiveInt.default(4),
+  SEARCH_INDEX: z.enum(['auto', 'off']).default('auto'),
   RATE_LIMIT_LESSON_JOBS_MAX: positiveInt.default(10),
   RATE_LIMIT_LESSON_JOBS_WINDOW_SECONDS: positiveInt.default(60),
   RATE_LIMIT_UPLOAD_JOBS_MAX: positiveInt.default(5),

@@ -1,0 +1,38 @@
+import { accountModel } from '../components/accounts/account.model';
+import { indexedLearners } from '../components/search/indexed-learners';
+import { createSearchIndex } from '../components/search/search-index';
+import { loadConfig } from '../infra/config/config';
+import type { Database } from '../infra/db/database';
+import { createLogger } from '../infra/logger';
+import { createRedis } from '../infra/redis/redis';
+
+/**
+ * Builds the search index (src/components/search/search-index.ts) from the accounts, where
+ * the database cannot rank searches itself. `missing`: only if it is not complete already
+ * (migrate: a rolling deploy must not take it from running processes); `update`: bring every
+ * entry up to date in place (seed); `fresh`: from nothing (migrate --rebuild-search-index).
+ * Returns a line saying what was done.
+ */
+export async function buildSearchIndex(database: Database, textSearch: boolean, mode: 'missing' | 'update' | 'fresh'): Promise<string> {
+  if (textSearch) return 'search index: not needed (the database has text indexes)';
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env }, { needsSecrets: false });
+  const redis = createRedis(config.redis, createLogger(config));
+  if (!redis) return 'search index: not built (REDIS_URL is not set; searches read the database)';
+  try {
+    await redis.waitUntilReady(5000);
+    const index = createSearchIndex({
+      redis: redis.client,
+      keyPrefix: config.redis.keyPrefix,
+      logger: createLogger(config),
+      enabled: () => true,
+      learners: indexedLearners(accountModel(database.connection)),
+    });
+    if (mode === 'missing' && (await index.built())) return 'search index: already built';
+    const started = performance.now();
+    const built = await index.rebuildNow(mode === 'fresh');
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    return built ? `search index: built in ${seconds}s` : 'search index: another process is building it';
+  } finally {
+    await redis.close();
+  }
+}
