@@ -58,7 +58,7 @@ function uniqueSearches(count: number): PlannedRequest[] {
     const language = pick(languages);
     if (level) query.set('level', level);
     if (language) query.set('nativeLanguage', language);
-    paths.add(`/api/search/profiles?${query}`);
+    paths.add(`/api/search/profiles?${query.toString()}`);
   }
   return [...paths].map((path) => ({ method: 'GET', path }));
 }
