@@ -3,7 +3,7 @@
  * the project's configuration, and autocannon measurements with percentiles.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,16 @@ import autocannon from 'autocannon';
 
 export const run = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
+
+/** The load profile's budgets (load/load-profile.env): the limiters run, nobody is limited. */
+export const loadProfile: Record<string, string> = Object.fromEntries(
+  readFileSync(join(root, 'load', 'load-profile.env'), 'utf8')
+    .split('\n')
+    .filter((line) => /^RATE_LIMIT_\w+=/.test(line))
+    .map((line) => line.split('=') as [string, string]),
+);
+
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -32,22 +42,43 @@ export async function waitReady(port: number): Promise<void> {
   throw new Error(`nothing ready on port ${port}`);
 }
 
-/** A PM2 cluster of 2 API processes of its own (private PM2_HOME) on a free port. */
+/** `count` new learners registered through the API at `port`: their ids and access tokens. */
+export async function registerLearners(port: number, count: number): Promise<{ id: string; token: string }[]> {
+  const learners = [];
+  for (let n = 0; n < count; n++) {
+    const response = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `bench-${Date.now()}-${n}@example.com`, password: 'practice-makes-perfect', displayName: `Bench Learner ${n}` }),
+    });
+    if (response.status !== 201) throw new Error(`register answered ${response.status}`);
+    const body = (await response.json()) as { accessToken: string; account: { id: string } };
+    learners.push({ id: body.account.id, token: body.accessToken });
+  }
+  return learners;
+}
+
+/**
+ * A PM2 cluster of 2 API processes of its own (private PM2_HOME) on a free port, started from
+ * `checkout`: this project, or another build of it (its own ecosystem.config.js, PM2 and dist/).
+ */
 export interface Cluster {
   name: string;
   env: Record<string, string>;
   port: number;
   pm2Home: string;
+  checkout: string;
 }
 
-export async function newCluster(name: string, env: Record<string, string>): Promise<Cluster> {
-  return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')) };
+export async function newCluster(name: string, env: Record<string, string>, checkout = root): Promise<Cluster> {
+  return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
 }
 
+/** LOG_LEVEL is `warn` unless the cluster's env sets it (a benchmark of the default settings needs `info`). */
 export async function pm2(cluster: Cluster, ...args: string[]): Promise<void> {
-  await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
-    cwd: root,
-    env: { ...process.env, ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
+  await run(process.execPath, [join(cluster.checkout, 'node_modules/pm2/bin/pm2'), ...args], {
+    cwd: cluster.checkout,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2' },
   });
 }
 

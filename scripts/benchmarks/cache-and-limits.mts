@@ -1,19 +1,44 @@
 /**
- * Benchmark: cached vs uncached GET /api/profiles/:id, the rate limiter's cost, and a
- * constant route (/live) as the ceiling, on PM2 clusters of 2 API processes each, measured
- * side by side in one run (interleaved rounds). Needs `./scripts/stack up` (its Redis and
- * database). Writes bench/results/cache-and-limits-<time>.json and bench/results/cache-and-limits.md.
+ * Benchmark of the hot path (issue 15) and the scale layer, side by side in one run, in
+ * interleaved rounds, on PM2 clusters of 2 API processes on the stack's Redis and database:
+ * - P3, P5 and the headline: a cluster at the default settings (limits raised only by the load
+ *   profile, load/load-profile.env) through Nginx: /live, GET /api/ping (the constant route
+ *   behind the whole /api stack) and a cached signed-in GET /api/profiles/:id; bare Express and
+ *   a bare node:http cluster as baselines; p99 of the signed-in read at 70 % of its maximum rate
+ *   (open model).
+ * - Before/after: the build of BENCH_BEFORE_COMMIT (46eb01f, when issue 15 was filed), built in
+ *   a temporary git worktree, its cluster next to HEAD's on /live and the cached profile (signed
+ *   in and anonymous); and HEAD with one setting changed (ablations).
+ * - Cached vs uncached reads, and the rate limiter's cost.
+ * Needs `./scripts/stack up` and seeded learners. Writes bench/results/cache-and-limits-<time>.json
+ * and bench/results/cache-and-limits.md.
  *
- * Run: ./scripts/bench   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS to change the load)
+ * Run: ./scripts/bench cache   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_FIXED_RATE,
+ * BENCH_OPEN_SECONDS, BENCH_BEFORE_COMMIT)
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import autocannon from 'autocannon';
-import { freePort, percentile, pm2, root, waitReady, type Cluster } from './bench-kit.mts';
+import { buildCommit, type BeforeBuild } from './before-build.mts';
+import {
+  loadProfile,
+  measure,
+  median,
+  newCluster,
+  pairedRatio,
+  registerLearners,
+  root,
+  startCluster,
+  startEdge,
+  stopCluster,
+  type Cluster,
+  type Edge,
+  type Measurement,
+} from './bench-kit.mts';
+import { startProgram, type Server } from './report/hello-servers.mts';
+import { openModel } from './report/open-model.mts';
 import type { createLogger as CreateLogger } from '../../src/infra/logger.js';
 import type { loadConfig as LoadConfig } from '../../src/infra/config/config.js';
 import type { createRateLimits as CreateRateLimits } from '../../src/infra/rate-limit/rate-limits.js';
@@ -21,50 +46,21 @@ import type { createRateLimits as CreateRateLimits } from '../../src/infra/rate-
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Requests per second for the latency comparison: well below saturation, so p95 shows work, not queueing. */
+/** Requests per second for the limiter's latency cost: well below saturation, so p95 shows work, not queueing. */
 const fixedRate = Number(process.env.BENCH_FIXED_RATE ?? 1000);
+const openSeconds = Number(process.env.BENCH_OPEN_SECONDS ?? 20);
+const beforeCommit = process.env.BENCH_BEFORE_COMMIT ?? '46eb01f';
 
-type Variant = Cluster;
-
-interface Measurement {
-  variant: string;
-  target: string;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
+/** One measured configuration: `config` and `route` name it in the tables (label `config: route`). */
+interface Case {
+  config: string;
+  route: string;
+  port: number;
+  paths: string[];
+  signedIn?: boolean;
+  rate?: number;
 }
-
-async function measure(variant: Variant, target: string, paths: string[], rate?: number): Promise<Measurement> {
-  const times: number[] = [];
-  let next = 0;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `http://127.0.0.1:${variant.port}`,
-        connections: rate ? 10 : connections,
-        duration: seconds,
-        ...(rate ? { overallRate: rate } : {}),
-        requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }],
-      },
-      (error: Error | null, finished) => (error ? reject(error) : resolve(finished)),
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  });
-  times.sort((a, b) => a - b);
-  return {
-    variant: variant.name,
-    target,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
-    p99Ms: percentile(times, 99),
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
-}
+const labelOf = (c: Pick<Case, 'config' | 'route'>): string => `${c.config}: ${c.route}`;
 
 /**
  * CPU the API limiter adds per request, in-process (no network, no other processes):
@@ -104,111 +100,207 @@ async function cacheCounters(port: number): Promise<{ hits: number; misses: numb
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const prefix = `bench${Date.now() % 1_000_000}`;
-  const noLimits = { RATE_LIMIT_ENABLED: 'false' };
-  const generousLimits = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_API_MAX: '1000000000' };
-  const variants: Variant[] = [];
-  for (const [name, env] of [
-    ['cached', { ...noLimits }],
-    ['uncached', { ...noLimits, CACHE_TTL_PROFILE_SECONDS: '0' }],
-    ['cached+limiter', { ...generousLimits }],
-  ] as const) {
-    variants.push({ name, env: { ...env, REDIS_KEY_PREFIX: `${prefix}-${variants.length}:` }, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')) });
-  }
+  let keys = 0;
+  const keyPrefix = (): Record<string, string> => ({ REDIS_KEY_PREFIX: `${prefix}-${keys++}:` });
+  // The default settings: LOG_LEVEL info (the benchmark kit's own default is warn), limits on with
+  // the load profile's budgets; HTTP_COMPRESSION and TRUST_PROXY_HOPS as ecosystem.config.js sets them.
+  const defaults = { ...loadProfile, LOG_LEVEL: 'info' };
+  const limitsOff = { ...defaults, RATE_LIMIT_ENABLED: 'false' };
+  // The old build is built while HEAD's clusters start; whatever happens, it is removed at the end.
+  const building = buildCommit(beforeCommit);
+  // Handled where it is awaited; this keeps an early failure from ending the process before the clean-up.
+  building.catch(() => undefined);
+  const clusters: Cluster[] = [];
+  const servers: Server[] = [];
+  let edge: Edge | null = null;
   try {
-    for (const variant of variants) await pm2(variant, 'start', 'ecosystem.config.js', '--only', 'english-practice-api');
-    await Promise.all(variants.map((variant) => waitReady(variant.port)));
-
-    const listing = await fetch(`http://127.0.0.1:${variants[0]!.port}/api/search/profiles?limit=50`);
-    if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
-    const search = (await listing.json()) as { results: { id: string }[] };
-    const profilePaths = search.results.map((result) => `/api/profiles/${result.id}`);
-    if (profilePaths.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
-
-    const [cachedCluster, uncachedCluster, limitedCluster] = variants as [Variant, Variant, Variant];
-    const measurements: Measurement[] = [];
-    const record = async (variant: Variant, target: string, paths: string[], rate?: number): Promise<void> => {
-      measurements.push(await measure(variant, target, paths, rate));
-      const last = measurements.at(-1)!;
-      process.stdout.write(`${variant.name} ${target}: ${last.requestsPerSecond} req/s, p95 ${last.p95Ms.toFixed(2)} ms\n`);
+    const cluster = async (name: string, env: Record<string, string>, checkout?: string): Promise<Cluster> => {
+      const started = await newCluster(name, { ...env, ...keyPrefix() }, checkout);
+      clusters.push(started);
+      return started;
     };
-    // A warm-up round (JIT, pools, caches) whose figures are not kept.
-    for (const variant of [cachedCluster, limitedCluster, uncachedCluster]) await measure(variant, 'warm-up', profilePaths);
+    const head = await cluster('HEAD', defaults);
+    const headLimitsOff = await cluster('HEAD, RATE_LIMIT_ENABLED=false', limitsOff);
+    const uncached = await cluster('HEAD, uncached (CACHE_TTL_PROFILE_SECONDS=0, limits off)', { ...limitsOff, CACHE_TTL_PROFILE_SECONDS: '0' });
+    const ablations = [
+      await cluster('HEAD, HTTP_COMPRESSION=true', { ...defaults, HTTP_COMPRESSION: 'true' }),
+      await cluster('HEAD, METRICS_ENABLED=false', { ...defaults, METRICS_ENABLED: 'false' }),
+      await cluster('HEAD, LOG_LEVEL=debug (a line per fast 2xx)', { ...defaults, LOG_LEVEL: 'debug' }),
+      headLimitsOff,
+    ];
+    await Promise.all(clusters.map(startCluster));
+    const api = await startProgram('api', { ...defaults, ...keyPrefix() });
+    servers.push(api);
+    for (const program of ['express', 'nodeHttpCluster'] as const) servers.push(await startProgram(program));
+    const [, express, nodeCluster] = servers as [Server, Server, Server];
+    edge = await startEdge(head.port);
+    const before: BeforeBuild = await building;
+    const old = await cluster(`before (${before.commit})`, defaults, before.dir);
+    await startCluster(old);
+
+    const listing = await fetch(`http://127.0.0.1:${head.port}/api/search/profiles?limit=50`);
+    if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
+    const profiles = ((await listing.json()) as { results: { id: string }[] }).results.map((result) => `/api/profiles/${result.id}`);
+    if (profiles.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
+
+    const signed = 'GET /api/profiles/:id, signed in';
+    const anonymous = 'GET /api/profiles/:id, anonymous';
+    const viaNginx = 'Nginx → HEAD';
+    const on = (target: Cluster, route: string, extra: Partial<Case> = {}): Case => {
+      const paths = route === '/live' ? ['/live'] : profiles;
+      return { config: target.name, route, port: target.port, paths, signedIn: route === signed, ...extra };
+    };
+    const groups: Case[][] = [
+      [
+        { config: viaNginx, route: '/live', port: edge.port, paths: ['/live'] },
+        { config: viaNginx, route: 'GET /api/ping', port: edge.port, paths: ['/api/ping'] },
+        { config: viaNginx, route: signed, port: edge.port, paths: profiles, signedIn: true },
+      ],
+      [
+        { config: 'API (1 process)', route: '/live', port: api.port, paths: ['/live'] },
+        { config: 'Express hello (1 process)', route: '/', port: express.port, paths: ['/'] },
+      ],
+      [{ config: 'node:http hello (node:cluster ×2)', route: '/', port: nodeCluster.port, paths: ['/'] }],
+      [on(old, '/live'), on(head, '/live')],
+      [on(old, signed), on(head, signed), ...ablations.map((ablation) => on(ablation, signed))],
+      [on(old, anonymous), on(head, anonymous), on(headLimitsOff, anonymous)],
+      [on(head, anonymous, { route: `${anonymous} at ${fixedRate} req/s`, rate: fixedRate }), on(headLimitsOff, anonymous, { route: `${anonymous} at ${fixedRate} req/s`, rate: fixedRate })],
+      // Last: it leaves the database busy for a while after it ends.
+      [on(uncached, anonymous)],
+    ];
+
+    // A signed-in learner per round: an access token lives 15 minutes, a full run longer.
+    const bearer = async (): Promise<Record<string, string>> => ({ authorization: `Bearer ${(await registerLearners(head.port, 1))[0]!.token}` });
+    const run = async (c: Case, headers: Record<string, string>, runSeconds = seconds): Promise<Measurement> =>
+      measure(labelOf(c), c.port, c.paths, { seconds: runSeconds, connections: c.rate ? 10 : connections, ...(c.rate ? { rate: c.rate } : {}), ...(c.signedIn ? { headers } : {}) });
+
+    // A warm-up of every case (JIT, pools, caches) whose figures are not kept.
+    const warmUp = await bearer();
+    for (const c of groups.flat()) await run(c, warmUp, 2);
+    const measurements: (Measurement & { round: number })[] = [];
     for (let round = 1; round <= rounds; round++) {
-      // The pair under comparison runs back to back, in alternating order, before the
-      // uncached run, which leaves the database busy for a while after it ends.
-      const pair = round % 2 === 1 ? [cachedCluster, limitedCluster] : [limitedCluster, cachedCluster];
-      for (const variant of pair) await record(variant, 'GET /api/profiles/:id', profilePaths);
-      await record(cachedCluster, 'GET /live (constant)', ['/live']);
-      for (const variant of pair) await record(variant, `GET /api/profiles/:id at ${fixedRate} req/s`, profilePaths, fixedRate);
-      await record(uncachedCluster, 'GET /api/profiles/:id', profilePaths);
+      const headers = await bearer();
+      // Within a group, cases run back to back, in reverse order every other round, so drift hits all alike.
+      for (const group of groups) {
+        for (const c of round % 2 === 1 ? group : [...group].reverse()) {
+          const m = await run(c, headers);
+          measurements.push({ ...m, round });
+          process.stdout.write(`round ${round} ${m.label}: ${m.requestsPerSecond} req/s, p99 ${m.p99Ms.toFixed(1)} ms, ${m.failed} failed\n`);
+        }
+      }
       await delay(3000);
     }
-    const counters = await cacheCounters(variants[0]!.port);
-    const limiterCpuMicroseconds = await limiterMicroseconds();
 
-    /** Per-round ratio of two series (measured in the same round, so under the same conditions), then the median. */
-    const pairedRatio = (numerator: [string, string], denominator: [string, string]): number => {
-      const series = ([variant, target]: [string, string]): Measurement[] => measurements.filter((m) => m.variant === variant && m.target === target);
-      const top = series(numerator);
-      const bottom = series(denominator);
-      const ratios = top.map((m, round) => m.requestsPerSecond / bottom[round]!.requestsPerSecond).sort((a, b) => a - b);
-      return ratios[Math.floor(ratios.length / 2)]!;
+    const nginxSigned = labelOf({ config: viaNginx, route: signed });
+    const maximum = median(measurements.filter((m) => m.label === nginxSigned).map((m) => m.requestsPerSecond));
+    const openRate = Math.max(10, Math.round(maximum * 0.7));
+    const openHeaders = await bearer();
+    const open = await openModel(edge.port, profiles.map((path) => ({ method: 'GET', path, headers: openHeaders })), openRate, openSeconds);
+    process.stdout.write(`open model at ${openRate} req/s: p50 ${open.p50Ms} ms, p99 ${open.p99Ms} ms, dropped ${open.dropped}, failed ${open.failed}\n`);
+
+    const counters = await cacheCounters(head.port);
+    const limiterCpuMicroseconds = await limiterMicroseconds();
+    const ratio = (numerator: Pick<Case, 'config' | 'route'>, denominator: Pick<Case, 'config' | 'route'>): number =>
+      pairedRatio(measurements, labelOf(numerator), labelOf(denominator));
+    /** Per-round p95 difference of `label` over `baseline`, then the median. */
+    const pairedP95Cost = (label: string, baseline: string): number => {
+      const p95s = (of: string): number[] => measurements.filter((m) => m.label === of).map((m) => m.p95Ms);
+      const base = p95s(baseline);
+      return median(p95s(label).map((p95, round) => p95 - base[round]!));
     };
-    const profiles = 'GET /api/profiles/:id';
-    const fixedTarget = `GET /api/profiles/:id at ${fixedRate} req/s`;
-    /** Per-round p95 difference of the limiter cluster over the cached one, then the median. */
-    const pairedP95Cost = (target: string): number => {
-      const p95s = (variant: string): number[] => measurements.filter((m) => m.variant === variant && m.target === target).map((m) => m.p95Ms);
-      const cached = p95s('cached');
-      const costs = p95s('cached+limiter').map((p95, round) => p95 - cached[round]!).sort((a, b) => a - b);
-      return costs[Math.floor(costs.length / 2)]!;
+    const medianOf = (label: string, figure: 'requestsPerSecond' | 'p99Ms'): number => median(measurements.filter((m) => m.label === label).map((m) => m[figure]));
+
+    const beforeAfter = [
+      ...['/live', signed, anonymous].flatMap((route) => [old, head].map((target) => ({ config: target.name, route }))),
+      ...ablations.map((ablation) => ({ config: ablation.name, route: signed })),
+    ].map((row) => ({
+      ...row,
+      requestsPerSecond: medianOf(labelOf(row), 'requestsPerSecond'),
+      p99Ms: medianOf(labelOf(row), 'p99Ms'),
+      overBefore: ratio(row, { config: old.name, route: row.route }),
+      overHead: ratio(row, { config: head.name, route: row.route }),
+    }));
+    const fixedRoute = `${anonymous} at ${fixedRate} req/s`;
+    const figures = {
+      p3LiveOverExpress: ratio({ config: 'API (1 process)', route: '/live' }, { config: 'Express hello (1 process)', route: '/' }),
+      p5SignedOverPing: ratio({ config: viaNginx, route: signed }, { config: viaNginx, route: 'GET /api/ping' }),
+      p5SignedOverLive: ratio({ config: viaNginx, route: signed }, { config: viaNginx, route: '/live' }),
+      headline: ratio({ config: viaNginx, route: signed }, { config: 'node:http hello (node:cluster ×2)', route: '/' }),
+      p99At70PercentMs: open.p99Ms,
+      cacheHitRatio: counters.hits / Math.max(1, counters.hits + counters.misses),
+      cachedOverUncached: ratio({ config: headLimitsOff.name, route: anonymous }, { config: uncached.name, route: anonymous }),
+      limiterThroughputCostPercent: (1 - ratio({ config: head.name, route: anonymous }, { config: headLimitsOff.name, route: anonymous })) * 100,
+      limiterP95CostMs: pairedP95Cost(labelOf({ config: head.name, route: fixedRoute }), labelOf({ config: headLimitsOff.name, route: fixedRoute })),
+      limiterP95CostAtSaturationMs: pairedP95Cost(labelOf({ config: head.name, route: anonymous }), labelOf({ config: headLimitsOff.name, route: anonymous })),
+      limiterCpuMicroseconds,
     };
     const summary = {
       date: new Date().toISOString(),
       node: process.version,
-      load: { seconds, connections, rounds, processesPerCluster: 2, learnersInRotation: profilePaths.length },
-      cacheHitRatio: counters.hits / Math.max(1, counters.hits + counters.misses),
-      cachedOverUncached: pairedRatio(['cached', profiles], ['uncached', profiles]),
-      cachedOverConstant: pairedRatio(['cached', profiles], ['cached', 'GET /live (constant)']),
-      limiterThroughputCostPercent: (1 - pairedRatio(['cached+limiter', profiles], ['cached', profiles])) * 100,
-      limiterP95CostMs: pairedP95Cost(fixedTarget),
-      limiterCpuMicroseconds,
-      limiterP95CostAtSaturationMs: pairedP95Cost('GET /api/profiles/:id'),
+      load: { seconds, connections, rounds, fixedRate, openSeconds, processesPerCluster: 2, profilesInRotation: profiles.length },
+      before: { commit: before.commit, install: before.install },
+      figures,
+      open: { rate: openRate, maximum, seconds: openSeconds, p50Ms: open.p50Ms, p95Ms: open.p95Ms, p99Ms: open.p99Ms, sent: open.sent, dropped: open.dropped, failed: open.failed },
+      beforeAfter,
       measurements,
     };
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', `cache-and-limits-${summary.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(summary, null, 2)}\n`);
-    const table = measurements
-      .map((m) => `| ${m.variant} | ${m.target} | ${m.requestsPerSecond} | ${m.p50Ms.toFixed(2)} | ${m.p95Ms.toFixed(2)} | ${m.p99Ms.toFixed(2)} | ${m.non2xx + m.errors} |`)
-      .join('\n');
-    const markdown = `# Cache and rate-limit benchmark
 
-${summary.date}, Node ${summary.node}, ${connections} connections for ${seconds} s per measurement, ${rounds} interleaved rounds,
-PM2 clusters of 2 API processes on one 2-core box (the load generator shares it), ${profilePaths.length} profiles in rotation.
+    const times = (value: number): string => `${value.toFixed(2)}×`;
+    const ms = (value: number): string => value.toFixed(1);
+    const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
+    const markdown = `# Hot path, cache and rate-limit benchmark
 
-| figure | value | target |
-| --- | --- | --- |
-| cache hit ratio (cached cluster, profile lookups) | ${(summary.cacheHitRatio * 100).toFixed(2)} % | |
-| cached / uncached throughput | ${summary.cachedOverUncached.toFixed(2)}× | |
-| cached / constant route (/live) throughput | ${(summary.cachedOverConstant * 100).toFixed(1)} % | ≥ 80 % |
-| rate limiter throughput cost | ${summary.limiterThroughputCostPercent.toFixed(1)} % | ≤ 15 % |
-| rate limiter p95 cost at ${fixedRate} req/s (median of per-round differences) | ${summary.limiterP95CostMs.toFixed(2)} ms | ≤ 1 ms |
-| rate limiter CPU per request, in-process | ${summary.limiterCpuMicroseconds.toFixed(1)} µs | |
-| rate limiter p95 cost at saturation (queueing included) | ${summary.limiterP95CostAtSaturationMs.toFixed(1)} ms | |
+${summary.date}, Node ${summary.node}, autocannon with ${connections} connections for ${seconds} s per measurement, ${rounds} interleaved rounds
+after a discarded warm-up; PM2 clusters of 2 API processes on one 2-core box that the load generator shares, ${profiles.length} profiles
+in rotation. "Default settings": LOG_LEVEL=info, HTTP_COMPRESSION=false and TRUST_PROXY_HOPS=1 (ecosystem.config.js), limits on
+with the budgets of load/load-profile.env. Nginx: the project's configuration, 1 worker, its own rate limits off. Signed-in requests
+carry the Bearer token of a learner registered for the round and read other learners' public profiles.
 
-| cluster | route | req/s | p50 ms | p95 ms | p99 ms | failed |
+| figure | value | goal | |
+| --- | --- | --- | --- |
+| P3: API /live ÷ bare Express (1 process each, direct) | ${times(figures.p3LiveOverExpress)} | ≥ 0.70 | ${verdict(figures.p3LiveOverExpress >= 0.7)} |
+| P5: cached signed-in profile ÷ GET /api/ping (Nginx → PM2 ×2) | ${times(figures.p5SignedOverPing)} | ≥ 0.80 | ${verdict(figures.p5SignedOverPing >= 0.8)} |
+| P5: cached signed-in profile ÷ /live (Nginx → PM2 ×2) | ${times(figures.p5SignedOverLive)} | ≥ 0.70 | ${verdict(figures.p5SignedOverLive >= 0.7)} |
+| headline: cached signed-in profile through Nginx + PM2 ×2 ÷ bare node:http cluster ×2 | ${times(figures.headline)} | ≥ 0.35 | ${verdict(figures.headline >= 0.35)} |
+| p99 at 70 % of the maximum (${openRate} of ${maximum} req/s, open model, ${openSeconds} s, Nginx → PM2 ×2, signed-in read) | ${open.p99Ms} ms (p50 ${open.p50Ms}, dropped ${open.dropped}, failed ${open.failed}) | ≤ 20 ms | ${verdict(open.p99Ms <= 20 && open.dropped === 0)} |
+| cache hit ratio (HEAD, profile lookups) | ${(figures.cacheHitRatio * 100).toFixed(2)} % | | |
+| cached ÷ uncached (anonymous, limits off) | ${times(figures.cachedOverUncached)} | | |
+| rate limiter throughput cost (anonymous cached read, load profile vs RATE_LIMIT_ENABLED=false) | ${figures.limiterThroughputCostPercent.toFixed(1)} % | ≤ 15 % | |
+| rate limiter p95 cost at ${fixedRate} req/s (median of per-round differences) | ${figures.limiterP95CostMs.toFixed(2)} ms | ≤ 1 ms | |
+| rate limiter p95 cost at saturation (queueing included) | ${figures.limiterP95CostAtSaturationMs.toFixed(1)} ms | | |
+| rate limiter CPU per request, in-process | ${figures.limiterCpuMicroseconds.toFixed(1)} µs | | |
+
+## Before and after issue 15 (same run, PM2 ×2 direct)
+
+"before" is commit ${before.commit}, when issue 15 was filed, built in a temporary git worktree (${before.install}; its own
+tsconfig.build.json, ecosystem.config.js and PM2) and run with the same environment, Redis and database as HEAD. It has no
+GET /api/ping. The JWT key object, the verified-token cache and etag off have no setting: they are inside HEAD ÷ before. The
+other rows are HEAD with one setting changed (RATE_LIMIT_ENABLED=false is also the limiter's cost); autocannon sends no
+Accept-Encoding, so HTTP_COMPRESSION=true measures the middleware passing a response through, not gzip.
+
+| configuration | route | req/s | p99 ms | ÷ before | ÷ HEAD |
+| --- | --- | --- | --- | --- | --- |
+${beforeAfter.map((row) => `| ${row.config} | ${row.route} | ${row.requestsPerSecond} | ${ms(row.p99Ms)} | ${times(row.overBefore)} | ${times(row.overHead)} |`).join('\n')}
+
+## Every measurement
+
+| round | measurement | req/s | p50 ms | p95 ms | p99 ms | failed |
 | --- | --- | --- | --- | --- | --- | --- |
-${table}
+${measurements.map((m) => `| ${m.round} | ${m.label} | ${m.requestsPerSecond} | ${ms(m.p50Ms)} | ${ms(m.p95Ms)} | ${ms(m.p99Ms)} | ${m.failed} |`).join('\n')}
 
-Ratios are medians of per-round ratios (after a discarded warm-up round), p95 costs medians of per-round differences; in each round the cached and cached+limiter clusters run back to back in alternating order, and the uncached one last; saturating runs use ${connections} connections, fixed-rate runs 10. Reproduce: \`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/bench\`.
+Ratios are medians of per-round ratios, req/s and p99 in the before/after table medians of the rounds, p95 costs medians of
+per-round differences. Saturating runs use ${connections} connections, fixed-rate runs 10. Reproduce:
+\`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/bench cache\`.
 `;
     writeFileSync(join(root, 'bench', 'results', 'cache-and-limits.md'), markdown);
     process.stdout.write(`\n${markdown}`);
   } finally {
-    for (const variant of variants) {
-      await pm2(variant, 'kill').catch(() => undefined);
-      rmSync(variant.pm2Home, { recursive: true, force: true });
-    }
+    await edge?.stop();
+    for (const started of clusters) await stopCluster(started);
+    for (const server of servers) await server.stop();
+    await building.then((before) => before.remove()).catch(() => undefined);
   }
 }
 

@@ -34,6 +34,15 @@ const fixture: ReportData = {
     { rate: 200, achieved: 199, p95Ms: 30, failed: 0 },
     { rate: 400, achieved: 310, p95Ms: 180, failed: 2 },
   ],
+  server: {
+    window: 'the last minute, ending at the end of the mix',
+    routes: [
+      { route: 'GET /api/profiles/:id', requests: 1200, requestsPerSecond: 20, p95Ms: 4.2, errorRate: 0 },
+      { route: 'GET /api/search/<unmatched>', requests: 3, requestsPerSecond: 0.4, p95Ms: null, errorRate: 0.5 },
+    ],
+    cache: [{ kind: 'profile', hits: 990, misses: 10, hitRate: 0.99 }],
+    eventLoopLagP99Ms: 11.3,
+  },
   notes: ['fixture'],
 };
 
@@ -86,4 +95,16 @@ test('the Markdown report has every row, and names are escaped in the HTML', () 
   expect(markdown).toContain('| P1 | Express hello ÷ node:http hello | 0.61× | 9,800 vs 16,000 req/s |');
   expect(markdown).toContain('| 400/s | 310/s | 180 ms | 2 |');
   expect(renderHtml(fixture, projectRoot)).toContain('70 % of the maximum &#60;rate&#62;');
+});
+
+test('the server-side figures from /metrics/summary: per-route p95, cache hit rate and event-loop lag, in both formats', () => {
+  const markdown = renderMarkdown(fixture);
+  expect(markdown).toContain('Event-loop lag p99 (the highest of any process): 11.3 ms.');
+  expect(markdown).toContain('| GET /api/profiles/:id | 1200 | 20.0 | 4.2 ms | 0.0 % |');
+  expect(markdown).toContain('| GET /api/search/<unmatched> | 3 | 0.4 | – | 50.0 % |');
+  expect(markdown).toContain('| profile | 99.0 % | 990 | 10 |');
+  const html = renderHtml(fixture, projectRoot);
+  expect(html).toContain('<td>GET /api/search/&#60;unmatched&#62;</td><td>3</td>');
+  expect(html).toContain('<td>profile</td><td>99.0 %</td>');
+  expect(renderMarkdown({ ...fixture, server: undefined })).not.toContain('Server side');
 });

@@ -21,12 +21,12 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** `program` in a child process (cwd: the project), ready on /ready. */
+/** `program` in a child process (cwd: the project), ready on /ready; LOG_LEVEL `warn` unless `env` sets it. */
 export async function startProgram(program: keyof typeof programs, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, programs[program], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -4,13 +4,42 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReportData } from './report-data.mts';
+import type { ReportData, ServerSide } from './report-data.mts';
 
 const chartJs = (root: string): string =>
   // `</script` inside the library would end the inline script early.
   readFileSync(join(root, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), 'utf8').replaceAll('</script', '<\\/script');
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
+
+const percent = (rate: number | null): string => (rate === null ? '–' : `${(rate * 100).toFixed(1)} %`);
+const milliseconds = (ms: number | null): string => (ms === null ? '–' : `${ms} ms`);
+
+/** The server side as table rows (cells as text): one source for Markdown and HTML. */
+function serverTables(server: ServerSide): { heading: string; intro: string; routes: string[][]; cache: string[][] } {
+  return {
+    heading: 'Server side (/metrics/summary)',
+    intro: `Over ${server.window}. Event-loop lag p99 (the highest of any process): ${server.eventLoopLagP99Ms} ms.`,
+    routes: [
+      ['route', 'requests', 'req/s', 'p95', '5xx'],
+      ...server.routes.map((route) => [route.route, String(route.requests), route.requestsPerSecond.toFixed(1), milliseconds(route.p95Ms), percent(route.errorRate)]),
+    ],
+    cache: [['cache', 'hit rate', 'hits', 'misses'], ...server.cache.map((kind) => [kind.kind, percent(kind.hitRate), String(kind.hits), String(kind.misses)])],
+  };
+}
+
+function serverMarkdown(server: ServerSide): string[] {
+  const { heading, intro, routes, cache } = serverTables(server);
+  const table = ([head, ...rows]: string[][]): string[] => [`| ${head!.join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  return [`## ${heading}`, '', intro, '', ...table(routes), '', ...table(cache), ''];
+}
+
+function serverHtml(server: ServerSide): string {
+  const { heading, intro, routes, cache } = serverTables(server);
+  const table = ([head, ...rows]: string[][]): string =>
+    `<table><thead><tr>${head!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<h2>${escapeHtml(heading)}</h2><p>${escapeHtml(intro)}</p>${table(routes)}${table(cache)}\n`;
+}
 
 export function renderMarkdown(data: ReportData): string {
   const lines = [
@@ -35,7 +64,7 @@ export function renderMarkdown(data: ReportData): string {
     '|---|---|---|---|',
     ...data.mix.map((step) => `| ${step.rate}/s | ${step.achieved}/s | ${step.p95Ms} ms | ${step.failed} |`),
     '',
-    ...(data.server ? ['## Server side (/metrics/summary)', '', ...Object.entries(data.server).map(([name, value]) => `- ${name}: ${value}`), ''] : []),
+    ...(data.server ? serverMarkdown(data.server) : []),
     '## Notes',
     '',
     ...data.notes.map((note) => `- ${note}`),
@@ -79,7 +108,7 @@ export function renderHtml(data: ReportData, root: string): string {
   const configs = JSON.stringify(chartConfigs(data)).replaceAll('<', '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Performance report ${escapeHtml(data.date)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ccc;vertical-align:top}.chart{height:22em;margin:1em 0 2em}</style>
+<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:0 0 1em}td,th{padding:.3em .8em;border-bottom:1px solid #ccc;vertical-align:top}.chart{height:22em;margin:1em 0 2em}</style>
 </head><body>
 <h1>Performance report, ${escapeHtml(data.date)}</h1>
 <p>Commit ${escapeHtml(data.commit)}; ${escapeHtml(data.machine)}; ${escapeHtml(Object.entries(data.versions).map(([name, version]) => `${name} ${version}`).join(', '))}. Generator: ${escapeHtml(data.generator)}.</p>
@@ -89,7 +118,7 @@ ${rows}
 <h2>Throughput</h2><div class="chart"><canvas id="throughput"></canvas></div>
 <h2>Spike: latency percentiles over time</h2><div class="chart"><canvas id="spike"></canvas></div>
 <h2>Mix: p95 per offered rate</h2><div class="chart"><canvas id="mix"></canvas></div>
-<h2>Notes</h2><ul>${data.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
+${data.server ? serverHtml(data.server) : ''}<h2>Notes</h2><ul>${data.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
 <script>${chartJs(root)}</script>
 <script>
 const configs = ${configs};

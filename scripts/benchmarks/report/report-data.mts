@@ -33,6 +33,17 @@ export interface MixStep {
   failed: number;
 }
 
+/** The PM2 cluster's own figures from /metrics/summary, over one of its windows. */
+export interface ServerSide {
+  /** What the figures cover, e.g. "the last minute, ending at the end of the mix". */
+  window: string;
+  /** The busiest routes (route templates), p95 from the servers' histograms. */
+  routes: { route: string; requests: number; requestsPerSecond: number; p95Ms: number | null; errorRate: number }[];
+  cache: { kind: string; hits: number; misses: number; hitRate: number | null }[];
+  /** The highest event-loop p99 delay of any process in the window. */
+  eventLoopLagP99Ms: number;
+}
+
 export interface ReportData {
   date: string;
   commit: string;
@@ -44,7 +55,7 @@ export interface ReportData {
   throughput: ThroughputBar[];
   spike: SpikePoint[];
   mix: MixStep[];
-  /** Server-side figures from /metrics/summary, once the metrics work (issue 11) provides it. */
-  server?: Record<string, string>;
+  /** What the servers measured themselves (/metrics/summary); absent when it did not answer. */
+  server?: ServerSide;
   notes: string[];
 }
