@@ -44,11 +44,13 @@ export async function newCluster(name: string, env: Record<string, string>): Pro
   return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')) };
 }
 
-export async function pm2(cluster: Cluster, ...args: string[]): Promise<void> {
-  await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
+/** A PM2 command on the cluster's daemon; its output (e.g. of `jlist`). `cluster.env` may raise LOG_LEVEL. */
+export async function pm2(cluster: Cluster, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
     cwd: root,
-    env: { ...process.env, ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2' },
   });
+  return stdout;
 }
 
 export async function startCluster(cluster: Cluster): Promise<void> {

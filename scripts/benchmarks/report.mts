@@ -10,10 +10,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { flows, words } from '../../load/flows.js';
-import { prepare } from '../../load/steps.js';
 import { measure, newCluster, root, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
+import { loadProfileLimits, mixRequests, registerLearners } from './report/mix.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
 import type { MixStep, ReportData, ReportRow, SpikePoint } from './report/report-data.mts';
 import { renderHtml, renderMarkdown } from './report/render-report.mts';
@@ -21,51 +20,11 @@ import { renderHtml, renderMarkdown } from './report/render-report.mts';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = 50;
-/** The load profile's budgets (load/load-profile.env): the limiters run, nobody is limited. */
-const loadProfile = Object.fromEntries(
-  readFileSync(join(root, 'load', 'load-profile.env'), 'utf8')
-    .split('\n')
-    .filter((line) => /^RATE_LIMIT_\w+=/.test(line))
-    .map((line) => line.split('=') as [string, string]),
-);
+const loadProfile = loadProfileLimits();
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 const round = (ms: number): number => Math.round(ms * 10) / 10;
-
-async function registerLearners(port: number, count: number): Promise<{ id: string; token: string }[]> {
-  const learners = [];
-  for (let n = 0; n < count; n++) {
-    const response = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `bench-${Date.now()}-${n}@example.com`, password: 'practice-makes-perfect', displayName: `Bench Learner ${n}` }),
-    });
-    if (response.status !== 201) throw new Error(`register answered ${response.status}`);
-    const body = (await response.json()) as { accessToken: string; account: { id: string } };
-    learners.push({ id: body.account.id, token: body.accessToken });
-  }
-  return learners;
-}
-
-/**
- * The mix: the flows of load-test.js that stand alone (public profile reads, search, statistics,
- * profile views and edits), each as often as its weight, built by load/steps.js as k6 builds them.
- */
-function mixRequests(learners: { id: string; token: string }[]): PlannedRequest[] {
-  const planned: PlannedRequest[] = [];
-  for (const flow of flows.filter((candidate) => !candidate.requires && !candidate.provides)) {
-    for (let copy = 0; copy < flow.weight; copy++) {
-      const learner = learners[(planned.length * 7) % learners.length]!;
-      const vars = { peerId: learner.id, accessToken: learner.token, word: words[copy % words.length]!, level: 'B1' };
-      for (const step of flow.steps) {
-        const request = prepare(step, vars, '');
-        planned.push({ method: request.method as PlannedRequest['method'], path: request.url, headers: request.headers, ...(request.json ? { body: request.json } : {}) });
-      }
-    }
-  }
-  return planned;
-}
 
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
