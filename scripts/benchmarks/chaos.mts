@@ -238,6 +238,11 @@ async function databaseHungThenKilled(box: Box, database: PrivateServer): Promis
     end,
     row: (mix) => {
       const during = between(mix, hung, readyAgain);
+      const phases: [string, number, number][] = [
+        ['while hung', hung, killed],
+        ['while killed', killed, restarted],
+        ['after the restart', restarted, end],
+      ];
       const slowest = during.reduce<Sample | null>((worst, sample) => (worst === null || sample.ms > worst.ms ? sample : worst), null);
       return {
         id: '2',
@@ -256,6 +261,10 @@ async function databaseHungThenKilled(box: Box, database: PrivateServer): Promis
             value: readiness.map((process, index) => `API ${index + 1}: ${describeFlips(process.samples, hung)}${process.strays > 0 ? ` (${process.strays} answers from another process)` : ''}`).join('; '),
           },
           { name: 'ready again', value: `${seconds(readyAgain - restarted)} after FerretDB restarted` },
+          {
+            name: '500s (a database failure the API did not answer as 503)',
+            value: phases.map(([phase, from, to]) => `${between(mix, from, to).filter((sample) => sample.status === 500).length} ${phase}`).join(', '),
+          },
         ],
       };
     },

@@ -30,9 +30,9 @@ test('the timeline counts each second from the fault, before it negative', () =>
   ]);
 });
 
-test('failing requests are grouped by method and path, without the query', () => {
+test('failing requests are grouped by status, method and path, without the query', () => {
   const samples = [sample(0, 503, 1, 'GET /api/search/profiles?q=garden'), sample(1, 503, 1, 'GET /api/search/profiles?q=art'), sample(2, 200), sample(3, 0, 1, 'PATCH /api/profiles/me')];
-  expect(failingRequests(samples)).toEqual({ 'GET /api/search/profiles': 2, 'PATCH /api/profiles/me': 1 });
+  expect(failingRequests(samples)).toEqual({ '503 GET /api/search/profiles': 2, '0 PATCH /api/profiles/me': 1 });
 });
 
 test("the workers' log says which jobs each worker has in flight and how often each job completed", () => {

@@ -33,7 +33,7 @@ export interface ChaosData {
   timelines: Record<string, SecondPoint[]>;
   /** Per scenario id, the mix's answers by status over the whole scenario. */
   statuses: Record<string, Record<string, number>>;
-  /** Per scenario id, the 5xx and unanswered requests by method and path. */
+  /** Per scenario id, the 5xx and unanswered requests by status, method and path (status 0: no answer). */
   failing: Record<string, Record<string, number>>;
   notes: string[];
 }
