@@ -74,12 +74,13 @@ export async function newCluster(name: string, env: Record<string, string>, chec
   return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
 }
 
-/** LOG_LEVEL is `warn` unless the cluster's env sets it (a benchmark of the default settings needs `info`). */
-export async function pm2(cluster: Cluster, ...args: string[]): Promise<void> {
-  await run(process.execPath, [join(cluster.checkout, 'node_modules/pm2/bin/pm2'), ...args], {
+/** A PM2 command on the cluster's daemon; its output (e.g. of `jlist`). LOG_LEVEL is `warn` unless `cluster.env` sets it. */
+export async function pm2(cluster: Cluster, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [join(cluster.checkout, 'node_modules/pm2/bin/pm2'), ...args], {
     cwd: cluster.checkout,
     env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2' },
   });
+  return stdout;
 }
 
 export async function startCluster(cluster: Cluster): Promise<void> {

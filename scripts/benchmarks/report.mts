@@ -11,10 +11,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { flows, words } from '../../load/flows.js';
-import { prepare } from '../../load/steps.js';
 import { loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
+import { mixRequests } from './report/mix.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
 import type { MixStep, ReportData, ReportRow, ServerSide, SpikePoint } from './report/report-data.mts';
 import { renderHtml, renderMarkdown } from './report/render-report.mts';
@@ -27,25 +26,6 @@ const connections = 50;
 const metricsPublishMs = 5500;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 const round = (ms: number): number => Math.round(ms * 10) / 10;
-
-/**
- * The mix: the flows of load-test.js that stand alone (public profile reads, search, statistics,
- * profile views and edits), each as often as its weight, built by load/steps.js as k6 builds them.
- */
-function mixRequests(learners: { id: string; token: string }[]): PlannedRequest[] {
-  const planned: PlannedRequest[] = [];
-  for (const flow of flows.filter((candidate) => !candidate.requires && !candidate.provides)) {
-    for (let copy = 0; copy < flow.weight; copy++) {
-      const learner = learners[(planned.length * 7) % learners.length]!;
-      const vars = { peerId: learner.id, accessToken: learner.token, word: words[copy % words.length]!, level: 'B1' };
-      for (const step of flow.steps) {
-        const request = prepare(step, vars, '');
-        planned.push({ method: request.method as PlannedRequest['method'], path: request.url, headers: request.headers, ...(request.json ? { body: request.json } : {}) });
-      }
-    }
-  }
-  return planned;
-}
 
 /** The PM2 cluster's /metrics/summary at the end of the mix, its 1-minute window; null when it does not answer. */
 async function serverSide(port: number): Promise<ServerSide | null> {

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
-import { measure, newCluster, root, run, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { loadProfile, measure, newCluster, root, run, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
 
 const seconds = Number(process.env.SEARCH_BENCH_SECONDS ?? 20);
@@ -23,13 +23,6 @@ const searchRate = Number(process.env.SEARCH_BENCH_RATE ?? 20);
 const otherRate = 50;
 const learnersWanted = 10_000;
 const floodClients = 4;
-
-const loadProfile = Object.fromEntries(
-  readFileSync(join(root, 'load', 'load-profile.env'), 'utf8')
-    .split('\n')
-    .filter((line) => /^RATE_LIMIT_\w+=/.test(line))
-    .map((line) => line.split('=') as [string, string]),
-);
 
 /** Words learners' profiles hold (seed interests, job titles, plans) and some they do not. */
 const vocabulary = [
