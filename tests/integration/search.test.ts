@@ -174,6 +174,21 @@ describe('profile search', () => {
       const found = await indexOnly().searchProfiles({ q: 'zeppelins submarines', page: 1, limit: 10 });
       expect(found.results.map((result) => [result.id, result.interests])).toEqual([[racer.account.id, ['zeppelins']]]);
     });
+
+    (runsHere ? it : it.skip)('serves a public profile missing from the profile cache from its entry, not from a table scan', async () => {
+      await search('q=lighthouses');
+      await whenBuilt();
+      const keeper = await registerLearner(api.request, { displayName: 'Lighthouse Keeper' });
+      const index = createSearchIndex({ redis: api.deps.redis!.client, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+      // An entry the database does not have: only a read of the index can show it.
+      const profile = { displayName: 'Seen In The Index', bio: '', nativeLanguage: null, level: null, interests: [], goals: [], timezone: null, avatar: null };
+      await index.put({ id: keeper.account.id, version: 50, profile, createdAt: new Date() });
+      expect((await api.request.get(`/api/profiles/${keeper.account.id}`).expect(200)).body.displayName).toBe('Seen In The Index');
+      // Not while the index is incomplete: then the database answers.
+      await api.deps.redis!.client.del(indexKey('built'));
+      await api.deps.cache.invalidate('profile', keeper.account.id);
+      expect((await api.request.get(`/api/profiles/${keeper.account.id}`).expect(200)).body.displayName).toBe('Lighthouse Keeper');
+    });
   });
 
   it('answers 503 SEARCH_BUSY at once, instead of queueing, when the uncached searches of a process are at their cap', async () => {

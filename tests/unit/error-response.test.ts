@@ -29,6 +29,20 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(lost)).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
   });
 
+  it.each(['MongoPoolClearedError', 'MongoWaitQueueTimeoutError', 'MongoNetworkTimeoutError', 'MongoOperationTimeoutError', 'MongoServerSelectionError', 'MongoPoolClosedError'])(
+    'maps %s (what a hung or killed database throws) to 503, never 500',
+    (name) => {
+      expect(toErrorResponse(Object.assign(new Error('database away'), { name }))).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
+    },
+  );
+
+  it('maps an operation stopped by its time limit to 503, and other server errors to 500', () => {
+    const slow = Object.assign(new Error('operation exceeded time limit'), { name: 'MongoServerError', code: 50 });
+    expect(toErrorResponse(slow).status).toBe(503);
+    const other = Object.assign(new Error('bad'), { name: 'MongoServerError', code: 2 });
+    expect(toErrorResponse(other).status).toBe(500);
+  });
+
   it('hides everything about an unexpected error', () => {
     const response = toErrorResponse(new TypeError('secret internals at /src/x.ts:1'));
     expect(response).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } });

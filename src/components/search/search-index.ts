@@ -14,7 +14,8 @@ import { searchTermsFor, type SearchFilters } from './search-terms';
  * - one set per field word (`name:`, `interests:`, `bio:`), per filter value (`level:`,
  *   `lang:`) and one of everyone (`all`), each member a learner id with score 1;
  * - a hash of each learner's entry: the profile a result shows, its sets, and the version
- *   of the profile it was made from, so a search page needs no database read at all.
+ *   of the profile it was made from, so a search page needs no database read at all, and a
+ *   public profile missing from the profile cache is read from here, not by a table scan.
  *
  * An entry is replaced only by one of a newer profile version (Lua, atomically), so edits,
  * their races and a rebuild in progress all end at the database's latest version. It is
@@ -120,6 +121,12 @@ redis.call('DEL', scratch)
 local entries = {}
 if #ids > 0 then entries = redis.call('HMGET', KEYS[2], unpack(ids)) end
 return {total, ids, entries}
+`;
+
+/** Entries by id, only while the index is complete. KEYS: marker, entries hash. ARGV: ids. */
+const entriesScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('HMGET', KEYS[2], unpack(ARGV))
 `;
 
 const rebuildBatch = 500;
@@ -267,12 +274,16 @@ export function createSearchIndex(options: SearchIndexOptions) {
       }
     },
 
-    /** The entries of these learners (those it has), or null when the index cannot answer. */
+    /**
+     * The entries of these learners (those it has), or null when the index cannot answer or
+     * is not complete (an entry may then be older than the database).
+     */
     async learners(ids: string[]): Promise<IndexedLearner[] | null> {
       const redis = usable();
       if (!redis || ids.length === 0) return redis ? [] : null;
       try {
-        const stored = await redis.hmget(entries, ...ids);
+        const stored = (await redis.eval(entriesScript, 2, marker, entries, ...ids)) as (string | null)[] | null;
+        if (stored === null) return null;
         return ids.flatMap((id, n) => (stored[n] ? [learnerOf(id, stored[n])] : []));
       } catch {
         return null;

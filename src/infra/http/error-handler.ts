@@ -30,15 +30,32 @@ function isUndecodableBody(error: unknown): boolean {
   return error instanceof Error && (error as { status?: unknown }).status === 400 && typeof (error as { errno?: unknown }).errno === 'number';
 }
 
+/**
+ * The driver's errors that mean "the database cannot answer right now", by name (the app and
+ * mongoose may load different copies of the driver). A hung database shows as several: the
+ * socket timeout, then the pool cleared under the waiting requests, the pool's wait queue,
+ * and server selection while it is away.
+ */
+const databaseUnavailableErrors = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoPoolClearedError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoServerClosedError',
+]);
+/** The server's code for an operation stopped by its time limit (maxTimeMS). */
+const maxTimeExpired = 50;
+
 /** Errors that mean "the database cannot be reached right now", not "the request is wrong". */
 function isDatabaseUnavailable(error: unknown): boolean {
-  return (
-    error instanceof mongoose.Error.MongooseServerSelectionError ||
-    (error instanceof Error &&
-      ['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError', 'MongoTopologyClosedError'].includes(
-        error.name,
-      ))
-  );
+  if (error instanceof mongoose.Error.MongooseServerSelectionError) return true;
+  if (!(error instanceof Error)) return false;
+  return databaseUnavailableErrors.has(error.name) || (error.name === 'MongoServerError' && (error as { code?: unknown }).code === maxTimeExpired);
 }
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
