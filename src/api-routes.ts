@@ -78,7 +78,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     maxConcurrent: config.search.maxConcurrent,
     index: searchIndex,
   });
-  const statsService = createStatsService({ accounts, connection, cache, staleReadPreference });
+  const statsService = createStatsService({ accounts, connection, cache, staleReadPreference, searchIndex });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);
   const enqueueTimeoutMs = config.queues.enqueueTimeoutMs;

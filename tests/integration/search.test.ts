@@ -189,6 +189,16 @@ describe('profile search', () => {
       await api.deps.cache.invalidate('profile', keeper.account.id);
       expect((await api.request.get(`/api/profiles/${keeper.account.id}`).expect(200)).body.displayName).toBe('Lighthouse Keeper');
     });
+
+    (runsHere ? it : it.skip)('counts the learners of the statistics from the index, the same counts the database groups', async () => {
+      await search('q=statistics');
+      await whenBuilt();
+      const accounts = accountModel(api.deps.database.connection);
+      const grouped = await accounts.aggregate<{ _id: string | null; count: number }>([{ $group: { _id: '$profile.level', count: { $sum: 1 } } }]);
+      const stats = (await api.request.get('/api/stats').expect(200)).body as { learners: { total: number; byLevel: Record<string, number> } };
+      expect(stats.learners.total).toBe(grouped.reduce((sum, entry) => sum + entry.count, 0));
+      for (const { _id, count } of grouped) expect({ level: _id ?? 'unknown', count: stats.learners.byLevel[_id ?? 'unknown'] }).toEqual({ level: _id ?? 'unknown', count });
+    });
   });
 
   it('answers 503 SEARCH_BUSY at once, instead of queueing, when the uncached searches of a process are at their cap', async () => {

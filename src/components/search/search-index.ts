@@ -15,7 +15,8 @@ import { searchTermsFor, type SearchFilters } from './search-terms';
  *   `lang:`) and one of everyone (`all`), each member a learner id with score 1;
  * - a hash of each learner's entry: the profile a result shows, its sets, and the version
  *   of the profile it was made from, so a search page needs no database read at all, and a
- *   public profile missing from the profile cache is read from here, not by a table scan.
+ *   public profile missing from the profile cache is read from here, not by a table scan
+ *   (the learner counts of the statistics too).
  *
  * An entry is replaced only by one of a newer profile version (Lua, atomically), so edits,
  * their races and a rebuild in progress all end at the database's latest version. It is
@@ -127,6 +128,14 @@ return {total, ids, entries}
 const entriesScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('HMGET', KEYS[2], unpack(ARGV))
+`;
+
+/** Learners in all and in each of the given sets, while the index is complete. KEYS: marker, all, sets. */
+const countsScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local counts = {}
+for i = 2, #KEYS do counts[#counts + 1] = redis.call('ZCARD', KEYS[i]) end
+return counts
 `;
 
 const rebuildBatch = 500;
@@ -285,6 +294,24 @@ export function createSearchIndex(options: SearchIndexOptions) {
         const stored = (await redis.eval(entriesScript, 2, marker, entries, ...ids)) as (string | null)[] | null;
         if (stored === null) return null;
         return ids.flatMap((id, n) => (stored[n] ? [learnerOf(id, stored[n])] : []));
+      } catch {
+        return null;
+      }
+    },
+
+    /**
+     * How many learners there are, in all and per level, from the complete index (statistics
+     * without a scan); null when it cannot say.
+     */
+    async levelCounts<Level extends string>(levels: readonly Level[]): Promise<{ total: number; byLevel: Record<Level, number> } | null> {
+      const redis = usable();
+      if (!redis) return null;
+      try {
+        const keys = [marker, key('all'), ...levels.map((level) => key(`level:${level}`))];
+        const counts = (await redis.eval(countsScript, keys.length, ...keys)) as number[] | null;
+        if (counts === null) return null;
+        const [total, ...perLevel] = counts;
+        return { total: total!, byLevel: Object.fromEntries(levels.map((level, n) => [level, perLevel[n]!])) as Record<Level, number> };
       } catch {
         return null;
       }

@@ -2,6 +2,7 @@ import type { Connection, Model } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import type { ReadPreferenceMode } from '../../infra/db/database';
 import type { Account } from '../accounts/account.model';
+import type { SearchIndex } from '../search/search-index';
 import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
 
 export interface Stats {
@@ -21,17 +22,31 @@ export interface StatsServiceDependencies {
   connection: Connection;
   cache: Cache;
   staleReadPreference: ReadPreferenceMode;
+  /** Counts learners where the database would scan every account to group them (FerretDB). */
+  searchIndex: Pick<SearchIndex, 'levelCounts'>;
 }
 
 export function createStatsService(deps: StatsServiceDependencies) {
   const { accounts, connection } = deps;
   const read = deps.staleReadPreference;
 
-  /** Every figure is computed by the database ($group / counts), never by loading documents. */
+  async function learners(): Promise<Stats['learners']> {
+    const counted = await deps.searchIndex.levelCounts(cefrLevels);
+    if (counted) {
+      const known = Object.values<number>(counted.byLevel).reduce((sum, count) => sum + count, 0);
+      return { total: counted.total, byLevel: { ...counted.byLevel, unknown: counted.total - known } };
+    }
+    const levels = await accounts.aggregate<{ _id: CefrLevel | null; count: number }>([{ $group: { _id: '$profile.level', count: { $sum: 1 } } }]).read(read);
+    const byLevel = Object.fromEntries([...cefrLevels, 'unknown'].map((level) => [level, 0])) as Stats['learners']['byLevel'];
+    for (const { _id, count } of levels) byLevel[_id ?? 'unknown'] += count;
+    return { total: levels.reduce((sum, entry) => sum + entry.count, 0), byLevel };
+  }
+
+  /** Every figure is computed by the database ($group / counts) or the search index, never by loading documents. */
   async function compute(): Promise<Stats> {
     const attempts = connection.collection(statsSources.attempts);
-    const [levels, documentsProcessed, lessonsGenerated, practiceAttempts, scores] = await Promise.all([
-      accounts.aggregate<{ _id: CefrLevel | null; count: number }>([{ $group: { _id: '$profile.level', count: { $sum: 1 } } }]).read(read),
+    const [learnerCounts, documentsProcessed, lessonsGenerated, practiceAttempts, scores] = await Promise.all([
+      learners(),
       connection.collection(statsSources.documents).countDocuments({ status: 'ready' }),
       connection.collection(statsSources.lessons).countDocuments({}),
       attempts.countDocuments({}),
@@ -39,10 +54,8 @@ export function createStatsService(deps: StatsServiceDependencies) {
       // returns 0 for the second of two $sum accumulators in one $group.
       attempts.aggregate<{ scoreTotal: number }>([{ $group: { _id: null, scoreTotal: { $sum: '$score' } } }]).toArray(),
     ]);
-    const byLevel = Object.fromEntries([...cefrLevels, 'unknown'].map((level) => [level, 0])) as Stats['learners']['byLevel'];
-    for (const { _id, count } of levels) byLevel[_id ?? 'unknown'] += count;
     return {
-      learners: { total: levels.reduce((sum, entry) => sum + entry.count, 0), byLevel },
+      learners: learnerCounts,
       documentsProcessed,
       lessonsGenerated,
       practiceAttempts,
