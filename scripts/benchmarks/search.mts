@@ -4,7 +4,7 @@
  * before the index), side by side on the same data, each through Nginx:
  *   1. uncached latency: unique queries (words, filters, pages) at a fixed arrival rate;
  *   2. a 20 s flood of unique queries from 4 clients as fast as they go, while other routes
- *      (cached profile reads, statistics, /api/ping) run at a fixed rate: their p95 against a
+ *      (cached profile reads, /api/ping) run at a fixed rate: their p95 against a
  *      baseline taken just before, and again just after (recovery).
  * Tops the stack's database up to 10,000 learners first (./scripts/seed builds the index).
  * Writes bench/results/search-<time>.json and bench/results/search.md.
@@ -196,7 +196,7 @@ generator shares. Targets (issue 12): uncached p95 ≤ 200 ms and no request ove
 | configuration | p50 ms | p95 ms | p99 ms | over 2 s | answers |
 | --- | --- | --- | --- | --- | --- |
 ${rows}
-## A flood of unique searches from ${floodClients} clients for ${seconds} s; other routes at ${otherRate}/s (cached profiles, statistics, /api/ping)
+## A flood of unique searches from ${floodClients} clients for ${seconds} s; other routes at ${otherRate}/s (cached profile reads, /api/ping)
 
 | configuration | flood searches | other routes p95 ms, baseline | during the flood | after it | other routes failed | database busy afterwards |
 | --- | --- | --- | --- | --- | --- | --- |
