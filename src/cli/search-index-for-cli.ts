@@ -4,6 +4,7 @@ import { createSearchIndex } from '../components/search/search-index';
 import { loadConfig } from '../infra/config/config';
 import type { Database } from '../infra/db/database';
 import { createLogger } from '../infra/logger';
+import { errorText } from '../infra/error-text';
 import { createRedis } from '../infra/redis/redis';
 
 /**
@@ -19,7 +20,9 @@ export async function buildSearchIndex(database: Database, textSearch: boolean, 
   const redis = createRedis(config.redis, createLogger(config));
   if (!redis) return 'search index: not built (REDIS_URL is not set; searches read the database)';
   try {
-    await redis.waitUntilReady(5000);
+    // Redis may still be loading its append-only file (the stack starts it just before).
+    await redis.waitUntilReady(30_000);
+    if (!redis.isReady()) return 'search index: not checked (Redis is not ready); the API builds it on first use';
     const index = createSearchIndex({
       redis: redis.client,
       keyPrefix: config.redis.keyPrefix,
@@ -32,6 +35,9 @@ export async function buildSearchIndex(database: Database, textSearch: boolean, 
     const built = await index.rebuildNow(mode === 'fresh');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     return built ? `search index: built in ${seconds}s` : 'search index: another process is building it';
+  } catch (error) {
+    // A derived index: the API rebuilds it when it finds it missing, so this never fails the command.
+    return `search index: not built (${errorText(error)}); the API builds it on first use`;
   } finally {
     await redis.close();
   }
