@@ -4,12 +4,15 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import type { searchIndexMarker as SearchIndexMarker } from '../../src/components/search/search-index.js';
 
 export const run = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
@@ -191,4 +194,25 @@ export function pairedRatio(measurements: Measurement[], numerator: string, deno
     .map((m, round) => m.requestsPerSecond / bottom[round]!.requestsPerSecond)
     .sort((a, b) => a - b);
   return ratios[Math.floor(ratios.length / 2)]!;
+}
+
+/**
+ * On FerretDB, waits until the search index of a fresh key prefix is built (a search starts
+ * the rebuild): until then searches, public profiles and statistics read the database, where
+ * each lookup scans a collection and a cold start of many at once piles up.
+ */
+export async function waitForSearchIndex(port: number, keyPrefix: string): Promise<void> {
+  // The built module (scripts/bench builds first): Node cannot load src/ as it is.
+  const { searchIndexMarker } = createRequire(import.meta.url)(join(root, 'dist/components/search/search-index.js')) as { searchIndexMarker: typeof SearchIndexMarker };
+  const redis = new Redis(process.env.REDIS_URL ?? '');
+  try {
+    for (let attempt = 0; attempt < 120; attempt++) {
+      if ((await redis.exists(searchIndexMarker(keyPrefix))) === 1) return;
+      await fetch(`http://127.0.0.1:${port}/api/search/profiles?q=warmup`).then((response) => response.arrayBuffer()).catch(() => undefined);
+      await delay(1000);
+    }
+    throw new Error(`the search index of ${keyPrefix} was not built within 2 minutes`);
+  } finally {
+    redis.disconnect();
+  }
 }

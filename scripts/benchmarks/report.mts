@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, waitForSearchIndex, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
 import { mixRequests } from './report/mix.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     const pm2Edge = await startEdge(pm2.port);
     edges.push(pm2Edge);
 
+    await waitForSearchIndex(api.port, `${prefix}a:`);
     const learners = await registerLearners(api.port, 20);
     const profiles = learners.map((learner) => `/api/profiles/${learner.id}`);
     // A signed-in learner reading others' public profiles: the read a busy box serves most.

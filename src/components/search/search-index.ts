@@ -164,11 +164,18 @@ function learnerOf(id: string, stored: string): IndexedLearner {
   return { id, version: entry.v, profile: entry.profile, createdAt: new Date(entry.createdAt) };
 }
 
+/** The key whose presence says the index of a deployment (its Redis key prefix) is complete. */
+export function searchIndexMarker(keyPrefix: string): string {
+  return `${searchIndexBase(keyPrefix)}built`;
+}
+
+// One hash tag: every key of a script is in one slot, should Redis ever be a cluster.
+const searchIndexBase = (keyPrefix: string): string => `${keyPrefix}search-index:{v2}:`;
+
 export function createSearchIndex(options: SearchIndexOptions) {
   const { logger } = options;
-  // One hash tag: every key of a script is in one slot, should Redis ever be a cluster.
-  const base = `${options.keyPrefix}search-index:{v2}:`;
-  const marker = `${base}built`;
+  const base = searchIndexBase(options.keyPrefix);
+  const marker = searchIndexMarker(options.keyPrefix);
   const lock = `${base}rebuilding`;
   const entries = `${base}entries`;
   const key = (name: string): string => `${base}${name}`;
