@@ -192,7 +192,7 @@ async function main(): Promise<void> {
           ? 'Server-side figures: /metrics/summary of the PM2 cluster behind Nginx, its 1-minute window taken at the end of the mix (the last minute of the mix, or with a short mix also the end of the spike recovery); p95 from the servers’ own histograms (from the request reaching Express to its response, interpolated within buckets of 5, 10, 25, 50 ms …), so without Nginx and the queueing before Express.'
           : 'Server-side figures: /metrics/summary of the PM2 cluster did not answer (METRICS_ENABLED=false?).',
         'The mix is the stand-alone flows of load-test.js by weight (profile reads, search, statistics, profile views and edits); it leaves out sign-ins, uploads and lesson jobs (multi-step flows with polling), which load-test.js covers.',
-        'Chaos figures (Redis or database down, SIGTERM, pm2 reload, worker kill under the mix) are not measured by this version of the report.',
+        'Chaos figures (Redis or database down, SIGTERM, pm2 reloads, a worker killed mid-job, under the mix) come from ./scripts/bench chaos (bench/results/chaos-<date>.md).',
       ],
     };
     const stamp = date.slice(0, 10);
