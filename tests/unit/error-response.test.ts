@@ -29,12 +29,21 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(lost)).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
   });
 
-  it.each(['MongoPoolClearedError', 'MongoWaitQueueTimeoutError', 'MongoNetworkTimeoutError', 'MongoOperationTimeoutError', 'MongoServerSelectionError', 'MongoPoolClosedError'])(
+  it.each(['MongoPoolClearedError', 'PoolClearedOnNetworkError', 'MongoWaitQueueTimeoutError', 'MongoNetworkTimeoutError', 'MongoOperationTimeoutError', 'MongoServerSelectionError', 'MongoPoolClosedError'])(
     'maps %s (what a hung or killed database throws) to 503, never 500',
     (name) => {
       expect(toErrorResponse(Object.assign(new Error('database away'), { name }))).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
     },
   );
+
+  it('maps any network error of the driver to 503, whatever its subclass', () => {
+    class PoolClearedElsewhere extends mongoose.mongo.MongoNetworkError {
+      override get name(): string {
+        return 'SomeFuturePoolError';
+      }
+    }
+    expect(toErrorResponse(new PoolClearedElsewhere('interrupted due to server monitor timeout')).status).toBe(503);
+  });
 
   it('maps an operation stopped by its time limit to 503, and other server errors to 500', () => {
     const slow = Object.assign(new Error('operation exceeded time limit'), { name: 'MongoServerError', code: 50 });

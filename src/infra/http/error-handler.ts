@@ -41,6 +41,7 @@ const databaseUnavailableErrors = new Set([
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
   'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
   'MongoPoolClosedError',
   'MongoWaitQueueTimeoutError',
   'MongoOperationTimeoutError',
@@ -53,7 +54,8 @@ const maxTimeExpired = 50;
 
 /** Errors that mean "the database cannot be reached right now", not "the request is wrong". */
 function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof mongoose.Error.MongooseServerSelectionError) return true;
+  // Every network error of mongoose's driver, whatever subclass a driver version adds.
+  if (error instanceof mongoose.Error.MongooseServerSelectionError || error instanceof mongoose.mongo.MongoNetworkError) return true;
   if (!(error instanceof Error)) return false;
   return databaseUnavailableErrors.has(error.name) || (error.name === 'MongoServerError' && (error as { code?: unknown }).code === maxTimeExpired);
 }
