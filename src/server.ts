@@ -2,13 +2,12 @@ import './infra/runtime-check';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createApiCache } from './api-cache';
 import { createApp } from './app';
 import { requiredIndexes } from './components/indexes';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
-import { createCache } from './infra/cache/cache';
 import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
-import { databaseUnavailable } from './infra/http/lifecycle-middleware';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
 import { createLogger } from './infra/logger';
@@ -25,14 +24,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis, logger);
   const lifecycle = new Lifecycle();
   const storage = createStorage(config.storage);
-  const cache = createCache({
-    redis,
-    logger,
-    keyPrefix: config.redis.keyPrefix,
-    ttlSeconds: config.cache.ttlSeconds,
-    sourceAvailable: () => database.canRead(),
-    unavailable: databaseUnavailable,
-  });
+  const cache = createApiCache(config, logger, redis, database);
   const queues = openJobQueues(config, logger, { failFast: true });
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 

@@ -33,6 +33,7 @@ import {
   startCluster,
   startEdge,
   stopCluster,
+  waitForSearchIndex,
   type Cluster,
   type Edge,
   type Measurement,
@@ -138,13 +139,8 @@ async function main(): Promise<void> {
     const old = await cluster(`before (${before.commit})`, defaults, before.dir);
     await startCluster(old);
 
-    // On FerretDB a fresh key prefix has no search index yet: the first listing starts its
-    // rebuild and is answered by the database (503 past its time limit at 10,000 learners).
-    let listing = await fetch(`http://127.0.0.1:${head.port}/api/search/profiles?limit=50`);
-    for (let attempt = 0; listing.status === 503 && attempt < 60; attempt++) {
-      await delay(1000);
-      listing = await fetch(`http://127.0.0.1:${head.port}/api/search/profiles?limit=50`);
-    }
+    await waitForSearchIndex(head.port, head.env.REDIS_KEY_PREFIX!);
+    const listing = await fetch(`http://127.0.0.1:${head.port}/api/search/profiles?limit=50`);
     if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
     const profiles = ((await listing.json()) as { results: { id: string }[] }).results.map((result) => `/api/profiles/${result.id}`);
     if (profiles.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');

@@ -117,17 +117,13 @@ describe('profile search', () => {
   describe('the search index (FerretDB: the database pushes down nothing but _id)', () => {
     const runsHere = !process.env.MONGODB_URI;
     const indexKey = (name: string): string => `${api.deps.config.redis.keyPrefix}search-index:{v2}:${name}`;
+    /** The app's own index (its Redis and key prefix). */
+    const appIndex = () => createSearchIndex({ redis: api.deps.redis!.client, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
     /** The app's own index, behind a service that may not touch the database for a search at all. */
     const indexOnly = () => {
       const accounts = accountModel(api.deps.database.connection);
       const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
-      const index = createSearchIndex({
-        redis: api.deps.redis!.client,
-        keyPrefix: api.deps.config.redis.keyPrefix,
-        logger: api.deps.logger,
-        enabled: () => true,
-        learners: indexedLearners(accounts),
-      });
+      const index = appIndex();
       const profiles = createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: index });
       // No slot for a database search: an answer can only come from the index.
       return createSearchService({ accounts, storage: api.deps.storage, capabilities: () => api.deps.database.capabilities(), cache, staleReadPreference: 'primary', profiles, maxTimeMs: 5000, maxConcurrent: 0, index });
@@ -166,7 +162,7 @@ describe('profile search', () => {
       await search('q=zeppelins');
       await whenBuilt();
       const racer = await registerLearner(api.request, { displayName: 'Version Racer' });
-      const index = createSearchIndex({ redis: api.deps.redis!.client, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+      const index = appIndex();
       const profile = (interests: string[]) => ({ displayName: 'Version Racer', bio: '', nativeLanguage: null, level: null, interests, goals: [], timezone: null, avatar: null });
       const createdAt = new Date();
       await index.put({ id: racer.account.id, version: 7, profile: profile(['zeppelins']), createdAt });
@@ -179,7 +175,7 @@ describe('profile search', () => {
       await search('q=lighthouses');
       await whenBuilt();
       const keeper = await registerLearner(api.request, { displayName: 'Lighthouse Keeper' });
-      const index = createSearchIndex({ redis: api.deps.redis!.client, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+      const index = appIndex();
       // An entry the database does not have: only a read of the index can show it.
       const profile = { displayName: 'Seen In The Index', bio: '', nativeLanguage: null, level: null, interests: [], goals: [], timezone: null, avatar: null };
       await index.put({ id: keeper.account.id, version: 50, profile, createdAt: new Date() });

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { createApiCache } from '../../src/api-cache';
 import { createApp, type AppDependencies } from '../../src/app';
-import { createCache } from '../../src/infra/cache/cache';
 import { loadConfig } from '../../src/infra/config/config';
 import { createDatabase } from '../../src/infra/db/database';
-import { databaseUnavailable } from '../../src/infra/http/lifecycle-middleware';
 import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
 import { createLogger } from '../../src/infra/logger';
 import { createProcessMetrics } from '../../src/infra/metrics/process-metrics';
@@ -49,14 +48,7 @@ export async function startTestApp(
     void database.connect();
   }
   const storage = options.storage ?? createStorage(config.storage);
-  const cache = createCache({
-    redis,
-    logger,
-    keyPrefix: config.redis.keyPrefix,
-    ttlSeconds: config.cache.ttlSeconds,
-    sourceAvailable: () => database.canRead(),
-    unavailable: databaseUnavailable,
-  });
+  const cache = createApiCache(config, logger, redis, database);
   const queues = openJobQueues(config, logger, { failFast: true });
   await Promise.all([queues?.uploads.waitUntilReady(2000), queues?.lessons.waitUntilReady(2000)]);
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
