@@ -12,6 +12,7 @@ export function createApiCache(config: Config, logger: Logger, redis: RedisHandl
     logger,
     keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.cache.ttlSeconds,
+    local: config.cache.local,
     sourceAvailable: () => database.canRead(),
     unavailable: databaseUnavailable,
   });

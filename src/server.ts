@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     readinessDelayMs: config.shutdown.readinessDelayMs,
     idleGraceMs: config.shutdown.idleGraceMs,
     closeResources: async () => {
-      await metrics.stop();
+      await Promise.all([metrics.stop(), cache.close()]);
       await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
     },
   });

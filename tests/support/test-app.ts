@@ -61,7 +61,7 @@ export async function startTestApp(
     request: supertest(app),
     async close() {
       if (database.isConnected()) await database.connection.dropDatabase().catch(() => undefined);
-      await metrics.stop();
+      await Promise.all([metrics.stop(), cache.close()]);
       await Promise.all([database.close(), redis?.close(), closeJobQueues(queues)]);
       rmSync(uploads, { recursive: true, force: true });
     },

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as afterPendingIo, setTimeout as delay } from 'node:timers/promises';
 import { NotFoundError } from '../errors/app-error';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
 import { isCurrent, parseEntry, releaseLockScript, storeIfCurrentScript, unversioned, type CacheEntry } from './cache-entry';
+import { openInvalidationChannel } from './invalidation-channel';
+import { createLocalCache, type LocalCacheOptions } from './local-cache';
 
 export const cacheKinds = ['profile', 'search', 'stats', 'lesson'] as const;
 export type CacheKind = (typeof cacheKinds)[number];
 
 export interface CacheCounters {
-  /** Answered from Redis. */
+  /** Answered from the cache: Redis or this process's memory. */
   hits: number;
+  /** Of the hits, answered from this process's memory without asking Redis. */
+  localHits: number;
   /** Not in Redis when asked (or there but outdated by a write). */
   misses: number;
   /** Times the loader ran (a database read). */
@@ -46,12 +50,19 @@ export interface CacheOptions {
    */
   sourceAvailable?: () => boolean;
   unavailable?: () => Error;
+  /**
+   * An in-process layer in front of Redis for `getOrLoad`, kept only while the invalidations
+   * of every process reach this one (Redis pub/sub). Needs Redis; absent, every read asks Redis.
+   */
+  local?: LocalCacheOptions;
 }
 
 type Loader<T> = (context: LoadContext) => Promise<T>;
 type Client = RedisHandle['client'];
 /** Found a current entry, or holds the lock (or gave up waiting for it) with the tag versions seen. */
 type LockOutcome = { entry: CacheEntry } | { locked: boolean; versions: string[] };
+/** `current`: no write got in between. `size`: the entry's JSON length, for a value read from Redis. */
+type Outcome<T> = { value: T; current: boolean; size?: number };
 
 /** Bump when the shape of cached values changes: old entries are then simply never read. */
 const formatVersion = 'v2';
@@ -70,15 +81,21 @@ export function createCache(options: CacheOptions) {
   const lockTtlMs = options.lockTtlMs ?? 5000;
   const lockWaitMs = options.lockWaitMs ?? 3000;
   const missingTtlMs = options.missingTtlMs ?? 5000;
-  const inFlight = new Map<string, { tags: string[]; done: Promise<{ value: unknown; current: boolean }> }>();
+  const inFlight = new Map<string, { tags: string[]; done: Promise<Outcome<unknown>> }>();
   const counters = Object.fromEntries(
-    cacheKinds.map((kind) => [kind, { hits: 0, misses: 0, loads: 0, coalesced: 0, errors: 0 }]),
+    cacheKinds.map((kind) => [kind, { hits: 0, localHits: 0, misses: 0, loads: 0, coalesced: 0, errors: 0 }]),
   ) as Record<CacheKind, CacheCounters>;
   const base = `${options.keyPrefix}cache:${formatVersion}`;
   const entryKey = (kind: CacheKind, key: string): string => `${base}:${kind}:${key}`;
   const tagKey = (kind: CacheKind, tag: string): string => `${base}:${kind}:tag:${tag}`;
   // A tag version must outlive every entry stored under it, or an old entry could look current.
   const tagTtlMs = (kind: CacheKind): number => 2 * ttlSeconds[kind] * 1000 + lockTtlMs;
+  const localTag = (kind: CacheKind, tag: string): string => `${kind}:${tag}`;
+  const local = redis !== null && options.local && options.local.ttlMs > 0 ? createLocalCache(options.local) : null;
+  // Every process publishes its invalidations (workers too), whether or not it keeps a local layer.
+  const invalidations = `${base}:invalidations`;
+  const channel = local && redis ? openInvalidationChannel(redis, invalidations, local, logger) : null;
+  const localInUse = (): boolean => channel !== null && channel.listening();
 
   const usable = (): Client | null => (redis !== null && redis.isReady() ? redis.client : null);
 
@@ -94,11 +111,12 @@ export function createCache(options: CacheOptions) {
     const lock = withLock ? rest.shift() : null;
     const versions = rest.map((version) => version ?? unversioned);
     const entry = parseEntry(raw ?? null);
-    return { entry: entry !== null && isCurrent(entry, versions) ? entry : null, locked: lock !== null && lock !== undefined, versions };
+    const current = entry !== null && isCurrent(entry, versions);
+    return { entry: current ? entry : null, size: current ? raw!.length : 0, locked: lock !== null && lock !== undefined, versions };
   }
 
   /** Runs the loader and stores its outcome under `versions`; false when a write got in between. */
-  async function loadAndStore<T>(client: Client | null, kind: CacheKind, key: string, tags: string[], versions: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
+  async function loadAndStore<T>(client: Client | null, kind: CacheKind, key: string, tags: string[], versions: string[], loader: Loader<T>): Promise<Outcome<T>> {
     if (options.sourceAvailable && !options.sourceAvailable()) throw options.unavailable?.() ?? new Error('the cache source is unavailable');
     counters[kind].loads++;
     let entry: CacheEntry;
@@ -127,7 +145,7 @@ export function createCache(options: CacheOptions) {
     return { value: value as T, current };
   }
 
-  async function readThrough<T>(kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
+  async function readThrough<T>(kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<Outcome<T>> {
     const client = usable();
     if (client === null) {
       if (redis !== null) counters[kind].errors++;
@@ -143,7 +161,7 @@ export function createCache(options: CacheOptions) {
     }
     if (found.entry !== null) {
       counters[kind].hits++;
-      return { value: answer<T>(found.entry), current: true };
+      return { value: answer<T>(found.entry), current: true, size: found.size };
     }
     counters[kind].misses++;
     return loadOnceInCluster(client, kind, key, tags, loader);
@@ -175,7 +193,7 @@ export function createCache(options: CacheOptions) {
     return { locked: false, versions };
   }
 
-  async function loadOnceInCluster<T>(client: Client, kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<{ value: T; current: boolean }> {
+  async function loadOnceInCluster<T>(client: Client, kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<Outcome<T>> {
     const lockKey = `${entryKey(kind, key)}:lock`;
     const token = randomUUID();
     let outcome: LockOutcome;
@@ -202,6 +220,17 @@ export function createCache(options: CacheOptions) {
     async getOrLoad<T>(kind: CacheKind, key: string, loader: Loader<T>, tags: string[] = [key]): Promise<T> {
       if (ttlSeconds[kind] === 0) return loadAndStore(null, kind, key, tags, [], loader).then(({ value }) => value);
       const flightKey = `${kind}:${key}`;
+      if (local !== null && localInUse()) {
+        // Invalidations this process has already received are applied before the lookup.
+        await afterPendingIo();
+        const kept = localInUse() ? local.get(flightKey) : undefined;
+        if (kept !== undefined) {
+          counters[kind].hits++;
+          counters[kind].localHits++;
+          return kept.value as T;
+        }
+      }
+      const generation = local?.generation() ?? 0;
       const running = inFlight.get(flightKey);
       if (running) {
         counters[kind].coalesced++;
@@ -213,7 +242,11 @@ export function createCache(options: CacheOptions) {
       const flight = { tags, done: readThrough(kind, key, tags, loader) };
       inFlight.set(flightKey, flight);
       try {
-        return (await flight.done).value;
+        const { value, size } = await flight.done;
+        if (local !== null && size !== undefined && localInUse()) {
+          local.set(flightKey, value, tags.map((tag) => localTag(kind, tag)), size, ttlSeconds[kind] * 1000, generation);
+        }
+        return value;
       } finally {
         if (inFlight.get(flightKey) === flight) inFlight.delete(flightKey);
       }
@@ -258,6 +291,8 @@ export function createCache(options: CacheOptions) {
      */
     async invalidate(kind: CacheKind, tags: string | string[]): Promise<void> {
       const list = Array.isArray(tags) ? tags : [tags];
+      const localTags = list.map((tag) => localTag(kind, tag));
+      local?.drop(localTags);
       for (const [flightKey, flight] of inFlight) {
         if (flightKey.startsWith(`${kind}:`) && flight.tags.some((tag) => list.includes(tag))) inFlight.delete(flightKey);
       }
@@ -267,6 +302,7 @@ export function createCache(options: CacheOptions) {
         const version = randomUUID();
         const pipeline = client.multi();
         for (const tag of list) pipeline.set(tagKey(kind, tag), version, 'PX', tagTtlMs(kind));
+        pipeline.publish(invalidations, JSON.stringify(localTags));
         await pipeline.exec();
       } catch (error) {
         counters[kind].errors++;
@@ -275,6 +311,14 @@ export function createCache(options: CacheOptions) {
     },
 
     counters: (): Record<CacheKind, CacheCounters> => structuredClone(counters),
+
+    /** Entries held in this process's memory now. */
+    localSize: (): number => local?.size() ?? 0,
+
+    /** Closes the invalidation subscription (shutdown); the shared Redis client is the owner's. */
+    close: async (): Promise<void> => {
+      await channel?.close();
+    },
   };
 }
 

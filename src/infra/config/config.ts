@@ -28,7 +28,10 @@ export interface Config {
     operationTimeoutMs: number;
   };
   redis: { url: string | null; keyPrefix: string };
-  cache: { ttlSeconds: { profile: number; search: number; stats: number; lesson: number } };
+  cache: {
+    ttlSeconds: { profile: number; search: number; stats: number; lesson: number };
+    local: { ttlMs: number; maxBytes: number };
+  };
   search: { maxTimeMs: number; maxConcurrent: number; index: 'auto' | 'off' };
   rateLimits: {
     enabled: boolean;
@@ -181,6 +184,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
         stats: env.CACHE_TTL_STATS_SECONDS,
         lesson: env.CACHE_TTL_LESSON_SECONDS,
       },
+      local: { ttlMs: env.CACHE_LOCAL_TTL_MS, maxBytes: env.CACHE_LOCAL_MAX_MB * 1024 * 1024 },
     },
     search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT, index: env.SEARCH_INDEX },
     rateLimits: {

@@ -59,6 +59,8 @@ export const envSchema = z.object({
   CACHE_TTL_SEARCH_SECONDS: nonNegativeInt.default(120),
   CACHE_TTL_STATS_SECONDS: nonNegativeInt.default(600),
   CACHE_TTL_LESSON_SECONDS: nonNegativeInt.default(86_400),
+  CACHE_LOCAL_TTL_MS: nonNegativeInt.default(5000),
+  CACHE_LOCAL_MAX_MB: positiveInt.default(32),
 
   RATE_LIMIT_ENABLED: z
     .enum(['true', 'false'])

@@ -9,7 +9,7 @@ export interface DependencyMetricsSources {
   cache: Cache;
 }
 
-const cacheResults = { hits: 'hit', misses: 'miss', loads: 'load', coalesced: 'coalesced', errors: 'error' } as const;
+const cacheResults = { hits: 'hit', localHits: 'local_hit', misses: 'miss', loads: 'load', coalesced: 'coalesced', errors: 'error' } as const;
 
 /**
  * Redis and database reachability, the database pool and the cache's counters, read when
@@ -49,7 +49,7 @@ export function registerDependencyMetrics(registry: Registry, { redis, database,
   pool('db_pool_checkouts_waiting', 'Operations waiting for a pool connection.', (statistics) => statistics.waiting);
   new Counter({
     name: 'cache_operations_total',
-    help: 'Cache reads by kind and result: hit, miss, load (the database was read), coalesced (joined a load in flight), error (Redis failed).',
+    help: 'Cache reads by kind and result: hit, local_hit (of the hits, from the process\'s memory), miss, load (the database was read), coalesced (joined a load in flight), error (Redis failed).',
     labelNames: ['kind', 'result'],
     registers,
     collect() {
