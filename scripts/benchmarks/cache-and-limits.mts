@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildCommit, type BeforeBuild } from './before-build.mts';
 import {
+  freezeCluster,
   loadProfile,
   measure,
   median,
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
     const uncached = await cluster('HEAD, uncached (CACHE_TTL_PROFILE_SECONDS=0, limits off)', { ...limitsOff, CACHE_TTL_PROFILE_SECONDS: '0' });
     const ablations = [
       await cluster('HEAD, HTTP_COMPRESSION=true', { ...defaults, HTTP_COMPRESSION: 'true' }),
-      await cluster('HEAD, METRICS_ENABLED=false', { ...defaults, METRICS_ENABLED: 'false' }),
+      await cluster('HEAD, SECURITY_HEADERS=app (helmet in the app)', { ...defaults, SECURITY_HEADERS: 'app' }),
+      await cluster('HEAD, CACHE_LOCAL_TTL_MS=0 (no in-process cache layer)', { ...defaults, CACHE_LOCAL_TTL_MS: '0' }),
       await cluster('HEAD, LOG_LEVEL=debug (a line per fast 2xx)', { ...defaults, LOG_LEVEL: 'debug' }),
       headLimitsOff,
     ];
@@ -171,19 +173,32 @@ async function main(): Promise<void> {
       [on(uncached, anonymous)],
     ];
 
+    // Only the clusters a group measures run; the others are stopped (SIGSTOP) meanwhile.
+    const clusterOf = (c: Case): Cluster | undefined => (c.port === edge!.port ? head : clusters.find((started) => started.port === c.port));
+    const onlyAwake = async (group: Case[]): Promise<void> => {
+      const needed = new Set(group.map(clusterOf).filter((started) => started !== undefined));
+      for (const started of clusters) await freezeCluster(started, !needed.has(started));
+    };
     // A signed-in learner per round: an access token lives 15 minutes, a full run longer.
-    const bearer = async (): Promise<Record<string, string>> => ({ authorization: `Bearer ${(await registerLearners(head.port, 1))[0]!.token}` });
+    const bearer = async (): Promise<Record<string, string>> => {
+      await freezeCluster(head, false);
+      return { authorization: `Bearer ${(await registerLearners(head.port, 1))[0]!.token}` };
+    };
     const run = async (c: Case, headers: Record<string, string>, runSeconds = seconds): Promise<Measurement> =>
       measure(labelOf(c), c.port, c.paths, { seconds: runSeconds, connections: c.rate ? 10 : connections, ...(c.rate ? { rate: c.rate } : {}), ...(c.signedIn ? { headers } : {}) });
 
     // A warm-up of every case (JIT, pools, caches) whose figures are not kept.
     const warmUp = await bearer();
-    for (const c of groups.flat()) await run(c, warmUp, 2);
+    for (const group of groups) {
+      await onlyAwake(group);
+      for (const c of group) await run(c, warmUp, 2);
+    }
     const measurements: (Measurement & { round: number })[] = [];
     for (let round = 1; round <= rounds; round++) {
       const headers = await bearer();
       // Within a group, cases run back to back, in reverse order every other round, so drift hits all alike.
       for (const group of groups) {
+        await onlyAwake(group);
         for (const c of round % 2 === 1 ? group : [...group].reverse()) {
           const m = await run(c, headers);
           measurements.push({ ...m, round });
@@ -196,11 +211,13 @@ async function main(): Promise<void> {
     const nginxSigned = labelOf({ config: viaNginx, route: signed });
     const maximum = median(measurements.filter((m) => m.label === nginxSigned).map((m) => m.requestsPerSecond));
     const openRate = Math.max(10, Math.round(maximum * 0.7));
+    await onlyAwake([{ config: viaNginx, route: signed, port: edge.port, paths: profiles }]);
     const openHeaders = await bearer();
     const open = await openModel(edge.port, profiles.map((path) => ({ method: 'GET', path, headers: openHeaders })), openRate, openSeconds);
     process.stdout.write(`open model at ${openRate} req/s: p50 ${open.p50Ms} ms, p99 ${open.p99Ms} ms, dropped ${open.dropped}, failed ${open.failed}\n`);
 
     const counters = await cacheCounters(head.port);
+    for (const started of clusters) await freezeCluster(started, false);
     const limiterCpuMicroseconds = await limiterMicroseconds();
     const ratio = (numerator: Pick<Case, 'config' | 'route'>, denominator: Pick<Case, 'config' | 'route'>): number =>
       pairedRatio(measurements, labelOf(numerator), labelOf(denominator));
@@ -256,9 +273,11 @@ async function main(): Promise<void> {
 
 ${summary.date}, Node ${summary.node}, autocannon with ${connections} connections for ${seconds} s per measurement, ${rounds} interleaved rounds
 after a discarded warm-up; PM2 clusters of 2 API processes on one 2-core box that the load generator shares, ${profiles.length} profiles
-in rotation. "Default settings": LOG_LEVEL=info, HTTP_COMPRESSION=false and TRUST_PROXY_HOPS=1 (ecosystem.config.js), limits on
-with the budgets of load/load-profile.env. Nginx: the project's configuration, 1 worker, its own rate limits off. Signed-in requests
-carry the Bearer token of a learner registered for the round and read other learners' public profiles.
+in rotation. "Default settings": LOG_LEVEL=info, HTTP_COMPRESSION=false, SECURITY_HEADERS=edge and TRUST_PROXY_HOPS=1
+(ecosystem.config.js), limits on with the budgets of load/load-profile.env. Nginx: the project's configuration, 1 worker, its own
+rate limits off. Signed-in requests carry the Bearer token of a learner registered for the round and read other learners' public
+profiles. Only the clusters a group of measurements compares run; the others are stopped (SIGSTOP) meanwhile. The p99 at 70 % is
+an open model: requests evenly paced at the rate, timed from when each was due (report/open-model.mts).
 
 | figure | value | goal | |
 | --- | --- | --- | --- |
@@ -278,7 +297,8 @@ carry the Bearer token of a learner registered for the round and read other lear
 
 "before" is commit ${before.commit}, when issue 15 was filed, built in a temporary git worktree (${before.install}; its own
 tsconfig.build.json, ecosystem.config.js and PM2) and run with the same environment, Redis and database as HEAD. It has no
-GET /api/ping. The JWT key object, the verified-token cache and etag off have no setting: they are inside HEAD ÷ before. The
+GET /api/ping. The JWT key object, the verified-token cache, etag off and /live ahead of the middleware have no setting: they
+are inside HEAD ÷ before. The
 other rows are HEAD with one setting changed (RATE_LIMIT_ENABLED=false is also the limiter's cost); autocannon sends no
 Accept-Encoding, so HTTP_COMPRESSION=true measures the middleware passing a response through, not gzip.
 
