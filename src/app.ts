@@ -54,7 +54,8 @@ export function createApp(deps: AppDependencies): Express {
   if (config.metrics.enabled) app.use(httpMetrics(deps.metrics.registry));
   app.use(requestLogging(logger, config.requestLog));
   app.use(closeConnectionsWhileStopping(lifecycle));
-  app.use(helmet());
+  // Behind Nginx the edge sends the same headers (SECURITY_HEADERS=edge, nginx/security-headers.conf).
+  if (config.http.securityHeaders === 'app') app.use(helmet());
   app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
   // Behind Nginx the edge compresses (HTTP_COMPRESSION=false): see bench/results/edge.md.
   if (config.http.compression) app.use(compression());
