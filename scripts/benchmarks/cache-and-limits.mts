@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   let keys = 0;
   const keyPrefix = (): Record<string, string> => ({ REDIS_KEY_PREFIX: `${prefix}-${keys++}:` });
   // The default settings: LOG_LEVEL info (the benchmark kit's own default is warn), limits on with
-  // the load profile's budgets; HTTP_COMPRESSION and TRUST_PROXY_HOPS as ecosystem.config.js sets them.
+  // the load profile's budgets; HTTP_COMPRESSION, SECURITY_HEADERS and TRUST_PROXY_HOPS as ecosystem.config.js sets them.
   const defaults = { ...loadProfile, LOG_LEVEL: 'info' };
   const limitsOff = { ...defaults, RATE_LIMIT_ENABLED: 'false' };
   // The old build is built while HEAD's clusters start; whatever happens, it is removed at the end.
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
 
 ${summary.date}, Node ${summary.node}, autocannon with ${connections} connections for ${seconds} s per measurement, ${rounds} interleaved rounds
 after a discarded warm-up; PM2 clusters of 2 API processes on one 2-core box that the load generator shares, ${profiles.length} profiles
-in rotation. "Default settings": LOG_LEVEL=info, HTTP_COMPRESSION=false and TRUST_PROXY_HOPS=1 (ecosystem.config.js), limits on
+in rotation. "Default settings": LOG_LEVEL=info, HTTP_COMPRESSION=false, SECURITY_HEADERS=edge and TRUST_PROXY_HOPS=1 (ecosystem.config.js), limits on
 with the budgets of load/load-profile.env. Nginx: the project's configuration, 1 worker, its own rate limits off. Signed-in requests
 carry the Bearer token of a learner registered for the round and read other learners' public profiles.
 

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const began = Date.now();
   const prefix = `report${Date.now() % 1_000_000}`;
-  const behindNginx = { TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false' };
+  const behindNginx = { TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false', SECURITY_HEADERS: 'edge' };
   const servers: Server[] = [];
   const edges: Edge[] = [];
   const clusters: Cluster[] = [];
