@@ -80,9 +80,9 @@ describe('HTTP basics on real servers', () => {
   });
 
   it('echoes a well-formed request id and replaces a hostile one', async () => {
-    const kept = await api.request.get('/live').set('X-Request-Id', 'abc-123');
+    const kept = await api.request.get('/api/ping').set('X-Request-Id', 'abc-123');
     expect(kept.headers['x-request-id']).toBe('abc-123');
-    const replaced = await api.request.get('/live').set('X-Request-Id', '"}{"level":60,"msg":"forged');
+    const replaced = await api.request.get('/api/ping').set('X-Request-Id', '"}{"level":60,"msg":"forged');
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -93,9 +93,9 @@ describe('HTTP basics on real servers', () => {
   });
 
   it('allows only the configured CORS origins', async () => {
-    const allowed = await api.request.get('/live').set('Origin', 'https://app.example');
+    const allowed = await api.request.get('/api/ping').set('Origin', 'https://app.example');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
-    const other = await api.request.get('/live').set('Origin', 'https://evil.example');
+    const other = await api.request.get('/api/ping').set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
