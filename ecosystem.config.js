@@ -8,11 +8,13 @@ const path = require('node:path');
 const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10000);
 
 // The API runs behind Nginx (nginx/, ./scripts/stack up): the client address from Nginx's
-// X-Forwarded-For (one trusted hop), gzip at the edge; HOST is loopback by default. Defaults
-// of the environment PM2 passes on, each overridable: an `env` block here would make PM2 stop
-// taking the shell's variables on `reload --update-env` (a new MONGODB_URI would be ignored).
+// X-Forwarded-For (one trusted hop), gzip and the security headers at the edge; HOST is
+// loopback by default. Defaults of the environment PM2 passes on, each overridable: an `env`
+// block here would make PM2 stop taking the shell's variables on `reload --update-env` (a new
+// MONGODB_URI would be ignored).
 process.env.TRUST_PROXY_HOPS ||= '1';
 process.env.HTTP_COMPRESSION ||= 'false';
+process.env.SECURITY_HEADERS ||= 'edge';
 const workerShutdownTimeoutMs = Number(process.env.WORKER_SHUTDOWN_TIMEOUT_MS || 30000);
 
 module.exports = {

@@ -4,6 +4,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRoutes, staleTolerantReads } from './api-routes';
+import { liveProbe } from './components/health/live-probe';
 import { probesRouter } from './components/health/probes.routes';
 import { metricsRouter } from './components/metrics/metrics.routes';
 import type { JobQueues } from './components/jobs/job-queues';
@@ -50,11 +51,16 @@ export function createApp(deps: AppDependencies): Express {
   // A hop count, never `true`: only addresses appended by our own proxies are believed.
   app.set('trust proxy', config.http.trustProxyHops);
 
-  // First, so the duration covers every other middleware.
+  // Ahead of /live too: while stopping, every response closes its connection (Nginx's pooled ones).
+  app.use(closeConnectionsWhileStopping(lifecycle));
+  // Polled by every load balancer and orchestrator; it needs no request id, metrics series,
+  // security headers or CORS, so it is answered before them.
+  app.get('/live', liveProbe(config.instanceId));
+  // Next, so the duration covers every other middleware.
   if (config.metrics.enabled) app.use(httpMetrics(deps.metrics.registry));
   app.use(requestLogging(logger, config.requestLog));
-  app.use(closeConnectionsWhileStopping(lifecycle));
-  app.use(helmet());
+  // Behind Nginx the edge sends the same headers (SECURITY_HEADERS=edge, nginx/security-headers.conf).
+  if (config.http.securityHeaders === 'app') app.use(helmet());
   app.use(cors({ origin: config.http.corsOrigins, maxAge: 600 }));
   // Behind Nginx the edge compresses (HTTP_COMPRESSION=false): see bench/results/edge.md.
   if (config.http.compression) app.use(compression());

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   let keys = 0;
   const keyPrefix = (): Record<string, string> => ({ REDIS_KEY_PREFIX: `${prefix}-${keys++}:` });
   // The default settings: LOG_LEVEL info (the benchmark kit's own default is warn), limits on with
-  // the load profile's budgets; HTTP_COMPRESSION and TRUST_PROXY_HOPS as ecosystem.config.js sets them.
+  // the load profile's budgets; HTTP_COMPRESSION, SECURITY_HEADERS and TRUST_PROXY_HOPS as ecosystem.config.js sets them.
   const defaults = { ...loadProfile, LOG_LEVEL: 'info' };
   const limitsOff = { ...defaults, RATE_LIMIT_ENABLED: 'false' };
   // The old build is built while HEAD's clusters start; whatever happens, it is removed at the end.

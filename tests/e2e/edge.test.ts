@@ -11,6 +11,7 @@ import type { TestSession } from '../support/learners';
 import { startNginx, type Nginx } from '../support/nginx';
 import { freePort } from '../support/ports';
 import { multipart, rawRequest, type RawResponse } from '../support/raw-http';
+import { headerCopies, helmetDefaultHeaders } from '../support/security-headers';
 import { openEventStream } from '../support/sse';
 import { testEnvironment } from '../support/test-env';
 import { startWorkerProcess } from '../support/worker-process';
@@ -24,6 +25,7 @@ const env = testEnvironment({
   STORAGE_LOCAL_DIR: uploads,
   TRUST_PROXY_HOPS: '1',
   HTTP_COMPRESSION: 'false',
+  SECURITY_HEADERS: 'edge',
   SHUTDOWN_READINESS_DELAY_MS: '0',
   LOG_LEVEL: 'info',
 });
@@ -35,6 +37,13 @@ function expectJsonError(response: RawResponse, status: number, code: string): v
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   expect((JSON.parse(response.body) as { error: { code: string } }).error.code).toBe(code);
+}
+
+/** helmet's headers as Nginx must send them, each exactly once (`overrides`: where a location differs). */
+function expectSecurityHeadersOnce(response: RawResponse, overrides: Record<string, string> = {}): void {
+  const expected = { ...helmetDefaultHeaders(), ...overrides };
+  const copies = Object.fromEntries(Object.keys(expected).map((name) => [name, headerCopies(response.rawHeaders, name)]));
+  expect(copies).toEqual(Object.fromEntries(Object.entries(expected).map(([name, value]) => [name, [value]])));
 }
 
 beforeAll(async () => {
@@ -89,6 +98,7 @@ test("Nginx's own per-address limit answers 429 JSON with Retry-After, and only 
   expect(limited.length).toBeGreaterThan(0);
   expectJsonError(limited[0]!, 429, 'RATE_LIMITED');
   expect(limited[0]!.headers['retry-after']).toBe('1');
+  expectSecurityHeadersOnce(limited[0]!);
   expect((await rawRequest(missing, { localAddress: '127.0.0.10' })).status).toBe(404);
 });
 
@@ -107,6 +117,61 @@ test('avatars are served by Nginx from the storage folder with long cache header
   expect(avatar.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   expect(avatar.headers['x-request-id']).toBeUndefined();
   expectJsonError(await rawRequest(`${edge.url}/files/documents/${learner.account.id}/x.txt`), 404, 'NOT_FOUND');
+});
+
+describe("helmet's security headers come from Nginx, exactly one copy of each, whatever the API sends", () => {
+  let avatarUrl: string;
+  // An API process at SECURITY_HEADERS=app (as an older release during a rollout) with its own Nginx.
+  let helmetApp: ApiProcess;
+  let helmetEdge: Nginx;
+
+  beforeAll(async () => {
+    const owner = await registerOver(edge.url, 'Header Hana');
+    const upload = multipart('avatar', 'me.png', tinyPng(), 'image/png');
+    const stored = await rawRequest(`${edge.url}/api/profiles/me/avatar`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${owner.accessToken}`, ...upload.headers },
+      body: upload.body,
+    });
+    avatarUrl = (JSON.parse(stored.body) as { avatarUrl: string }).avatarUrl;
+    helmetApp = await startApiProcess({ ...env, SECURITY_HEADERS: 'app' });
+    helmetEdge = await startNginx({ apiPort: helmetApp.port, storageDir: uploads });
+  });
+
+  afterAll(async () => {
+    await helmetEdge?.stop();
+    helmetApp?.child.kill('SIGTERM');
+    await helmetApp?.exitCode;
+  });
+
+  it('the API itself sends none at SECURITY_HEADERS=edge, and all of them at app', async () => {
+    const names = Object.keys(helmetDefaultHeaders());
+    const sent = async (port: number): Promise<string[]> => {
+      const { rawHeaders } = await rawRequest(`http://127.0.0.1:${port}/api/ping`);
+      return names.filter((name) => headerCopies(rawHeaders, name).length > 0);
+    };
+    expect(await sent(app.port)).toEqual([]);
+    expect(await sent(helmetApp.port)).toEqual(names);
+  });
+
+  it.each([
+    ['edge', (): Nginx => edge],
+    ['app', (): Nginx => helmetEdge],
+  ])('with the API at SECURITY_HEADERS=%s: an API answer, an Nginx error and an avatar', async (_mode, front) => {
+    const ping = await rawRequest(`${front().url}/api/ping`);
+    expect(ping.status).toBe(200);
+    expectSecurityHeadersOnce(ping);
+
+    const nginxError = await rawRequest(`${front().url}/files/nothing`);
+    expectJsonError(nginxError, 404, 'NOT_FOUND');
+    expectSecurityHeadersOnce(nginxError);
+
+    const avatar = await rawRequest(`${front().url}${avatarUrl}`);
+    expect(avatar.status).toBe(200);
+    expect(avatar.headers['content-type']).toBe('image/png');
+    // Other sites may show an avatar.
+    expectSecurityHeadersOnce(avatar, { 'cross-origin-resource-policy': 'cross-origin' });
+  });
 });
 
 test('/health gives its details to internal addresses only; /metrics is not public', async () => {
@@ -158,6 +223,7 @@ test('with the upstream down, Nginx answers a JSON 502 with Retry-After', async 
     const response = await rawRequest(`${nowhere.url}/api/stats`);
     expectJsonError(response, 502, 'BAD_GATEWAY');
     expect(response.headers['retry-after']).toBe('1');
+    expectSecurityHeadersOnce(response);
   } finally {
     await nowhere.stop();
   }

@@ -19,7 +19,13 @@ jest.setTimeout(120_000);
 
 const uploads = mkdtempSync(join(tmpdir(), 'ep-load-contract-'));
 // The deployment's settings behind Nginx (as tests/e2e/edge.test.ts), with its rate limits on.
-const env = testEnvironment({ STORAGE_LOCAL_DIR: uploads, TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false', SHUTDOWN_READINESS_DELAY_MS: '0' });
+const env = testEnvironment({
+  STORAGE_LOCAL_DIR: uploads,
+  TRUST_PROXY_HOPS: '1',
+  HTTP_COMPRESSION: 'false',
+  SECURITY_HEADERS: 'edge',
+  SHUTDOWN_READINESS_DELAY_MS: '0',
+});
 let app: ApiProcess;
 let worker: WorkerProcess;
 let edge: Nginx;

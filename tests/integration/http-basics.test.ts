@@ -1,4 +1,5 @@
 import { brotliCompressSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
+import { helmetDefaultHeaders } from '../support/security-headers';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('HTTP basics on real servers', () => {
@@ -79,23 +80,44 @@ describe('HTTP basics on real servers', () => {
   });
 
   it('echoes a well-formed request id and replaces a hostile one', async () => {
-    const kept = await api.request.get('/live').set('X-Request-Id', 'abc-123');
+    const kept = await api.request.get('/api/ping').set('X-Request-Id', 'abc-123');
     expect(kept.headers['x-request-id']).toBe('abc-123');
-    const replaced = await api.request.get('/live').set('X-Request-Id', '"}{"level":60,"msg":"forged');
+    const replaced = await api.request.get('/api/ping').set('X-Request-Id', '"}{"level":60,"msg":"forged');
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sends helmet headers and no x-powered-by', async () => {
-    const response = await api.request.get('/live');
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['content-security-policy']).toBeDefined();
+  it("sends helmet's headers by default (SECURITY_HEADERS=app), and no x-powered-by", async () => {
+    const response = await api.request.get('/api/ping').expect(200);
+    expect(response.headers).toMatchObject(helmetDefaultHeaders());
     expect(response.headers['x-powered-by']).toBeUndefined();
   });
 
   it('allows only the configured CORS origins', async () => {
-    const allowed = await api.request.get('/live').set('Origin', 'https://app.example');
+    const allowed = await api.request.get('/api/ping').set('Origin', 'https://app.example');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
-    const other = await api.request.get('/live').set('Origin', 'https://evil.example');
+    const other = await api.request.get('/api/ping').set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('SECURITY_HEADERS=edge: the reverse proxy sends the security headers', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await startTestApp({ SECURITY_HEADERS: 'edge', CORS_ORIGINS: 'https://app.example' });
+  });
+  afterAll(() => api.close());
+
+  const helmetNames = Object.keys(helmetDefaultHeaders());
+
+  it.each([
+    ['a success', '/api/ping', 200],
+    ['an error', '/api/nope', 404],
+  ])("%s carries none of helmet's headers, and the rest as with helmet", async (_what, path, status) => {
+    const response = await api.request.get(path).set('Origin', 'https://app.example').expect(status);
+    expect(helmetNames.length).toBeGreaterThan(0);
+    expect(helmetNames.filter((name) => name in response.headers)).toEqual([]);
+    expect(response.headers['x-request-id']).toBeDefined();
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(response.headers['x-powered-by']).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { freePort } from '../support/ports';
+import { helmetDefaultHeaders } from '../support/security-headers';
 import { startFerretDb, startRedis, type LocalServer } from '../support/servers';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -24,6 +25,7 @@ describe('probes with every dependency up', () => {
   it('/live answers without touching a dependency', async () => {
     const response = await api.request.get('/live').expect(200);
     expect(response.body).toEqual({ status: 'alive', instanceId: api.deps.config.instanceId });
+    expect(response.headers['cache-control']).toBe('no-store');
   });
 
   it('/ready is 200', async () => {
@@ -124,6 +126,31 @@ describe('probes without the database', () => {
       expect(result.headers['retry-after']).toBeDefined();
       const health = await api.request.get('/health').expect(503);
       expect(JSON.parse(health.text).status).toBe('fail');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('/live answers 200 ahead of every other middleware: no request id, security headers, CORS or metrics series', async () => {
+    const closedPort = await freePort();
+    const api = await startTestApp(
+      { MONGODB_URI: `mongodb://127.0.0.1:${closedPort}/nothing`, CORS_ORIGINS: 'https://app.example' },
+      { connectDatabase: false },
+    );
+    try {
+      const asked = (path: string) => api.request.get(path).set('Origin', 'https://app.example').set('X-Request-Id', 'probe-1');
+      const live = await asked('/live').expect(200);
+      expect(live.body).toEqual({ status: 'alive', instanceId: api.deps.config.instanceId });
+      expect(live.headers['cache-control']).toBe('no-store');
+      const added = (headers: Record<string, string>): string[] =>
+        ['x-request-id', 'access-control-allow-origin', ...Object.keys(helmetDefaultHeaders())].filter((name) => name in headers);
+      expect(added(live.headers)).toEqual([]);
+      // The same app adds all of them to any other route, even to a 503 for the missing database.
+      const ready = await asked('/ready').expect(503);
+      expect(added(ready.headers)).toEqual(['x-request-id', 'access-control-allow-origin', ...Object.keys(helmetDefaultHeaders())]);
+      const series = await api.deps.metrics.registry.metrics();
+      expect(series).toContain('route="/ready"');
+      expect(series).not.toContain('route="/live"');
     } finally {
       await api.close();
     }

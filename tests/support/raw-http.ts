@@ -3,6 +3,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
+  /** Names and values as they came, repeated headers included. */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -19,7 +21,7 @@ export function rawRequest(
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));

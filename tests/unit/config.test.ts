@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(config.mongo).toMatchObject({ poolMax: 20, poolMin: 5, readPreference: 'secondaryPreferred' });
     expect(config.redis.url).toBeNull();
     expect(config.http.corsOrigins).toEqual([]);
+    expect(config.http.securityHeaders).toBe('app');
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -24,6 +25,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example,,',
       REDIS_URL: 'redis://127.0.0.1:6380',
       INSTANCE_ID: 'api-7',
+      SECURITY_HEADERS: 'edge',
     });
     expect(config.http.port).toBe(8080);
     expect(config.mongo.poolMax).toBe(50);
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
     expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.redis.url).toBe('redis://127.0.0.1:6380');
     expect(config.instanceId).toBe('api-7');
+    expect(config.http.securityHeaders).toBe('edge');
   });
 
   it('treats an empty variable as unset', () => {
@@ -48,6 +51,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT', 'huge'],
     ['NODE_ENV', 'staging'],
     ['JWT_SECRET', 'short'],
+    ['SECURITY_HEADERS', 'bogus'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));

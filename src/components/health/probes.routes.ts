@@ -10,14 +10,10 @@ export interface ProbeDependencies extends Omit<HealthDependencies, 'stopping'> 
 
 const readinessPingTimeoutMs = 1000;
 
-/** `/live`, `/ready` and `/health`: for process managers, load balancers and people. */
+/** `/ready` and `/health`: for process managers, load balancers and people (`/live` is live-probe.ts). */
 export function probesRouter(deps: ProbeDependencies): Router {
   const router = Router();
   const noStore = 'no-store';
-
-  router.get('/live', (_req, res) => {
-    res.set('Cache-Control', noStore).json({ status: 'alive', instanceId: deps.config.instanceId });
-  });
 
   router.get('/ready', async (_req, res) => {
     res.set('Cache-Control', noStore);

@@ -15,6 +15,8 @@ export interface Config {
     bodyLimit: string;
     trustProxyHops: number;
     compression: boolean;
+    /** `edge`: the reverse proxy sends helmet's headers (nginx/security-headers.conf) and the app none. */
+    securityHeaders: 'app' | 'edge';
     keepAliveTimeoutMs: number;
   };
   mongo: {
@@ -165,6 +167,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
       bodyLimit: env.BODY_LIMIT,
       trustProxyHops: env.TRUST_PROXY_HOPS,
       compression: env.HTTP_COMPRESSION,
+      securityHeaders: env.SECURITY_HEADERS,
       keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
     },
     mongo: {

@@ -94,6 +94,7 @@ export const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
+  SECURITY_HEADERS: z.enum(['app', 'edge']).default('app'),
   KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SHUTDOWN_READINESS_DELAY_MS: nonNegativeInt.default(500),
