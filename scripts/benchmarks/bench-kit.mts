@@ -3,7 +3,7 @@
  * the project's configuration, and autocannon measurements with percentiles.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,29 @@ export async function pm2(cluster: Cluster, ...args: string[]): Promise<string> 
 export async function startCluster(cluster: Cluster): Promise<void> {
   await pm2(cluster, 'start', 'ecosystem.config.js', '--only', 'english-practice-api');
   await waitReady(cluster.port);
+}
+
+/**
+ * Waits until the stack's FerretDB uses under 10 % of a core: a flood of database reads (uncached
+ * searches or profiles) leaves it scanning for minutes after the requests were answered, which
+ * would be measured as the next configuration's cost. Returns the seconds waited.
+ */
+export async function databaseIdle(): Promise<number> {
+  const pidFile = join(root, '.stack', 'ferretdb.pid');
+  if (!existsSync(pidFile)) return 0;
+  const stat = `/proc/${readFileSync(pidFile, 'utf8').trim()}/stat`;
+  // utime + stime, in clock ticks (100 per second), fields 14 and 15 of /proc/<pid>/stat.
+  const ticks = (): number => {
+    const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const started = Date.now();
+  for (let check = 0; check < 120; check++) {
+    const before = ticks();
+    await delay(2000);
+    if ((ticks() - before) / 200 < 0.1) break;
+  }
+  return Math.round((Date.now() - started) / 1000);
 }
 
 /** The processes of each frozen cluster: its PM2 daemon cannot be asked while it is stopped. */

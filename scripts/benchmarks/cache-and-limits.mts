@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildCommit, type BeforeBuild } from './before-build.mts';
 import {
+  databaseIdle,
   freezeCluster,
   loadProfile,
   measure,
@@ -169,9 +170,11 @@ async function main(): Promise<void> {
       [on(old, signed), on(head, signed), ...ablations.map((ablation) => on(ablation, signed))],
       [on(old, anonymous), on(head, anonymous), on(headLimitsOff, anonymous)],
       [on(head, anonymous, { route: `${anonymous} at ${fixedRate} req/s`, rate: fixedRate }), on(headLimitsOff, anonymous, { route: `${anonymous} at ${fixedRate} req/s`, rate: fixedRate })],
-      // Last: it leaves the database busy for a while after it ends.
-      [on(uncached, anonymous)],
     ];
+    // After everything else (the open model included): uncached reads leave FerretDB scanning
+    // for minutes after they were answered, which would be measured as the next case's cost.
+    const nextToUncached = `${anonymous}, next to uncached`;
+    const uncachedGroup = [on(headLimitsOff, anonymous, { route: nextToUncached }), on(uncached, anonymous)];
 
     // Only the clusters a group measures run; the others are stopped (SIGSTOP) meanwhile.
     const clusterOf = (c: Case): Cluster | undefined => (c.port === edge!.port ? head : clusters.find((started) => started.port === c.port));
@@ -208,6 +211,7 @@ async function main(): Promise<void> {
       await delay(3000);
     }
 
+    await databaseIdle();
     const nginxSigned = labelOf({ config: viaNginx, route: signed });
     const maximum = median(measurements.filter((m) => m.label === nginxSigned).map((m) => m.requestsPerSecond));
     const openRate = Math.max(10, Math.round(maximum * 0.7));
@@ -215,6 +219,14 @@ async function main(): Promise<void> {
     const openHeaders = await bearer();
     const open = await openModel(edge.port, profiles.map((path) => ({ method: 'GET', path, headers: openHeaders })), openRate, openSeconds);
     process.stdout.write(`open model at ${openRate} req/s: p50 ${open.p50Ms} ms, p99 ${open.p99Ms} ms, dropped ${open.dropped}, failed ${open.failed}\n`);
+
+    for (let round = 1; round <= rounds; round++) {
+      await onlyAwake(uncachedGroup);
+      for (const c of round % 2 === 1 ? uncachedGroup : [...uncachedGroup].reverse()) {
+        if (round === 1) await run(c, openHeaders, 2);
+        measurements.push({ ...(await run(c, openHeaders)), round });
+      }
+    }
 
     const counters = await cacheCounters(head.port);
     for (const started of clusters) await freezeCluster(started, false);
@@ -247,7 +259,7 @@ async function main(): Promise<void> {
       headline: ratio({ config: viaNginx, route: signed }, { config: 'node:http hello (node:cluster ×2)', route: '/' }),
       p99At70PercentMs: open.p99Ms,
       cacheHitRatio: counters.hits / Math.max(1, counters.hits + counters.misses),
-      cachedOverUncached: ratio({ config: headLimitsOff.name, route: anonymous }, { config: uncached.name, route: anonymous }),
+      cachedOverUncached: ratio({ config: headLimitsOff.name, route: nextToUncached }, { config: uncached.name, route: anonymous }),
       limiterThroughputCostPercent: (1 - ratio({ config: head.name, route: anonymous }, { config: headLimitsOff.name, route: anonymous })) * 100,
       limiterP95CostMs: pairedP95Cost(labelOf({ config: head.name, route: fixedRoute }), labelOf({ config: headLimitsOff.name, route: fixedRoute })),
       limiterP95CostAtSaturationMs: pairedP95Cost(labelOf({ config: head.name, route: anonymous }), labelOf({ config: headLimitsOff.name, route: anonymous })),
@@ -259,7 +271,7 @@ async function main(): Promise<void> {
       load: { seconds, connections, rounds, fixedRate, openSeconds, processesPerCluster: 2, profilesInRotation: profiles.length },
       before: { commit: before.commit, install: before.install },
       figures,
-      open: { rate: openRate, maximum, seconds: openSeconds, p50Ms: open.p50Ms, p95Ms: open.p95Ms, p99Ms: open.p99Ms, sent: open.sent, dropped: open.dropped, failed: open.failed },
+      open: { rate: openRate, maximum, seconds: openSeconds, p50Ms: open.p50Ms, p95Ms: open.p95Ms, p99Ms: open.p99Ms, sent: open.sent, dropped: open.dropped, failed: open.failed, statuses: open.statuses, perSecond: open.perSecond },
       beforeAfter,
       measurements,
     };
@@ -285,7 +297,7 @@ an open model: requests evenly paced at the rate, timed from when each was due (
 | P5: cached signed-in profile ÷ GET /api/ping (Nginx → PM2 ×2) | ${times(figures.p5SignedOverPing)} | ≥ 0.80 | ${verdict(figures.p5SignedOverPing >= 0.8)} |
 | P5: cached signed-in profile ÷ /live (Nginx → PM2 ×2) | ${times(figures.p5SignedOverLive)} | ≥ 0.70 | ${verdict(figures.p5SignedOverLive >= 0.7)} |
 | headline: cached signed-in profile through Nginx + PM2 ×2 ÷ bare node:http cluster ×2 | ${times(figures.headline)} | ≥ 0.35 | ${verdict(figures.headline >= 0.35)} |
-| p99 at 70 % of the maximum (${openRate} of ${maximum} req/s, open model, ${openSeconds} s, Nginx → PM2 ×2, signed-in read) | ${open.p99Ms} ms (p50 ${open.p50Ms}, dropped ${open.dropped}, failed ${open.failed}) | ≤ 20 ms | ${verdict(open.p99Ms <= 20 && open.dropped === 0)} |
+| p99 at 70 % of the maximum (${openRate} of ${maximum} req/s, open model, ${openSeconds} s, Nginx → PM2 ×2, signed-in read) | ${open.p99Ms} ms (p50 ${open.p50Ms}, p95 ${open.p95Ms}, max ${open.maxMs}; dropped ${open.dropped}, failed ${open.failed}; p99 second by second: ${open.perSecond.map((second) => second.p99Ms).join(' ')}) | ≤ 20 ms | ${verdict(open.p99Ms <= 20 && open.dropped === 0)} |
 | cache hit ratio (HEAD, profile lookups) | ${(figures.cacheHitRatio * 100).toFixed(2)} % | | |
 | cached ÷ uncached (anonymous, limits off) | ${times(figures.cachedOverUncached)} | | |
 | rate limiter throughput cost (anonymous cached read, load profile vs RATE_LIMIT_ENABLED=false) | ${figures.limiterThroughputCostPercent.toFixed(1)} % | ≤ 15 % | |

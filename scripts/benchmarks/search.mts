@@ -11,11 +11,10 @@
  *
  * Run: ./scripts/bench search   (SEARCH_BENCH_SECONDS per phase, default 20; SEARCH_BENCH_RATE, default 20/s)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
-import { loadProfile, measure, newCluster, root, run, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { databaseIdle, loadProfile, measure, newCluster, root, run, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
 
 const seconds = Number(process.env.SEARCH_BENCH_SECONDS ?? 20);
@@ -67,29 +66,6 @@ async function learnerIds(uri: string): Promise<{ count: number; ids: string[] }
   } finally {
     await client.close();
   }
-}
-
-/**
- * Waits until the stack's FerretDB uses under 10 % of a core: a flood of database searches
- * leaves it scanning for minutes after the requests were answered, which would be measured
- * as the next configuration's cost. Returns the seconds waited.
- */
-async function databaseIdle(): Promise<number> {
-  const pidFile = join(root, '.stack', 'ferretdb.pid');
-  if (!existsSync(pidFile)) return 0;
-  const stat = `/proc/${readFileSync(pidFile, 'utf8').trim()}/stat`;
-  // utime + stime, in clock ticks (100 per second), fields 14 and 15 of /proc/<pid>/stat.
-  const ticks = (): number => {
-    const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  };
-  const started = Date.now();
-  for (let check = 0; check < 120; check++) {
-    const before = ticks();
-    await delay(2000);
-    if ((ticks() - before) / 200 < 0.1) break;
-  }
-  return Math.round((Date.now() - started) / 1000);
 }
 
 interface ClusterFigures {
