@@ -114,6 +114,23 @@ export async function databaseIdle(): Promise<number> {
   return Math.round((Date.now() - started) / 1000);
 }
 
+/**
+ * Deletes every key under `prefix` in the stack's Redis. Each key prefix gets its own search
+ * index (about 11,500 keys at 10,000 learners): left behind, a few runs made Redis 500 MB, and
+ * its snapshot every minute then took a core for 5 s in the middle of the measurements.
+ */
+export async function dropKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? '');
+  try {
+    const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** The processes of each frozen cluster: its PM2 daemon cannot be asked while it is stopped. */
 const frozenProcesses = new Map<Cluster, number[]>();
 

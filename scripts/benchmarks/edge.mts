@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { measure, newCluster, pairedRatio, root, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { dropKeys, measure, newCluster, pairedRatio, root, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -101,6 +101,7 @@ Reproduce: \`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/b
   } finally {
     for (const edge of edges) await edge.stop();
     for (const cluster of clusters) await stopCluster(cluster);
+    await dropKeys(prefix);
   }
 }
 

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, waitForSearchIndex, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { dropKeys, loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, waitForSearchIndex, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
 import { mixRequests } from './report/mix.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     for (const edge of edges) await edge.stop();
     for (const cluster of clusters) await stopCluster(cluster);
     for (const server of servers) await server.stop();
+    await dropKeys(prefix);
   }
 }
 

@@ -7,6 +7,9 @@ TOOLS_DIR="$ROOT/.tools"
 FERRETDB_VERSION="v1.24.2"
 FERRETDB_BIN="$TOOLS_DIR/bin/ferretdb"
 export FERRETDB_BIN
+VEGETA_VERSION="v12.13.0"
+VEGETA_BIN="$TOOLS_DIR/bin/vegeta"
+export VEGETA_BIN
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -93,6 +96,17 @@ ensure_ferretdb() {
   mkdir -p "$TOOLS_DIR/bin"
   (cd "$build" && go build -trimpath -o "$FERRETDB_BIN" ./cmd/ferretdb) || die "building FerretDB failed (see above)"
   rm -rf "$build"
+}
+
+# The benchmarks' open-model load generator (MIT; Go module proxy). Its build carries no version,
+# so a stamp next to it says which one it is.
+ensure_vegeta() {
+  if [ -x "$VEGETA_BIN" ] && [ "$(cat "$VEGETA_BIN.version" 2>/dev/null)" = "$VEGETA_VERSION" ]; then return; fi
+  command -v go >/dev/null 2>&1 || die "go is needed to build vegeta $VEGETA_VERSION (the benchmarks' open-model generator)"
+  say "building vegeta $VEGETA_VERSION (about a minute, once)"
+  mkdir -p "$TOOLS_DIR/bin"
+  (cd /tmp && GOBIN="$TOOLS_DIR/bin" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION") || die "building vegeta failed (see above)"
+  echo "$VEGETA_VERSION" > "$VEGETA_BIN.version"
 }
 
 ensure_database() {

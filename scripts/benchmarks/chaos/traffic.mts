@@ -1,23 +1,16 @@
 /**
  * An open model that keeps every answer: requests leave at fixed times (`rate` a second)
- * whatever the server does, each on its own (a keep-alive pool that opens as many connections
- * as are in flight: undici's, which costs a third of fetch's CPU per request, so the
- * generator sharing the box's cores falls behind later), and each is recorded with its status
- * and latency. report/open-model.mts reduces
- * a run to percentiles; a chaos scenario needs each answer on the clock, to split the run at
- * the moment of a fault.
+ * whatever the server does, each on its own (undici's keep-alive pool, which opens as many
+ * connections as are in flight and costs less CPU per request than fetch), and each is recorded
+ * with its status and latency. report/open-model.mts gives percentiles of a whole run; a chaos
+ * scenario needs each answer on the clock, to split the run at the moment of a fault, and the
+ * bodies of the answers (job ids).
  * Coordinated omission: latency is counted from the time the request was due, not from when
  * it left, so a late generator adds to the latency instead of hiding it; a request that
  * would exceed `maxInFlight` is counted as dropped, never silently skipped.
  */
 import { Pool } from 'undici';
-
-export interface PlannedRequest {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
+import type { PlannedRequest } from '../report/open-model.mts';
 
 export interface Sample {
   /** When the request was due (ms since the epoch). */
