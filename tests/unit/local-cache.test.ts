@@ -69,3 +69,16 @@ describe('the in-process cache layer', () => {
     expect(local.get('stats:all')).toBeUndefined();
   });
 });
+
+describe('a value kept in memory', () => {
+  it('is frozen, so a caller that changes it fails instead of changing what every other request reads', () => {
+    const local = createLocalCache({ ttlMs: 5000, maxBytes: 10_000 });
+    local.set('profile:a', { name: 'A', interests: ['chess'] }, ['profile:a'], 40, 60_000, local.generation());
+    const kept = local.get('profile:a')!.value as { name: string; interests: string[] };
+    expect(() => {
+      kept.name = 'B';
+    }).toThrow(TypeError);
+    expect(() => kept.interests.push('go')).toThrow(TypeError);
+    expect(local.get('profile:a')).toEqual({ value: { name: 'A', interests: ['chess'] } });
+  });
+});

@@ -7,6 +7,15 @@ export interface LocalCacheOptions {
   maxBytes: number;
 }
 
+/** Every request shares the one object: frozen, a mutation throws instead of changing what others read. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 interface LocalEntry {
   value: unknown;
   /** `kind:tag` of every tag the value depends on. */
@@ -51,7 +60,7 @@ export function createLocalCache(options: LocalCacheOptions) {
     /** Keeps `value` unless an invalidation arrived since `seenGeneration` (the start of its read). */
     set(key: string, value: unknown, tags: string[], size: number, ttlMs: number, seenGeneration: number): void {
       if (seenGeneration !== generation || ttlMs <= 0) return;
-      entries.set(key, { value, tags }, { ttl: Math.min(ttlMs, options.ttlMs), size: Math.ceil(size) + key.length });
+      entries.set(key, { value: deepFreeze(value), tags }, { ttl: Math.min(ttlMs, options.ttlMs), size: Math.ceil(size) + key.length });
       if (!entries.has(key)) return;
       for (const tag of tags) {
         let keys = byTag.get(tag);
