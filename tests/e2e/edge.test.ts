@@ -8,7 +8,7 @@ import { readingText, txtOf } from '../support/documents';
 import { registerOver } from '../support/edge-traffic';
 import { tinyPng } from '../support/images';
 import type { TestSession } from '../support/learners';
-import { startNginx, type Nginx } from '../support/nginx';
+import { behindNginx, startNginx, type Nginx } from '../support/nginx';
 import { freePort } from '../support/ports';
 import { multipart, rawRequest, type RawResponse } from '../support/raw-http';
 import { headerCopies, helmetDefaultHeaders } from '../support/security-headers';
@@ -23,9 +23,7 @@ const uploads = mkdtempSync(join(tmpdir(), 'ep-edge-'));
 // The deployment's settings behind Nginx, and the default log level (the log volume test).
 const env = testEnvironment({
   STORAGE_LOCAL_DIR: uploads,
-  TRUST_PROXY_HOPS: '1',
-  HTTP_COMPRESSION: 'false',
-  SECURITY_HEADERS: 'edge',
+  ...behindNginx,
   SHUTDOWN_READINESS_DELAY_MS: '0',
   LOG_LEVEL: 'info',
 });

@@ -6,7 +6,7 @@ import { planFor, type Vars } from '../../load/steps.js';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { runFlow, runStep, type StepAnswer } from '../support/flow-runner';
 import { uniqueEmail } from '../support/learners';
-import { startNginx, type Nginx } from '../support/nginx';
+import { behindNginx, startNginx, type Nginx } from '../support/nginx';
 import { testEnvironment } from '../support/test-env';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -21,9 +21,7 @@ const uploads = mkdtempSync(join(tmpdir(), 'ep-load-contract-'));
 // The deployment's settings behind Nginx (as tests/e2e/edge.test.ts), with its rate limits on.
 const env = testEnvironment({
   STORAGE_LOCAL_DIR: uploads,
-  TRUST_PROXY_HOPS: '1',
-  HTTP_COMPRESSION: 'false',
-  SECURITY_HEADERS: 'edge',
+  ...behindNginx,
   SHUTDOWN_READINESS_DELAY_MS: '0',
 });
 let app: ApiProcess;

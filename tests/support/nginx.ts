@@ -10,6 +10,9 @@ import { portAccepts, waitFor } from './wait';
 const run = promisify(execFile);
 
 /** Nginx with the project's configuration (nginx/), rendered as `./scripts/stack up` renders it. */
+/** What an API process behind our Nginx runs with (ecosystem.config.js and docker-compose.yml set the same). */
+export const behindNginx = { TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false', SECURITY_HEADERS: 'edge' };
+
 export interface Nginx {
   readonly port: number;
   readonly tlsPort: number;
