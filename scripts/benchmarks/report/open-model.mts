@@ -83,7 +83,8 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
             ...(request.body === undefined ? {} : { body: Buffer.from(request.body).toString('base64') }),
           }),
         )
-        .join('\n'),
+        .map((line) => `${line}\n`)
+        .join(''),
     );
     await exited(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`]);
 
