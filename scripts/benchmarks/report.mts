@@ -180,7 +180,7 @@ async function main(): Promise<void> {
         autocannon: (JSON.parse(readFileSync(join(root, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string }).version,
       },
       durationSeconds: (Date.now() - began) / 1000,
-      generator: `autocannon; closed model (${connections} connections, ${seconds} s × ${rounds} interleaved rounds, medians) for P1–P6 and the headline; open model (fixed arrival rate, a connection per 5 req/s, unsent requests counted as dropped) for P7 and the mix`,
+      generator: `autocannon; closed model (${connections} connections, ${seconds} s × ${rounds} interleaved rounds, medians) for P1–P6 and the headline; open model (vegeta: a fixed arrival rate evenly paced, a worker per request in flight, requests that never left counted as dropped; the generator shares the 2 cores, about half a core at 2,200 req/s) for P7 and the mix`,
       rows,
       throughput: configs.map(([label]) => ({ label, requestsPerSecond: of(label).rps, p95Ms: of(label).p95 })),
       spike: timeline,
