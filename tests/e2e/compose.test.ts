@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { compose, composeProject, containersOf, docker, healthOf, leftovers, requireDockerEngine, type ComposeProject } from '../support/compose';
 import { readingText, txtOf } from '../support/documents';
@@ -59,7 +60,9 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  if (project) await compose(project, ['down', '-v']).catch((error: unknown) => record(`down failed: ${String(error)}`));
+  if (!project) return;
+  await compose(project, ['down', '-v']).catch((error: unknown) => record(`down failed: ${String(error)}`));
+  rmSync(project.directory, { recursive: true, force: true });
 });
 
 test('up --scale app=5: five healthy replicas, every one reached through Nginx', async () => {

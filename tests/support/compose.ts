@@ -14,6 +14,8 @@ export interface ComposeProject {
   readonly name: string;
   readonly url: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Holds its .env (a fresh JWT secret): removed by the test when it is done. */
+  readonly directory: string;
 }
 
 /** Fails, saying why, when no Docker engine answers (scripts/test starts one). */
@@ -43,6 +45,7 @@ export async function composeProject(): Promise<ComposeProject> {
   return {
     name: `eptest${process.pid}`,
     url: `http://127.0.0.1:${port}`,
+    directory,
     env: {
       ...process.env,
       COMPOSE_PROJECT_NAME: `eptest${process.pid}`,
