@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { percentile as rawPercentile } from '../bench-kit.mts';
+import { percentile as rawPercentile, run } from '../bench-kit.mts';
 
 export interface PlannedRequest {
   method: 'GET' | 'POST' | 'PATCH';
@@ -46,16 +46,6 @@ export interface OpenModelResult {
 }
 
 const vegeta = process.env.VEGETA_BIN ?? 'vegeta';
-
-function exited(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let errors = '';
-    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited ${code}: ${errors.trim()}`))));
-  });
-}
 
 /** Each answer's send time (ns since the epoch), status and latency (ns), from vegeta's CSV. */
 async function* answers(results: string): AsyncGenerator<{ at: number; status: number; ms: number }> {
@@ -86,7 +76,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
         .map((line) => `${line}\n`)
         .join(''),
     );
-    await exited(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`]);
+    await run(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`]);
 
     const statuses: Record<string, number> = {};
     const all: { at: number; ms: number }[] = [];

@@ -55,5 +55,3 @@ export function openInvalidationChannel(redis: RedisHandle, channel: string, loc
     },
   };
 }
-
-export type InvalidationChannel = ReturnType<typeof openInvalidationChannel>;

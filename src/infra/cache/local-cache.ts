@@ -60,7 +60,7 @@ export function createLocalCache(options: LocalCacheOptions) {
     /** Keeps `value` unless an invalidation arrived since `seenGeneration` (the start of its read). */
     set(key: string, value: unknown, tags: string[], size: number, ttlMs: number, seenGeneration: number): void {
       if (seenGeneration !== generation || ttlMs <= 0) return;
-      entries.set(key, { value: deepFreeze(value), tags }, { ttl: Math.min(ttlMs, options.ttlMs), size: Math.ceil(size) + key.length });
+      entries.set(key, { value: deepFreeze(value), tags }, { ttl: Math.min(ttlMs, options.ttlMs), size: size + key.length });
       if (!entries.has(key)) return;
       for (const tag of tags) {
         let keys = byTag.get(tag);
