@@ -103,8 +103,8 @@ export function startFerretDb(): Promise<LocalServer> {
  * configuration as prometheus.yml, and any rule files it names) are written beside the data.
  * Run under `timeout`, so it cannot outlive a test run that dies before stopping it.
  */
-export function startPrometheus(files: Record<string, string>, lifetimeSeconds = 600): Promise<LocalServer> {
-  return managed('prometheus', 'http', (port, dataDir) => {
+export async function startPrometheus(files: Record<string, string>, lifetimeSeconds = 600): Promise<LocalServer> {
+  const server = await managed('prometheus', 'http', (port, dataDir) => {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
     return [
       'timeout',
@@ -118,4 +118,12 @@ export function startPrometheus(files: Record<string, string>, lifetimeSeconds =
       ],
     ];
   });
+  // Its port opens before its storage is loaded; until then every API call answers 503 "Service Unavailable".
+  try {
+    await waitFor('Prometheus to be ready', async () => (await fetch(`${server.url}/-/ready`).catch(() => null))?.status === 200, 30_000);
+  } catch (error) {
+    await server.destroy();
+    throw error;
+  }
+  return server;
 }
