@@ -65,6 +65,14 @@ export function createApp(deps: AppDependencies): Express {
   // Behind Nginx the edge compresses (HTTP_COMPRESSION=false): see bench/results/edge.md.
   if (config.http.compression) app.use(compression());
 
+  // The API ahead of the probes, metrics and avatar routers: the busiest paths skip their layers.
+  const api = express.Router();
+  api.use(requireDatabase(database, staleTolerantReads));
+  api.use(requireKnownBodyType);
+  api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
+  api.use(apiRoutes(deps, limits, streams));
+  app.use('/api', api);
+
   const eventStreams = { open: () => streams.slots.open(), listeners: () => streams.events.listenerCount() };
   app.use(probesRouter({ ...deps, rateLimitMode: limits.mode, eventStreams }));
   app.use(metricsRouter(deps.metrics, config.metrics.token));
@@ -81,13 +89,6 @@ export function createApp(deps: AppDependencies): Express {
       }),
     );
   }
-
-  const api = express.Router();
-  api.use(requireDatabase(database, staleTolerantReads));
-  api.use(requireKnownBodyType);
-  api.use(express.json({ limit: config.http.bodyLimit, strict: true }));
-  api.use(apiRoutes(deps, limits, streams));
-  app.use('/api', api);
 
   app.use(notFoundHandler);
   app.use(errorHandler);
