@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   // reads away: listen after at most one server-selection timeout anyway.
   const connected = database.connect();
   await Promise.race([connected, delay(config.mongo.serverSelectionTimeoutMs)]);
-  server.listen(config.http.port, config.http.host);
+  // In a PM2 cluster the primary listens with the backlog given here (LISTEN_BACKLOG).
+  server.listen({ port: config.http.port, host: config.http.host, backlog: config.http.listenBacklog });
   await once(server, 'listening');
   lifecycle.markServing();
   metrics.start();

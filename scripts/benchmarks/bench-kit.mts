@@ -169,10 +169,13 @@ export async function stopCluster(cluster: Cluster): Promise<void> {
 /** Nginx with the project's configuration (scripts/lib/render-nginx-conf) in front of `apiPort`. */
 export interface Edge {
   port: number;
+  /** Nginx's error log (logs/error.log under its prefix); removed by stop(). */
+  errorLog: string;
   stop(): Promise<void>;
 }
 
-export async function startEdge(apiPort: number, options: { workers?: string } = {}): Promise<Edge> {
+/** `workerConnections` replaces the configuration's worker_connections (to measure an older setting). */
+export async function startEdge(apiPort: number, options: { workers?: string; workerConnections?: number } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
@@ -193,12 +196,14 @@ export async function startEdge(apiPort: number, options: { workers?: string } =
       NGINX_WORKERS: options.workers ?? '1',
     },
   });
-  writeFileSync(join(prefix, 'nginx.conf'), stdout);
+  const conf = options.workerConnections ? stdout.replace(/worker_connections \d+;/, `worker_connections ${options.workerConnections};`) : stdout;
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitReady(port);
   return {
     port,
+    errorLog: join(prefix, 'logs', 'error.log'),
     async stop() {
       child.kill('SIGQUIT');
       await exited;

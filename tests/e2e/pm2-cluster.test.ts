@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { promisify } from 'node:util';
 import { migrateDatabase } from '../support/migrate';
 import { freePort } from '../support/ports';
 import { privatePm2, type Pm2 } from '../support/pm2';
 import { testEnvironment } from '../support/test-env';
 import { waitFor } from '../support/wait';
+
+const run = promisify(execFile);
 
 /**
  * One request, by default on a connection of its own so the cluster can hand it to any
@@ -50,6 +55,13 @@ describe('the API as a PM2 cluster', () => {
   it('answers from 2 processes with different instance ids', async () => {
     const ids = await instanceIds(port, 20);
     expect(ids.size).toBe(2);
+  });
+
+  it("listens with LISTEN_BACKLOG's queue (4096), not Node's default 511, through the cluster's primary", async () => {
+    // ss prints a listening socket's backlog in its Send-Q column.
+    const { stdout } = await run('ss', ['-Hltn', `sport = :${port}`]);
+    const backlogs = stdout.trim().split('\n').map((line) => Number(line.trim().split(/\s+/)[2]));
+    expect(backlogs).toEqual([Math.min(4096, Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8')))]);
   });
 
   it('starts a queue worker beside the API processes, seen by /health', async () => {

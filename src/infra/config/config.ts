@@ -18,6 +18,8 @@ export interface Config {
     /** `edge`: the reverse proxy sends helmet's headers (nginx/security-headers.conf) and the app none. */
     securityHeaders: 'app' | 'edge';
     keepAliveTimeoutMs: number;
+    /** Pending connections the kernel queues for the listening socket (capped at net.core.somaxconn). */
+    listenBacklog: number;
   };
   mongo: {
     uri: string;
@@ -169,6 +171,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
       compression: env.HTTP_COMPRESSION,
       securityHeaders: env.SECURITY_HEADERS,
       keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      listenBacklog: env.LISTEN_BACKLOG,
     },
     mongo: {
       uri: env.MONGODB_URI,

@@ -1,0 +1,171 @@
+/**
+ * A stall under load: while an open model sends a cached signed-in read through Nginx at a
+ * fixed rate, both API processes are stopped (SIGSTOP) for a moment, as a long GC pause or a
+ * starved VM would stop them; the PM2 daemon keeps running. Requests pile up in Nginx for the
+ * length of the stall: does the box answer them all and come back, or does the pile-up spill over?
+ *
+ * Side by side, interleaved: HEAD, and HEAD with the two settings it changed back (Nginx
+ * worker_connections 4096, LISTEN_BACKLOG=511, Node's default). Each configuration is a PM2 cluster
+ * of 2 API processes behind its own Nginx (the project's configuration, 1 worker).
+ *   ./scripts/stack up && ./scripts/bench stall
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  dropKeys,
+  freezeCluster,
+  loadProfile,
+  newCluster,
+  pm2,
+  registerLearners,
+  root,
+  startCluster,
+  startEdge,
+  stopCluster,
+  waitForSearchIndex,
+  type Cluster,
+  type Edge,
+} from './bench-kit.mts';
+import { openModel, type OpenModelResult } from './report/open-model.mts';
+
+const rate = Number(process.env.BENCH_STALL_RATE ?? 2400);
+const stallMs = Number(process.env.BENCH_STALL_MS ?? 2000);
+const runSeconds = Number(process.env.BENCH_STALL_SECONDS ?? 15);
+const stallAtSeconds = 4;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** A second of the run counts as recovered when its p99 is at most this. */
+const recoveredP99Ms = 100;
+
+interface Configuration {
+  name: string;
+  cluster: Cluster;
+  edge: Edge;
+}
+
+interface StallRun {
+  config: string;
+  round: number;
+  result: OpenModelResult;
+  /** Seconds from the end of the stall until every later second's p99 is ≤ recoveredP99Ms; null: not within the run. */
+  recoveredAfterSeconds: number | null;
+}
+
+function recoveredAfter(result: OpenModelResult): number | null {
+  const stallEnds = stallAtSeconds + stallMs / 1000;
+  for (let second = Math.floor(stallEnds); second < result.perSecond.length; second++) {
+    if (result.perSecond.slice(second).every((s) => s.count > 0 && s.p99Ms <= recoveredP99Ms)) return Math.max(0, second - stallEnds);
+  }
+  return null;
+}
+
+/** Nginx's error log lines by kind (the text after the connection number, digits removed). */
+function errorKinds(file: string): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const kind = line
+      .replace(/^.*?\[(\w+)\] \d+#\d+: (\*\d+ )?/, '$1: ')
+      .replace(/ while .*$/, '')
+      .replace(/\d+/g, 'N');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+async function main(): Promise<void> {
+  if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
+  const prefix = `stall${Date.now() % 1_000_000}`;
+  const configurations: Configuration[] = [];
+  const clusters: Cluster[] = [];
+  const edges: Edge[] = [];
+  try {
+    const add = async (name: string, env: Record<string, string>, workerConnections?: number): Promise<Configuration> => {
+      const cluster = await newCluster(name, { ...loadProfile, LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `${prefix}-${clusters.length}:`, ...env });
+      clusters.push(cluster);
+      await startCluster(cluster);
+      const edge = await startEdge(cluster.port, workerConnections ? { workerConnections } : {});
+      edges.push(edge);
+      const configuration = { name, cluster, edge };
+      configurations.push(configuration);
+      return configuration;
+    };
+    const head = await add('HEAD', {});
+    await add('HEAD with worker_connections 4096 and LISTEN_BACKLOG=511', { LISTEN_BACKLOG: '511' }, 4096);
+
+    await waitForSearchIndex(head.cluster.port, head.cluster.env.REDIS_KEY_PREFIX!);
+    const listing = await fetch(`http://127.0.0.1:${head.cluster.port}/api/search/profiles?limit=50`);
+    if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
+    const profiles = ((await listing.json()) as { results: { id: string }[] }).results.map((result) => `/api/profiles/${result.id}`);
+    if (profiles.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
+    const headers = { authorization: `Bearer ${(await registerLearners(head.cluster.port, 1))[0]!.token}` };
+    const targets = profiles.map((path) => ({ method: 'GET' as const, path, headers }));
+
+    const awake = async (only: Configuration): Promise<void> => {
+      for (const c of configurations) await freezeCluster(c.cluster, c !== only);
+    };
+    for (const c of configurations) {
+      await awake(c);
+      await openModel(c.edge.port, targets, Math.round(rate / 2), 5);
+    }
+    const runs: StallRun[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const c of round % 2 === 1 ? configurations : [...configurations].reverse()) {
+        await awake(c);
+        await delay(3000);
+        const running = openModel(c.edge.port, targets, rate, runSeconds);
+        await delay(stallAtSeconds * 1000);
+        // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.
+        const pids = (JSON.parse(await pm2(c.cluster, 'jlist')) as { pid: number }[]).map((app) => app.pid);
+        for (const pid of pids) process.kill(pid, 'SIGSTOP');
+        await delay(stallMs);
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+        const result = await running;
+        const run = { config: c.name, round, result, recoveredAfterSeconds: recoveredAfter(result) };
+        runs.push(run);
+        process.stdout.write(
+          `round ${round} ${c.name}: ${result.failed} failed, ${result.dropped} never sent, p99 ${result.p99Ms} ms, recovered: ${run.recoveredAfterSeconds === null ? 'not within the run' : `${run.recoveredAfterSeconds} s after the stall`}\n`,
+        );
+      }
+    }
+    const errors = Object.fromEntries(configurations.map((c) => [c.name, errorKinds(c.edge.errorLog)]));
+
+    const date = new Date().toISOString();
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    const json = { date, node: process.version, rate, stallMs, runSeconds, stallAtSeconds, recoveredP99Ms, profilesInRotation: profiles.length, runs, nginxErrors: errors };
+    writeFileSync(join(root, 'bench', 'results', `stall-${date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(json, null, 2)}\n`);
+    const statuses = (result: OpenModelResult): string =>
+      Object.entries(result.statuses)
+        .map(([status, count]) => `${status === '0' ? 'no answer' : status} ${count}`)
+        .join(', ');
+    const markdown = `# A ${stallMs / 1000} s stall of the API under load
+
+${date}, Node ${process.version}. An open model (vegeta, report/open-model.mts) sends a cached signed-in GET /api/profiles/:id
+through Nginx (the project's configuration, 1 worker) at ${rate} req/s for ${runSeconds} s; ${stallAtSeconds} s in, both API processes
+of the PM2 cluster (2) are stopped with SIGSTOP for ${stallMs / 1000} s (a long GC pause, a starved VM); the PM2 daemon keeps
+running. ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. "Recovered": seconds
+from the end of the stall until every later second of the run has a p99 ≤ ${recoveredP99Ms} ms.
+
+| round | configuration | failed | never sent | answers | p50 ms | p99 ms | recovered |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${runs.map((r) => `| ${r.round} | ${r.config} | ${r.result.failed} | ${r.result.dropped} | ${statuses(r.result)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.recoveredAfterSeconds === null ? 'not within the run' : `after ${r.recoveredAfterSeconds} s`} |`).join('\n')}
+
+Nginx's error log, lines by kind:
+
+${configurations.map((c) => `- ${c.name}: ${Object.keys(errors[c.name]!).length === 0 ? 'none' : Object.entries(errors[c.name]!).map(([kind, count]) => `${count} × \`${kind}\``).join('; ')}`).join('\n')}
+
+Per-second p99 (ms) and answers of every run are in the JSON beside this file. Reproduce:
+\`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/bench stall\`.
+`;
+    writeFileSync(join(root, 'bench', 'results', 'stall.md'), markdown);
+    process.stdout.write(`\n${markdown}`);
+  } finally {
+    for (const edge of edges) await edge.stop();
+    for (const cluster of clusters) await stopCluster(cluster);
+    await dropKeys(prefix);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
