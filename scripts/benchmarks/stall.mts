@@ -47,8 +47,26 @@ interface StallRun {
   config: string;
   round: number;
   result: OpenModelResult;
+  /** Whether the box answered quickly again before the run started (it waits up to 60 s). */
+  settledBefore: boolean;
   /** Seconds from the end of the stall until every later second's p99 is ≤ recoveredP99Ms; null: not within the run. */
   recoveredAfterSeconds: number | null;
+}
+
+/**
+ * Waits (at most 60 s) until 20 reads in a row through Nginx each answer within 50 ms: a run
+ * must not start while the previous one's pile-up still drains. False if it never did.
+ */
+async function settled(port: number): Promise<boolean> {
+  const deadline = Date.now() + 60_000;
+  let fast = 0;
+  while (fast < 20 && Date.now() < deadline) {
+    const started = performance.now();
+    const answered = await fetch(`http://127.0.0.1:${port}/live`).then((response) => response.ok, () => false);
+    fast = answered && performance.now() - started <= 50 ? fast + 1 : 0;
+    await delay(fast === 0 ? 500 : 10);
+  }
+  return fast >= 20;
 }
 
 function recoveredAfter(result: OpenModelResult): number | null {
@@ -111,7 +129,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       for (const c of round % 2 === 1 ? configurations : [...configurations].reverse()) {
         await awake(c);
-        await delay(3000);
+        const settledBefore = await settled(c.edge.port);
         const running = openModel(c.edge.port, targets, rate, runSeconds);
         await delay(stallAtSeconds * 1000);
         // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.
@@ -120,7 +138,7 @@ async function main(): Promise<void> {
         await delay(stallMs);
         for (const pid of pids) process.kill(pid, 'SIGCONT');
         const result = await running;
-        const run = { config: c.name, round, result, recoveredAfterSeconds: recoveredAfter(result) };
+        const run = { config: c.name, round, result, settledBefore, recoveredAfterSeconds: recoveredAfter(result) };
         runs.push(run);
         process.stdout.write(
           `round ${round} ${c.name}: ${result.failed} failed, ${result.dropped} never sent, p99 ${result.p99Ms} ms, recovered: ${run.recoveredAfterSeconds === null ? 'not within the run' : `${run.recoveredAfterSeconds} s after the stall`}\n`,
@@ -142,12 +160,13 @@ async function main(): Promise<void> {
 ${date}, Node ${process.version}. An open model (vegeta, report/open-model.mts) sends a cached signed-in GET /api/profiles/:id
 through Nginx (the project's configuration, 1 worker) at ${rate} req/s for ${runSeconds} s; ${stallAtSeconds} s in, both API processes
 of the PM2 cluster (2) are stopped with SIGSTOP for ${stallMs / 1000} s (a long GC pause, a starved VM); the PM2 daemon keeps
-running. ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. "Recovered": seconds
+running. ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. Before each run the bench waits (up to 60 s) until 20
+reads of /live in a row through Nginx answer within 50 ms ("settled before"). "Recovered": seconds
 from the end of the stall until every later second of the run has a p99 ≤ ${recoveredP99Ms} ms.
 
-| round | configuration | failed | never sent | answers | p50 ms | p99 ms | recovered |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${runs.map((r) => `| ${r.round} | ${r.config} | ${r.result.failed} | ${r.result.dropped} | ${statuses(r.result)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.recoveredAfterSeconds === null ? 'not within the run' : `after ${r.recoveredAfterSeconds} s`} |`).join('\n')}
+| round | configuration | settled before | failed | never sent | answers | p50 ms | p99 ms | recovered |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${runs.map((r) => `| ${r.round} | ${r.config} | ${r.settledBefore ? 'yes' : 'no (60 s)'} | ${r.result.failed} | ${r.result.dropped} | ${statuses(r.result)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.recoveredAfterSeconds === null ? 'not within the run' : `after ${r.recoveredAfterSeconds} s`} |`).join('\n')}
 
 Nginx's error log, lines by kind:
 
