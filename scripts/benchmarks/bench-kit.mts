@@ -276,6 +276,15 @@ export function pairedRatio(measurements: Measurement[], numerator: string, deno
  * the rebuild): until then searches, public profiles and statistics read the database, where
  * each lookup scans a collection and a cold start of many at once piles up.
  */
+/** The public profile paths of 50 seeded learners (the first page of a search at the cluster on `port`). */
+export async function seededProfilePaths(port: number): Promise<string[]> {
+  const listing = await fetch(`http://127.0.0.1:${port}/api/search/profiles?limit=50`);
+  if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
+  const paths = ((await listing.json()) as { results: { id: string }[] }).results.map((result) => `/api/profiles/${result.id}`);
+  if (paths.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
+  return paths;
+}
+
 export async function waitForSearchIndex(port: number, keyPrefix: string): Promise<void> {
   // The built module (scripts/bench builds first): Node cannot load src/ as it is.
   const { searchIndexMarker } = createRequire(import.meta.url)(join(root, 'dist/components/search/search-index.js')) as { searchIndexMarker: typeof SearchIndexMarker };

@@ -33,6 +33,7 @@ import {
   pairedRatio,
   registerLearners,
   root,
+  seededProfilePaths,
   startCluster,
   startEdge,
   stopCluster,
@@ -145,10 +146,7 @@ async function main(): Promise<void> {
     await startCluster(old);
 
     await waitForSearchIndex(head.port, head.env.REDIS_KEY_PREFIX!);
-    const listing = await fetch(`http://127.0.0.1:${head.port}/api/search/profiles?limit=50`);
-    if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
-    const profiles = ((await listing.json()) as { results: { id: string }[] }).results.map((result) => `/api/profiles/${result.id}`);
-    if (profiles.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
+    const profiles = await seededProfilePaths(head.port);
 
     const signed = 'GET /api/profiles/:id, signed in';
     const anonymous = 'GET /api/profiles/:id, anonymous';

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { dropKeys, measure, newCluster, pairedRatio, root, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { dropKeys, measure, newCluster, pairedRatio, root, seededProfilePaths, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -31,10 +31,7 @@ async function main(): Promise<void> {
     const [nginx, nginxToAppGzip] = [await startEdge(edgeGzip.port, { workers: nginxWorkers }), await startEdge(appGzip.port, { workers: nginxWorkers })];
     edges.push(nginx, nginxToAppGzip);
 
-    const listing = await fetch(`http://127.0.0.1:${edgeGzip.port}/api/search/profiles?limit=50`);
-    const learners = ((await listing.json()) as { results?: { id: string }[] }).results ?? [];
-    if (learners.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
-    const profiles = learners.map((learner) => `/api/profiles/${learner.id}`);
+    const profiles = await seededProfilePaths(edgeGzip.port);
     // A JSON body worth compressing (~10 KB): one cached page of 50 search results.
     const searchPage = ['/api/search/profiles?limit=50'];
     const gzip = { 'accept-encoding': 'gzip' };

@@ -20,6 +20,7 @@ import {
   pm2,
   registerLearners,
   root,
+  seededProfilePaths,
   startCluster,
   startEdge,
   stopCluster,
@@ -111,10 +112,7 @@ async function main(): Promise<void> {
     await add('HEAD with worker_connections 4096 and LISTEN_BACKLOG=511', { LISTEN_BACKLOG: '511' }, 4096);
 
     await waitForSearchIndex(head.cluster.port, head.cluster.env.REDIS_KEY_PREFIX!);
-    const listing = await fetch(`http://127.0.0.1:${head.cluster.port}/api/search/profiles?limit=50`);
-    if (!listing.ok) throw new Error(`listing learners failed: ${listing.status} ${await listing.text()}`);
-    const profiles = ((await listing.json()) as { results: { id: string }[] }).results.map((result) => `/api/profiles/${result.id}`);
-    if (profiles.length < 10) throw new Error('seed learners first: ./scripts/seed --learners 1000');
+    const profiles = await seededProfilePaths(head.cluster.port);
     const headers = { authorization: `Bearer ${(await registerLearners(head.cluster.port, 1))[0]!.token}` };
     const targets = profiles.map((path) => ({ method: 'GET' as const, path, headers }));
 
