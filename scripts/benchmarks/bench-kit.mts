@@ -174,8 +174,7 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-/** `workerConnections` replaces the configuration's worker_connections (to measure an older setting). */
-export async function startEdge(apiPort: number, options: { workers?: string; workerConnections?: number } = {}): Promise<Edge> {
+export async function startEdge(apiPort: number, options: { workers?: string } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
@@ -196,8 +195,7 @@ export async function startEdge(apiPort: number, options: { workers?: string; wo
       NGINX_WORKERS: options.workers ?? '1',
     },
   });
-  const conf = options.workerConnections ? stdout.replace(/worker_connections \d+;/, `worker_connections ${options.workerConnections};`) : stdout;
-  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  writeFileSync(join(prefix, 'nginx.conf'), stdout);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitReady(port);
