@@ -15,11 +15,10 @@ import { errorHandler, notFoundHandler } from './infra/http/error-handler';
 import { requireKnownBodyType } from './infra/http/content-type';
 import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lifecycle-middleware';
 import { requestLogging } from './infra/http/request-logging';
-import { shedStaleRequests } from './infra/http/shed-stale-requests';
 import type { Lifecycle } from './infra/lifecycle/lifecycle';
 import type { ClusterMetrics } from './infra/metrics/cluster-metrics';
 import { rateLimitRejections } from './infra/metrics/dependency-metrics';
-import { httpMetrics, shedRequests } from './infra/metrics/http-metrics';
+import { httpMetrics } from './infra/metrics/http-metrics';
 import type { Logger } from './infra/logger';
 import { StreamSlots } from './components/jobs/stream-slots';
 import { JobEvents } from './infra/queue/job-events';
@@ -59,10 +58,6 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/live', liveProbe(config.instanceId));
   // Next, so the duration covers every other middleware.
   if (config.metrics.enabled) app.use(httpMetrics(deps.metrics.registry));
-  if (config.http.shedQueueWaitMs > 0) {
-    const onShed = shedRequests(deps.metrics.registry);
-    app.use('/api', shedStaleRequests({ maxWaitMs: config.http.shedQueueWaitMs, logger, onShed }));
-  }
   app.use(requestLogging(logger, config.requestLog));
   // Behind Nginx the edge sends the same headers (SECURITY_HEADERS=edge, nginx/security-headers.conf).
   if (config.http.securityHeaders === 'app') app.use(helmet());

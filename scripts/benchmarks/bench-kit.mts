@@ -174,7 +174,8 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-export async function startEdge(apiPort: number, options: { workers?: string } = {}): Promise<Edge> {
+/** `workerConnections` replaces the configuration's worker_connections (to measure an older setting). */
+export async function startEdge(apiPort: number, options: { workers?: string; workerConnections?: number } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
@@ -195,7 +196,8 @@ export async function startEdge(apiPort: number, options: { workers?: string } =
       NGINX_WORKERS: options.workers ?? '1',
     },
   });
-  writeFileSync(join(prefix, 'nginx.conf'), stdout);
+  const conf = options.workerConnections ? stdout.replace(/worker_connections \d+;/, `worker_connections ${options.workerConnections};`) : stdout;
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitReady(port);

@@ -4,11 +4,9 @@
  * starved VM would stop them; the PM2 daemon keeps running. Requests pile up in Nginx for the
  * length of the stall: does the box answer them all and come back, or does the pile-up spill over?
  *
- * Side by side, interleaved: HEAD, which sheds requests that waited over SHED_QUEUE_WAIT_MS
- * (2 s) before the API read them, and HEAD with SHED_QUEUE_WAIT_MS=0, which serves every one.
- * Each configuration is a PM2 cluster of 2 API processes behind its own Nginx (the project's
- * configuration, 1 worker). Earlier runs compared Nginx's worker_connections 4096 and
- * LISTEN_BACKLOG=511 against HEAD: bench/results/stall-2026-11-26T1*.json.
+ * Side by side, interleaved: HEAD, and HEAD with the two settings it changed back (Nginx
+ * worker_connections 4096, LISTEN_BACKLOG=511, Node's default). Each configuration is a PM2 cluster
+ * of 2 API processes behind its own Nginx (the project's configuration, 1 worker).
  *   ./scripts/stack up && ./scripts/bench stall
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -100,18 +98,18 @@ async function main(): Promise<void> {
   const clusters: Cluster[] = [];
   const edges: Edge[] = [];
   try {
-    const add = async (name: string, env: Record<string, string>): Promise<Configuration> => {
+    const add = async (name: string, env: Record<string, string>, workerConnections?: number): Promise<Configuration> => {
       const cluster = await newCluster(name, { ...loadProfile, LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `${prefix}-${clusters.length}:`, ...env });
       clusters.push(cluster);
       await startCluster(cluster);
-      const edge = await startEdge(cluster.port);
+      const edge = await startEdge(cluster.port, workerConnections ? { workerConnections } : {});
       edges.push(edge);
       const configuration = { name, cluster, edge };
       configurations.push(configuration);
       return configuration;
     };
     const head = await add('HEAD', {});
-    await add('HEAD with SHED_QUEUE_WAIT_MS=0 (no load shedding)', { SHED_QUEUE_WAIT_MS: '0' });
+    await add('HEAD with worker_connections 4096 and LISTEN_BACKLOG=511', { LISTEN_BACKLOG: '511' }, 4096);
 
     await waitForSearchIndex(head.cluster.port, head.cluster.env.REDIS_KEY_PREFIX!);
     const profiles = await seededProfilePaths(head.cluster.port);

@@ -20,8 +20,6 @@ export interface Config {
     keepAliveTimeoutMs: number;
     /** Pending connections the kernel queues for the listening socket (capped at net.core.somaxconn). */
     listenBacklog: number;
-    /** An /api request that waited longer than this between the proxy and the app is answered 503; 0: never. */
-    shedQueueWaitMs: number;
   };
   mongo: {
     uri: string;
@@ -174,7 +172,6 @@ function toConfig(env: Env, jwtSecret: string): Config {
       securityHeaders: env.SECURITY_HEADERS,
       keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
       listenBacklog: env.LISTEN_BACKLOG,
-      shedQueueWaitMs: env.SHED_QUEUE_WAIT_MS,
     },
     mongo: {
       uri: env.MONGODB_URI,

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Every request that matched no route (404s, static files): one label, never the raw path. */
 const unmatchedRoute = 'unmatched';
@@ -64,10 +64,4 @@ export function httpMetrics(registry: Registry): RequestHandler {
     res.once('close', finish);
     next();
   };
-}
-
-/** Counts the requests shed for waiting too long before the app read them (infra/http/shed-stale-requests). */
-export function shedRequests(registry: Registry): () => void {
-  const counter = new Counter({ name: 'http_requests_shed_total', help: 'Requests answered 503 OVERLOADED because they waited too long before the app read them.', registers: [registry] });
-  return () => counter.inc();
 }
