@@ -4,9 +4,11 @@
  * starved VM would stop them; the PM2 daemon keeps running. Requests pile up in Nginx for the
  * length of the stall: does the box answer them all and come back, or does the pile-up spill over?
  *
- * Side by side, interleaved: HEAD, and HEAD with the two settings it changed back (Nginx
- * worker_connections 4096, LISTEN_BACKLOG=511, Node's default). Each configuration is a PM2 cluster
- * of 2 API processes behind its own Nginx (the project's configuration, 1 worker).
+ * Side by side, interleaved: HEAD, and HEAD with Nginx's upstream pool as it was before (64 idle
+ * connections, each ended after 1000 requests; HEAD: 1024 and 10000). Each configuration is a
+ * PM2 cluster of 2 API processes behind its own Nginx (the project's configuration, 1 worker).
+ * Earlier runs compared worker_connections 4096 and LISTEN_BACKLOG=511 (stall-2026-11-26T1*.json),
+ * and load shedding (stall-shedding-*.md). BENCH_STALL_MS=0: no stall, the same runs at a steady rate.
  *   ./scripts/stack up && ./scripts/bench stall
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -98,18 +100,18 @@ async function main(): Promise<void> {
   const clusters: Cluster[] = [];
   const edges: Edge[] = [];
   try {
-    const add = async (name: string, env: Record<string, string>, workerConnections?: number): Promise<Configuration> => {
+    const add = async (name: string, env: Record<string, string>, upstreamPool?: { keepalive: number; requests: number }): Promise<Configuration> => {
       const cluster = await newCluster(name, { ...loadProfile, LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `${prefix}-${clusters.length}:`, ...env });
       clusters.push(cluster);
       await startCluster(cluster);
-      const edge = await startEdge(cluster.port, workerConnections ? { workerConnections } : {});
+      const edge = await startEdge(cluster.port, upstreamPool ? { upstreamPool } : {});
       edges.push(edge);
       const configuration = { name, cluster, edge };
       configurations.push(configuration);
       return configuration;
     };
     const head = await add('HEAD', {});
-    await add('HEAD with worker_connections 4096 and LISTEN_BACKLOG=511', { LISTEN_BACKLOG: '511' }, 4096);
+    await add('HEAD with the upstream pool of before (keepalive 64, keepalive_requests 1000)', {}, { keepalive: 64, requests: 1000 });
 
     await waitForSearchIndex(head.cluster.port, head.cluster.env.REDIS_KEY_PREFIX!);
     const profiles = await seededProfilePaths(head.cluster.port);
@@ -129,12 +131,14 @@ async function main(): Promise<void> {
         await awake(c);
         const settledBefore = await settled(c.edge.port);
         const running = openModel(c.edge.port, targets, rate, runSeconds);
-        await delay(stallAtSeconds * 1000);
-        // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.
-        const pids = (JSON.parse(await pm2(c.cluster, 'jlist')) as { pid: number }[]).map((app) => app.pid);
-        for (const pid of pids) process.kill(pid, 'SIGSTOP');
-        await delay(stallMs);
-        for (const pid of pids) process.kill(pid, 'SIGCONT');
+        if (stallMs > 0) {
+          await delay(stallAtSeconds * 1000);
+          // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.
+          const pids = (JSON.parse(await pm2(c.cluster, 'jlist')) as { pid: number }[]).map((app) => app.pid);
+          for (const pid of pids) process.kill(pid, 'SIGSTOP');
+          await delay(stallMs);
+          for (const pid of pids) process.kill(pid, 'SIGCONT');
+        }
         const result = await running;
         const run = { config: c.name, round, result, settledBefore, recoveredAfterSeconds: recoveredAfter(result) };
         runs.push(run);
@@ -148,17 +152,25 @@ async function main(): Promise<void> {
     const date = new Date().toISOString();
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     const json = { date, node: process.version, rate, stallMs, runSeconds, stallAtSeconds, recoveredP99Ms, profilesInRotation: profiles.length, runs, nginxErrors: errors };
-    writeFileSync(join(root, 'bench', 'results', `stall-${date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(json, null, 2)}\n`);
+    const jsonName = `stall-${date.replace(/[:.]/g, '-')}.json`;
+    writeFileSync(join(root, 'bench', 'results', jsonName), `${JSON.stringify(json, null, 2)}\n`);
     const statuses = (result: OpenModelResult): string =>
       Object.entries(result.statuses)
         .map(([status, count]) => `${status === '0' ? 'no answer' : status} ${count}`)
         .join(', ');
-    const markdown = `# A ${stallMs / 1000} s stall of the API under load
+    const defaults = rate === 2400 && stallMs === 2000;
+    const lengths = `${rounds === 3 ? '' : `BENCH_ROUNDS=${rounds} `}${runSeconds === 15 ? '' : `BENCH_STALL_SECONDS=${runSeconds} `}`;
+    const settings = `${defaults ? '' : `BENCH_STALL_RATE=${rate} BENCH_STALL_MS=${stallMs} `}${lengths}`;
+    const stall =
+      stallMs > 0
+        ? `${stallAtSeconds} s in, both API processes
+of the PM2 cluster (2) are stopped with SIGSTOP for ${stallMs / 1000} s (a long GC pause, a starved VM); the PM2 daemon keeps
+running.`
+        : `no stall (BENCH_STALL_MS=0): the rate alone, so "recovered" reads "every second from ${stallAtSeconds} s on".`;
+    const markdown = `# ${stallMs > 0 ? `A ${stallMs / 1000} s stall of the API under load` : `A steady ${rate} req/s, no stall`}
 
 ${date}, Node ${process.version}. An open model (vegeta, report/open-model.mts) sends a cached signed-in GET /api/profiles/:id
-through Nginx (the project's configuration, 1 worker) at ${rate} req/s for ${runSeconds} s; ${stallAtSeconds} s in, both API processes
-of the PM2 cluster (2) are stopped with SIGSTOP for ${stallMs / 1000} s (a long GC pause, a starved VM); the PM2 daemon keeps
-running. ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. Before each run the bench waits (up to 60 s) until 20
+through Nginx (the project's configuration, 1 worker) at ${rate} req/s for ${runSeconds} s; ${stall} ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. Before each run the bench waits (up to 60 s) until 20
 reads of /live in a row through Nginx answer within 50 ms ("settled before"). "Recovered": seconds
 from the end of the stall until every later second of the run has a p99 ≤ ${recoveredP99Ms} ms.
 
@@ -170,10 +182,10 @@ Nginx's error log, lines by kind:
 
 ${configurations.map((c) => `- ${c.name}: ${Object.keys(errors[c.name]!).length === 0 ? 'none' : Object.entries(errors[c.name]!).map(([kind, count]) => `${count} × \`${kind}\``).join('; ')}`).join('\n')}
 
-Per-second p99 (ms) and answers of every run are in the JSON beside this file. Reproduce:
-\`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/bench stall\`.
+Per-second p99 (ms) and answers of every run are in ${jsonName} beside this file. Reproduce:
+\`./scripts/stack up && ./scripts/seed --learners 1000 && ${settings}./scripts/bench stall\`.
 `;
-    writeFileSync(join(root, 'bench', 'results', 'stall.md'), markdown);
+    writeFileSync(join(root, 'bench', 'results', defaults ? 'stall.md' : `stall-${rate}rps-${stallMs}ms.md`), markdown);
     process.stdout.write(`\n${markdown}`);
   } finally {
     for (const edge of edges) await edge.stop();

@@ -41,6 +41,8 @@ export interface OpenModelResult {
   maxMs: number;
   /** Answers by status code (0: no answer: a connection error or the 30 s timeout). */
   statuses: Record<string, number>;
+  /** The settling seconds' requests (see openModel), left out of every other figure; null without them. */
+  settling: { seconds: number; count: number; p99Ms: number; maxMs: number } | null;
   /** Latency percentiles per second of the run, by when the requests left. */
   perSecond: { p50Ms: number; p95Ms: number; p99Ms: number; count: number }[];
 }
@@ -57,7 +59,12 @@ async function* answers(results: string): AsyncGenerator<{ at: number; status: n
   }
 }
 
-export async function openModel(port: number, requests: PlannedRequest[], rate: number, seconds: number): Promise<OpenModelResult> {
+/**
+ * `settleSeconds` more are sent first at the same rate and left out of the figures (but kept in
+ * `settling`): a run that starts from an idle box first opens its connections (Nginx's upstream
+ * pool closes idle ones after 2 s), which is a step in load, not the steady rate being measured.
+ */
+export async function openModel(port: number, requests: PlannedRequest[], rate: number, seconds: number, settleSeconds = 0): Promise<OpenModelResult> {
   // vegeta records each answer with its headers: 24 MB per 10 s run at 2,400 req/s. On disk, the
   // kernel's writeback of it took 0.75–1.4 s of CPU per run from the cores being measured.
   const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ep-open-model-'));
@@ -78,19 +85,23 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
         .map((line) => `${line}\n`)
         .join(''),
     );
-    await run(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`]);
+    await run(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds + settleSeconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`]);
 
+    const received: { at: number; status: number; ms: number }[] = [];
+    for await (const answer of answers(results)) received.push(answer);
+    const first = received.reduce((earliest, answer) => Math.min(earliest, answer.at), Infinity);
+    const started = first + settleSeconds * 1000;
+    const all = received.filter((answer) => answer.at >= started);
+    const settlingTimes = received.filter((answer) => answer.at < started).map((answer) => answer.ms);
     const statuses: Record<string, number> = {};
-    const all: { at: number; ms: number }[] = [];
     let failed = 0;
-    for await (const answer of answers(results)) {
+    for (const answer of all) {
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       if (answer.status < 200 || answer.status >= 300) failed++;
-      all.push(answer);
     }
-    const started = all.reduce((first, answer) => Math.min(first, answer.at), Infinity);
     const sorted = (times: number[]): number[] => [...times].sort((a, b) => a - b);
     const every = sorted(all.map((answer) => answer.ms));
+    const settled = sorted(settlingTimes);
     const buckets: number[][] = Array.from({ length: seconds }, () => []);
     for (const answer of all) buckets[Math.min(seconds - 1, Math.floor((answer.at - started) / 1000))]!.push(answer.ms);
     return {
@@ -104,6 +115,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
       p99Ms: percentile(every, 99),
       maxMs: Math.round((every.at(-1) ?? 0) * 10) / 10,
       statuses,
+      settling: settleSeconds === 0 ? null : { seconds: settleSeconds, count: settled.length, p99Ms: percentile(settled, 99), maxMs: Math.round((settled.at(-1) ?? 0) * 10) / 10 },
       perSecond: buckets.map((bucket) => {
         const times = sorted(bucket);
         return { p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), p99Ms: percentile(times, 99), count: times.length };
