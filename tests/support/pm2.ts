@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { projectRoot } from './servers';
 
@@ -16,6 +17,24 @@ export interface Pm2 {
   kill(): Promise<void>;
 }
 
+function daemonPid(home: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function privatePm2(env: Record<string, string>): Pm2 {
   const home = mkdtempSync(join(tmpdir(), 'ep-pm2-'));
   const fullEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? home, PM2_HOME: home, ...env };
@@ -28,7 +47,11 @@ export function privatePm2(env: Record<string, string>): Pm2 {
     command,
     commandWithEnv,
     async kill() {
+      const daemon = daemonPid(home);
       await command('kill').catch(() => undefined);
+      // `pm2 kill` can return while the daemon still writes its log and module_conf.json, which
+      // would recreate the folder after it was removed: wait (at most 5 s) until the daemon is gone.
+      for (let waited = 0; daemon !== null && isRunning(daemon) && waited < 5000; waited += 50) await delay(50);
       rmSync(home, { recursive: true, force: true });
     },
   };
