@@ -273,11 +273,6 @@ export function pairedRatio(measurements: Measurement[], numerator: string, deno
   return ratios[Math.floor(ratios.length / 2)]!;
 }
 
-/**
- * On FerretDB, waits until the search index of a fresh key prefix is built (a search starts
- * the rebuild): until then searches, public profiles and statistics read the database, where
- * each lookup scans a collection and a cold start of many at once piles up.
- */
 /** The public profile paths of 50 seeded learners (the first page of a search at the cluster on `port`). */
 export async function seededProfilePaths(port: number): Promise<string[]> {
   const listing = await fetch(`http://127.0.0.1:${port}/api/search/profiles?limit=50`);
@@ -287,6 +282,11 @@ export async function seededProfilePaths(port: number): Promise<string[]> {
   return paths;
 }
 
+/**
+ * On FerretDB, waits until the search index of a fresh key prefix is built (a search starts
+ * the rebuild): until then searches, public profiles and statistics read the database, where
+ * each lookup scans a collection and a cold start of many at once piles up.
+ */
 export async function waitForSearchIndex(port: number, keyPrefix: string): Promise<void> {
   // The built module (scripts/bench builds first): Node cannot load src/ as it is.
   const { searchIndexMarker } = createRequire(import.meta.url)(join(root, 'dist/components/search/search-index.js')) as { searchIndexMarker: typeof SearchIndexMarker };
