@@ -248,6 +248,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    await onlyAwake([{ config: viaNginx, route: signed, port: edge.port, paths: profiles }]);
     const medianRun = (runs: OpenRun[]): OpenRun => [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[1]!;
     const open = medianRun(openRuns);
     const openPrimary = medianRun(primaryRuns);

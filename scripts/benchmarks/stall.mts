@@ -9,8 +9,8 @@
  * each new connection and hands it over). Each configuration is a PM2 cluster of 2 API processes
  * behind its own Nginx (the project's configuration, 1 worker). Earlier runs compared
  * worker_connections 4096 and LISTEN_BACKLOG=511 (stall-2026-11-26T1*.json), load shedding
- * (stall-shedding-*.md) and Nginx's upstream pool of 64 connections (stall-1500rps-2000ms.md,
- * stall-2440rps-0ms.md). BENCH_STALL_MS=0: no stall, the same runs at a steady rate.
+ * (stall-shedding-*.md) and Nginx's upstream pool of 64 connections (stall-pool-*.md).
+ * BENCH_STALL_MS=0: no stall, the same runs at a steady rate.
  *   ./scripts/stack up && ./scripts/bench stall
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
