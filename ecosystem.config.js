@@ -24,8 +24,6 @@ module.exports = {
       script: path.join(__dirname, 'dist', 'server.js'),
       cwd: __dirname,
       exec_mode: 'cluster',
-      // New connections reach each process on a socket of its own where the host has
-      // net.ipv4.tcp_migrate_req=1, else through PM2's daemon (CLUSTER_LISTEN; README, "Host settings").
       // One process per core by default; API_INSTANCES=2 (or any count) overrides.
       instances: process.env.API_INSTANCES || 'max',
       // The server sends 'ready' once it listens with the database connected, so a reload

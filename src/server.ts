@@ -1,5 +1,4 @@
 import './infra/runtime-check';
-import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,7 +10,6 @@ import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
-import { kernelMigratesQueuedConnections, listenPlan } from './infra/http/listen-plan';
 import { createLogger } from './infra/logger';
 import { createProcessMetrics } from './infra/metrics/process-metrics';
 import { createRedis } from './infra/redis/redis';
@@ -61,13 +59,12 @@ async function main(): Promise<void> {
   // reads away: listen after at most one server-selection timeout anyway.
   const connected = database.connect();
   await Promise.race([connected, delay(config.mongo.serverSelectionTimeoutMs)]);
-  const plan = listenPlan(config.http, { isClusterWorker: cluster.isWorker, migratesQueuedConnections: kernelMigratesQueuedConnections() });
-  if (plan.warning) logger.warn(plan.warning);
-  server.listen(plan.options);
+  // In a PM2 cluster the primary listens with the backlog given here (LISTEN_BACKLOG).
+  server.listen({ port: config.http.port, host: config.http.host, backlog: config.http.listenBacklog });
   await once(server, 'listening');
   lifecycle.markServing();
   metrics.start();
-  logger.info({ address: server.address(), listen: plan.mode }, 'listening');
+  logger.info({ address: server.address() }, 'listening');
   // `ready` only with the database connected and its schema checked: PM2 (wait_ready) keeps
   // the previous process serving meanwhile, so a release that cannot reach the database
   // never takes over early. connect() also returns when shutdown closes the database.

@@ -174,7 +174,8 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-export async function startEdge(apiPort: number, options: { workers?: string } = {}): Promise<Edge> {
+/** `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older setting). */
+export async function startEdge(apiPort: number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number } } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
@@ -193,9 +194,12 @@ export async function startEdge(apiPort: number, options: { workers?: string } =
       STORAGE_DIR: join(root, 'data/uploads'),
       NGINX_RATE_LIMITS: 'off',
       NGINX_WORKERS: options.workers ?? '1',
+      ...(options.upstreamPool ? { NGINX_UPSTREAM_KEEPALIVE: String(options.upstreamPool.keepalive) } : {}),
     },
   });
-  writeFileSync(join(prefix, 'nginx.conf'), stdout);
+  const pool = options.upstreamPool;
+  if (pool && !/keepalive_requests \d+;/.test(stdout)) throw new Error('nginx/local.conf.template sets no keepalive_requests to replace');
+  writeFileSync(join(prefix, 'nginx.conf'), pool ? stdout.replace(/keepalive_requests \d+;/, `keepalive_requests ${pool.requests};`) : stdout);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitReady(port);

@@ -121,7 +121,6 @@ async function main(): Promise<void> {
   const clusters: Cluster[] = [];
   const servers: Server[] = [];
   let edge: Edge | null = null;
-  let primaryEdge: Edge | null = null;
   try {
     const cluster = async (name: string, env: Record<string, string>, checkout?: string): Promise<Cluster> => {
       const started = await newCluster(name, { ...env, ...keyPrefix() }, checkout);
@@ -131,13 +130,11 @@ async function main(): Promise<void> {
     const head = await cluster('HEAD', defaults);
     const headLimitsOff = await cluster('HEAD, RATE_LIMIT_ENABLED=false', limitsOff);
     const uncached = await cluster('HEAD, uncached (CACHE_TTL_PROFILE_SECONDS=0, limits off)', { ...limitsOff, CACHE_TTL_PROFILE_SECONDS: '0' });
-    const listenPrimary = await cluster('HEAD, CLUSTER_LISTEN=primary (the PM2 daemon hands over each new connection)', { ...defaults, CLUSTER_LISTEN: 'primary' });
     const ablations = [
       await cluster('HEAD, HTTP_COMPRESSION=true', { ...defaults, HTTP_COMPRESSION: 'true' }),
       await cluster('HEAD, SECURITY_HEADERS=app (helmet in the app)', { ...defaults, SECURITY_HEADERS: 'app' }),
       await cluster('HEAD, CACHE_LOCAL_TTL_MS=0 (no in-process cache layer)', { ...defaults, CACHE_LOCAL_TTL_MS: '0' }),
       await cluster('HEAD, LOG_LEVEL=debug (a line per fast 2xx)', { ...defaults, LOG_LEVEL: 'debug' }),
-      listenPrimary,
       headLimitsOff,
     ];
     await Promise.all(clusters.map(startCluster));
@@ -146,7 +143,6 @@ async function main(): Promise<void> {
     for (const program of ['express', 'nodeHttpCluster'] as const) servers.push(await startProgram(program));
     const [, express, nodeCluster] = servers as [Server, Server, Server];
     edge = await startEdge(head.port);
-    primaryEdge = await startEdge(listenPrimary.port);
     const before: BeforeBuild = await building;
     const old = await cluster(`before (${before.commit})`, defaults, before.dir);
     await startCluster(old);
@@ -226,32 +222,18 @@ async function main(): Promise<void> {
     // Three runs with pauses between them: a single stall of a few hundred ms (CPU shared with
     // the generator) moves one run's p99 from under 10 ms to over 40, so the median is reported.
     // Alongside each run, /live on new and on kept-alive connections to the cluster (report/connection-probe.mts).
-    type OpenRun = OpenModelResult & { probe: { newConnection: ProbeFigures; keptAlive: ProbeFigures } };
-    const openRuns: OpenRun[] = [];
-    // The same runs, interleaved, on HEAD with CLUSTER_LISTEN=primary behind an Nginx of its own.
-    const primaryRuns: OpenRun[] = [];
-    const openTargets = profiles.map((path) => ({ method: 'GET' as const, path, headers: openHeaders }));
+    const openRuns: (OpenModelResult & { probe: { newConnection: ProbeFigures; keptAlive: ProbeFigures } })[] = [];
     for (let repeat = 0; repeat < 3; repeat++) {
-      const pair = [
-        { target: head, port: edge.port, runs: openRuns },
-        { target: listenPrimary, port: primaryEdge.port, runs: primaryRuns },
-      ];
-      for (const { target, port, runs } of repeat % 2 === 0 ? pair : [...pair].reverse()) {
-        for (const other of pair) await freezeCluster(other.target, other.target !== target);
-        await delay(3000);
-        const probe = probeConnections(target.port);
-        const result = { ...(await openModel(port, openTargets, openRate, openSeconds, openSettleSeconds)), probe: await probe.stop() };
-        runs.push(result);
-        process.stdout.write(
-          `open model at ${openRate} req/s, ${target.name}: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms, dropped ${result.dropped}, failed ${result.failed}; ` +
-            `/live on a new connection p99 ${result.probe.newConnection.p99Ms} ms, kept-alive p99 ${result.probe.keptAlive.p99Ms} ms\n`,
-        );
-      }
+      await delay(3000);
+      const probe = probeConnections(head.port);
+      const result = { ...(await openModel(edge.port, profiles.map((path) => ({ method: 'GET', path, headers: openHeaders })), openRate, openSeconds, openSettleSeconds)), probe: await probe.stop() };
+      openRuns.push(result);
+      process.stdout.write(
+        `open model at ${openRate} req/s: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms, dropped ${result.dropped}, failed ${result.failed}; ` +
+          `/live on a new connection p99 ${result.probe.newConnection.p99Ms} ms, kept-alive p99 ${result.probe.keptAlive.p99Ms} ms\n`,
+      );
     }
-    await onlyAwake([{ config: viaNginx, route: signed, port: edge.port, paths: profiles }]);
-    const medianRun = (runs: OpenRun[]): OpenRun => [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[1]!;
-    const open = medianRun(openRuns);
-    const openPrimary = medianRun(primaryRuns);
+    const open = [...openRuns].sort((a, b) => a.p99Ms - b.p99Ms)[1]!;
     const counters = await cacheCounters(head.port);
 
     for (let round = 1; round <= rounds; round++) {
@@ -305,7 +287,6 @@ async function main(): Promise<void> {
       before: { commit: before.commit, install: before.install },
       figures,
       open: { rate: openRate, maximum, seconds: openSeconds, p50Ms: open.p50Ms, p95Ms: open.p95Ms, p99Ms: open.p99Ms, sent: open.sent, dropped: open.dropped, failed: open.failed, statuses: open.statuses, perSecond: open.perSecond, runs: openRuns },
-      openListenPrimary: { p50Ms: openPrimary.p50Ms, p95Ms: openPrimary.p95Ms, p99Ms: openPrimary.p99Ms, runs: primaryRuns },
       beforeAfter,
       measurements,
     };
@@ -335,8 +316,7 @@ ${openSeconds} s it measures (the box was idle for 3 s, so Nginx's upstream pool
 | P5: cached signed-in profile ÷ /live (Nginx → PM2 ×2) | ${against(figures.p5SignedOverLive)} | ≥ 0.70 | ${verdict(figures.p5SignedOverLive >= 0.7)} |
 | headline: cached signed-in profile through Nginx + PM2 ×2 ÷ bare node:http cluster ×2 | ${against(figures.headline)} | ≥ 0.35 | ${verdict(figures.headline >= 0.35)} |
 | p99 at 70 % of the maximum (${openRate} of ${maximum} req/s, open model, the median of 3 runs of ${openSeconds} s, Nginx → PM2 ×2, signed-in read) | ${open.p99Ms} ms (p50 ${open.p50Ms}, p95 ${open.p95Ms}, max ${open.maxMs}; dropped ${open.dropped}, failed ${open.failed}; the 3 runs' p99: ${openRuns.map((run) => run.p99Ms).join(', ')} ms; their first ${openSettleSeconds} s, unmeasured: p99 ${openRuns.map((run) => run.settling?.p99Ms).join(', ')} ms) | ≤ 20 ms | ${verdict(open.p99Ms <= 20 && open.dropped === 0)} |
-| during those runs, GET /live at the PM2 cluster's port every 20 ms: on a new connection vs a kept-alive one, p99 / max per run | ${openRuns.map((run) => `${run.probe.newConnection.p99Ms} / ${run.probe.newConnection.maxMs} vs ${run.probe.keptAlive.p99Ms} / ${run.probe.keptAlive.maxMs} ms`).join('; ')} | | |
-| the same open model, interleaved, on HEAD with CLUSTER_LISTEN=primary behind its own Nginx | p99 ${openPrimary.p99Ms} ms (p50 ${openPrimary.p50Ms}; the 3 runs' p99: ${primaryRuns.map((run) => run.p99Ms).join(', ')} ms; new vs kept-alive /live p99 / max: ${primaryRuns.map((run) => `${run.probe.newConnection.p99Ms} / ${run.probe.newConnection.maxMs} vs ${run.probe.keptAlive.p99Ms} / ${run.probe.keptAlive.maxMs} ms`).join('; ')}) | | |
+| during those runs, GET /live at the PM2 cluster's port every 20 ms: on a new connection (through the PM2 daemon) vs a kept-alive one, p99 / max per run | ${openRuns.map((run) => `${run.probe.newConnection.p99Ms} / ${run.probe.newConnection.maxMs} vs ${run.probe.keptAlive.p99Ms} / ${run.probe.keptAlive.maxMs} ms`).join('; ')} | | |
 | cache hit ratio (HEAD, profile lookups) | ${(figures.cacheHitRatio * 100).toFixed(2)} % | | |
 | cached ÷ uncached (anonymous, limits off) | ${times(figures.cachedOverUncached)} | | |
 | rate limiter throughput cost (anonymous cached read, load profile vs RATE_LIMIT_ENABLED=false) | ${figures.limiterThroughputCostPercent.toFixed(1)} % | ≤ 15 % | |
@@ -371,7 +351,6 @@ per-round differences. Saturating runs use ${connections} connections, fixed-rat
     process.stdout.write(`\n${markdown}`);
   } finally {
     await edge?.stop();
-    await primaryEdge?.stop();
     for (const started of clusters) await stopCluster(started);
     for (const server of servers) await server.stop();
     await building.then((before) => before.remove()).catch(() => undefined);

@@ -4,13 +4,11 @@
  * starved VM would stop them; the PM2 daemon keeps running. Requests pile up in Nginx for the
  * length of the stall: does the box answer them all and come back, or does the pile-up spill over?
  *
- * Side by side, interleaved: HEAD (each API process listens on its own socket, CLUSTER_LISTEN=auto
- * with net.ipv4.tcp_migrate_req=1), and HEAD with CLUSTER_LISTEN=primary (the PM2 daemon accepts
- * each new connection and hands it over). Each configuration is a PM2 cluster of 2 API processes
- * behind its own Nginx (the project's configuration, 1 worker). Earlier runs compared
- * worker_connections 4096 and LISTEN_BACKLOG=511 (stall-2026-11-26T1*.json), load shedding
- * (stall-shedding-*.md) and Nginx's upstream pool of 64 connections (stall-pool-*.md).
- * BENCH_STALL_MS=0: no stall, the same runs at a steady rate.
+ * Side by side, interleaved: HEAD, and HEAD with Nginx's upstream pool as it was before (64 idle
+ * connections, each ended after 1000 requests; HEAD: 1024 and 10000). Each configuration is a
+ * PM2 cluster of 2 API processes behind its own Nginx (the project's configuration, 1 worker).
+ * Earlier runs compared worker_connections 4096 and LISTEN_BACKLOG=511 (stall-2026-11-26T1*.json),
+ * and load shedding (stall-shedding-*.md). BENCH_STALL_MS=0: no stall, the same runs at a steady rate.
  *   ./scripts/stack up && ./scripts/bench stall
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -102,18 +100,18 @@ async function main(): Promise<void> {
   const clusters: Cluster[] = [];
   const edges: Edge[] = [];
   try {
-    const add = async (name: string, env: Record<string, string>): Promise<Configuration> => {
+    const add = async (name: string, env: Record<string, string>, upstreamPool?: { keepalive: number; requests: number }): Promise<Configuration> => {
       const cluster = await newCluster(name, { ...loadProfile, LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `${prefix}-${clusters.length}:`, ...env });
       clusters.push(cluster);
       await startCluster(cluster);
-      const edge = await startEdge(cluster.port);
+      const edge = await startEdge(cluster.port, upstreamPool ? { upstreamPool } : {});
       edges.push(edge);
       const configuration = { name, cluster, edge };
       configurations.push(configuration);
       return configuration;
     };
     const head = await add('HEAD', {});
-    await add('HEAD with CLUSTER_LISTEN=primary (the PM2 daemon hands over each new connection)', { CLUSTER_LISTEN: 'primary' });
+    await add('HEAD with the upstream pool of before (keepalive 64, keepalive_requests 1000)', {}, { keepalive: 64, requests: 1000 });
 
     await waitForSearchIndex(head.cluster.port, head.cluster.env.REDIS_KEY_PREFIX!);
     const profiles = await seededProfilePaths(head.cluster.port);
@@ -135,7 +133,7 @@ async function main(): Promise<void> {
         const running = openModel(c.edge.port, targets, rate, runSeconds);
         if (stallMs > 0) {
           await delay(stallAtSeconds * 1000);
-          // The API processes only: the PM2 daemon (which hands new connections over at CLUSTER_LISTEN=primary) keeps running.
+          // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.
           const pids = (JSON.parse(await pm2(c.cluster, 'jlist')) as { pid: number }[]).map((app) => app.pid);
           for (const pid of pids) process.kill(pid, 'SIGSTOP');
           await delay(stallMs);

@@ -123,20 +123,3 @@ free_port() {
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
-
-# net.ipv4.tcp_migrate_req=1: each API process of a PM2 cluster listens on a socket of its own
-# (CLUSTER_LISTEN=auto, README "Host settings"). Set when root; otherwise the API takes new
-# connections through the PM2 daemon and says so in its log.
-ensure_tcp_migrate_req() {
-  local setting=/proc/sys/net/ipv4/tcp_migrate_req
-  if [ ! -r "$setting" ]; then
-    say "this kernel has no net.ipv4.tcp_migrate_req: the API cluster takes new connections through the PM2 daemon"
-    return 0
-  fi
-  [ "$(cat "$setting")" = 1 ] && return 0
-  if [ "$(id -u)" = 0 ] && (echo 1 >"$setting") 2>/dev/null; then
-    say "set net.ipv4.tcp_migrate_req=1 (README, Host settings): each API process listens on a socket of its own"
-  else
-    say "warning: net.ipv4.tcp_migrate_req is 0 and cannot be set here: the API cluster takes new connections through the PM2 daemon (README, Host settings)"
-  fi
-}

@@ -13,7 +13,6 @@ describe('loadConfig', () => {
     expect(config.redis.url).toBeNull();
     expect(config.http.corsOrigins).toEqual([]);
     expect(config.http.securityHeaders).toBe('app');
-    expect(config.http.clusterListen).toBe('auto');
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -53,7 +52,6 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging'],
     ['JWT_SECRET', 'short'],
     ['SECURITY_HEADERS', 'bogus'],
-    ['CLUSTER_LISTEN', 'shared'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));

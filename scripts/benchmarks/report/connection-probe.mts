@@ -1,10 +1,9 @@
 /**
  * Where an open model's tail comes from: while it runs, GET /live on the PM2 cluster's port
- * every `everyMs`, once on a new connection and once on a kept-alive one (straight to a process).
- * A new connection goes to a process's own socket (CLUSTER_LISTEN=reuseport), or through the PM2
- * daemon, which accepts it and hands it to a process (CLUSTER_LISTEN=primary). A process that
- * answers its kept-alive connection within milliseconds while new connections wait for seconds
- * is stalled in the accept path (the hand-off, or its socket's queue), not in its own event loop.
+ * every `everyMs`, once on a new connection (accepted by the PM2 daemon, the cluster's primary,
+ * and handed to a process) and once on a kept-alive one (straight to a process). A process that
+ * answers its kept-alive connection within milliseconds while new connections wait for
+ * seconds is stalled in the hand-off, not in its own event loop.
  */
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';

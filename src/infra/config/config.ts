@@ -20,8 +20,6 @@ export interface Config {
     keepAliveTimeoutMs: number;
     /** Pending connections the kernel queues for the listening socket (capped at net.core.somaxconn). */
     listenBacklog: number;
-    /** How the processes of a PM2 cluster take new connections: src/infra/http/listen-plan.ts. */
-    clusterListen: Env['CLUSTER_LISTEN'];
   };
   mongo: {
     uri: string;
@@ -174,7 +172,6 @@ function toConfig(env: Env, jwtSecret: string): Config {
       securityHeaders: env.SECURITY_HEADERS,
       keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
       listenBacklog: env.LISTEN_BACKLOG,
-      clusterListen: env.CLUSTER_LISTEN,
     },
     mongo: {
       uri: env.MONGODB_URI,
