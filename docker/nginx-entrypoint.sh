@@ -41,7 +41,9 @@ upstream_servers() {
     echo "server 127.0.0.1:$APP_PORT down; # no replica resolved yet"
     return
   fi
-  while [ "${#ready[@]}" -lt 3 ]; do ready+=("${ready[@]}"); done
+  # At least 8 entries, repeating replicas: a retry that meets a killed replica's pooled
+  # connections uses up an entry for each (nginx/http.conf, retries).
+  while [ "${#ready[@]}" -lt 8 ]; do ready+=("${ready[@]}"); done
   for address in "${ready[@]}"; do echo "server $address:$APP_PORT max_fails=0;"; done
 }
 
