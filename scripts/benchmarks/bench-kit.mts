@@ -194,12 +194,12 @@ export async function startEdge(apiPort: number, options: { workers?: string; up
       STORAGE_DIR: join(root, 'data/uploads'),
       NGINX_RATE_LIMITS: 'off',
       NGINX_WORKERS: options.workers ?? '1',
-      ...(options.upstreamPool ? { NGINX_UPSTREAM_KEEPALIVE: String(options.upstreamPool.keepalive) } : {}),
+      ...(options.upstreamPool
+        ? { NGINX_UPSTREAM_KEEPALIVE: String(options.upstreamPool.keepalive), NGINX_UPSTREAM_KEEPALIVE_REQUESTS: String(options.upstreamPool.requests) }
+        : {}),
     },
   });
-  const pool = options.upstreamPool;
-  if (pool && !/keepalive_requests \d+;/.test(stdout)) throw new Error('nginx/local.conf.template sets no keepalive_requests to replace');
-  writeFileSync(join(prefix, 'nginx.conf'), pool ? stdout.replace(/keepalive_requests \d+;/, `keepalive_requests ${pool.requests};`) : stdout);
+  writeFileSync(join(prefix, 'nginx.conf'), stdout);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitReady(port);
