@@ -27,7 +27,8 @@ export interface PlannedRequest {
 }
 
 /** Milliseconds to 0.1 ms: finer is noise. */
-const percentile = (sorted: number[], p: number): number => Math.round(rawPercentile(sorted, p) * 10) / 10;
+const tenth = (ms: number): number => Math.round(ms * 10) / 10;
+const percentile = (sorted: number[], p: number): number => tenth(rawPercentile(sorted, p));
 
 export interface OpenModelResult {
   rate: number;
@@ -113,9 +114,9 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
       p50Ms: percentile(every, 50),
       p95Ms: percentile(every, 95),
       p99Ms: percentile(every, 99),
-      maxMs: Math.round((every.at(-1) ?? 0) * 10) / 10,
+      maxMs: tenth(every.at(-1) ?? 0),
       statuses,
-      settling: settleSeconds === 0 ? null : { seconds: settleSeconds, count: settled.length, p99Ms: percentile(settled, 99), maxMs: Math.round((settled.at(-1) ?? 0) * 10) / 10 },
+      settling: settleSeconds === 0 ? null : { seconds: settleSeconds, count: settled.length, p99Ms: percentile(settled, 99), maxMs: tenth(settled.at(-1) ?? 0) },
       perSecond: buckets.map((bucket) => {
         const times = sorted(bucket);
         return { p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), p99Ms: percentile(times, 99), count: times.length };
