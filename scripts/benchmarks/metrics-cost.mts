@@ -100,7 +100,16 @@ async function throughput(variant: Variant, paths: string[]): Promise<{ requests
     url: `http://127.0.0.1:${variant.port}`,
     connections,
     duration: seconds,
-    requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }],
+    // Each request carries Nginx's stamp, as behind Nginx, so the wait histogram is measured too.
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          path: paths[next++ % paths.length]!,
+          headers: { ...request.headers, 'x-request-start': `t=${(Date.now() / 1000).toFixed(3)}` },
+        }),
+      },
+    ],
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return {
@@ -233,7 +242,8 @@ async function main(): Promise<void> {
     const markdown = `# Metrics cost benchmark
 
 ${summary.date}, Node ${summary.node}, ${connections} connections for ${seconds} s per measurement, ${rounds} interleaved rounds after a
-discarded warm-up, PM2 clusters of 2 API processes on one 2-core box (the load generator shares it), ${paths.length} cached profiles in rotation.
+discarded warm-up, PM2 clusters of 2 API processes on one 2-core box (the load generator shares it), ${paths.length} cached profiles in rotation,
+each request stamped with \`X-Request-Start\` as Nginx stamps it (so the wait histogram is measured too).
 
 | figure | value | target |
 | --- | --- | --- |

@@ -227,6 +227,29 @@ test('with the upstream down, Nginx answers a JSON 502 with Retry-After', async 
   }
 });
 
+describe('Nginx stamps every request it passes on, for the wait in front of the API', () => {
+  /** The API's own count of stamped requests, and of those that waited under 1 s. */
+  const queued = async (): Promise<{ all: number; underASecond: number }> => {
+    const text = (await rawRequest(`http://127.0.0.1:${app.port}/metrics`)).body;
+    const value = (name: string, label = ''): number =>
+      Number(text.split('\n').find((line) => line.startsWith(`${name}{`) && line.includes(label))?.split(' ').pop() ?? 0);
+    return { all: value('http_request_queue_seconds_count'), underASecond: value('http_request_queue_seconds_bucket', 'le="1"') };
+  };
+
+  it("measures each proxied request, with Nginx's stamp in place of the one a client sent", async () => {
+    const before = await queued();
+    // A stamp from 2001: had it reached the API, the API would have ignored it as too old.
+    for (let i = 0; i < 5; i++) {
+      expect((await rawRequest(`${edge.url}/api/stats`, { headers: { 'x-request-start': 't=1000000000.000' } })).status).toBe(200);
+    }
+    // Straight to the API, no stamp: nothing measured.
+    expect((await rawRequest(`http://127.0.0.1:${app.port}/api/stats`)).status).toBe(200);
+    const after = await queued();
+    expect(after.all - before.all).toBe(5);
+    expect(after.underASecond - before.underASecond).toBe(5);
+  });
+});
+
 describe('per-client budgets through Nginx', () => {
   let limited: ApiProcess;
   let limitedEdge: Nginx;

@@ -46,6 +46,22 @@ describe('/metrics on one process', () => {
     expect(text).not.toContain('example.com');
   });
 
+  it("measures the wait behind Nginx from its X-Request-Start stamp, and only from a stamp of Nginx's form", async () => {
+    const queued = (text: string, le?: string): number =>
+      (le ? sample(text, 'http_request_queue_seconds_bucket', { le }) : sample(text, 'http_request_queue_seconds_count', {})) ?? 0;
+    const before = (await api.request.get('/metrics').expect(200)).text;
+    const stampedAgo = (seconds: number): string => `t=${((Date.now() - seconds * 1000) / 1000).toFixed(3)}`;
+    await api.request.get('/api/stats').set('X-Request-Start', stampedAgo(0.3)).expect(200);
+    for (const notNginx of ['t=1', 'soon', 't=', String(Date.now() / 1000), `t=${Date.now()}`]) {
+      await api.request.get('/api/stats').set('X-Request-Start', notNginx).expect(200);
+    }
+    await api.request.get('/api/stats').expect(200);
+    const after = (await api.request.get('/metrics').expect(200)).text;
+    expect(queued(after) - queued(before)).toBe(1);
+    expect(queued(after, '0.25') - queued(before, '0.25')).toBe(0);
+    expect(queued(after, '0.5') - queued(before, '0.5')).toBe(1);
+  });
+
   it('reports the cache, the pool, Redis and the database, and Node defaults', async () => {
     const text = (await api.request.get('/metrics').expect(200)).text;
     expect(sample(text, 'cache_operations_total', { kind: 'profile', result: 'hit' })).toBeGreaterThanOrEqual(2);

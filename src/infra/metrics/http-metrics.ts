@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Gauge, Histogram, type Registry } from 'prom-client';
+import { queueSeconds, requestStartHeader } from './request-queue';
 
 /** Every request that matched no route (404s, static files): one label, never the raw path. */
 const unmatchedRoute = 'unmatched';
@@ -35,7 +36,8 @@ function captureRouteTemplates(prototype: object): void {
 
 /**
  * The per-request cost of metrics: one histogram observation and the in-flight gauge, by method,
- * route template and status class. No ids, e-mails or URLs reach a label.
+ * route template and status class, and behind Nginx the wait in front of this process. No ids,
+ * e-mails or URLs reach a label.
  */
 export function httpMetrics(registry: Registry): RequestHandler {
   const duration = new Histogram({
@@ -46,10 +48,19 @@ export function httpMetrics(registry: Registry): RequestHandler {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Unlabelled: where a request waits (accept, event loop) does not depend on its route.
+  const queue = new Histogram({
+    name: 'http_request_queue_seconds',
+    help: 'Time from Nginx passing a request on (its X-Request-Start stamp) to this process starting it: a new connection waiting to be accepted, or a busy event loop.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests being handled.', registers: [registry] });
 
   return (req: Request & RouteCapture, res, next) => {
     const end = duration.startTimer();
+    const waited = queueSeconds(req.headers[requestStartHeader], Date.now());
+    if (waited !== null) queue.observe(waited);
     inFlight.inc();
     captureRouteTemplates(Object.getPrototypeOf(req) as object);
     let done = false;
