@@ -59,7 +59,7 @@ describe('/metrics on one process', () => {
     const after = (await api.request.get('/metrics').expect(200)).text;
     expect(queued(after) - queued(before)).toBe(1);
     expect(queued(after, '0.25') - queued(before, '0.25')).toBe(0);
-    expect(queued(after, '0.5') - queued(before, '0.5')).toBe(1);
+    expect(queued(after, '1') - queued(before, '1')).toBe(1);
   });
 
   it('reports the cache, the pool, Redis and the database, and Node defaults', async () => {

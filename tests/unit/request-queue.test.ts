@@ -11,8 +11,10 @@ describe('queueSeconds (the wait behind Nginx, from its X-Request-Start stamp)',
     expect(queueSeconds('t=1795720343', stampedAtMs)).toBeCloseTo(0.754, 6);
   });
 
-  it('counts a stamp slightly ahead of this clock (another host) as no wait', () => {
+  it('counts a stamp slightly ahead of this clock (another host) as no wait, and ignores one far ahead', () => {
     expect(queueSeconds(nginxStamp, stampedAtMs - 40)).toBe(0);
+    expect(queueSeconds(nginxStamp, stampedAtMs - 900)).toBe(0);
+    expect(queueSeconds(nginxStamp, stampedAtMs - 1_100)).toBeNull();
   });
 
   it.each([
@@ -27,7 +29,8 @@ describe('queueSeconds (the wait behind Nginx, from its X-Request-Start stamp)',
     ['microseconds, not seconds', 't=1795720343754000'],
     ['another stamp appended', `${nginxStamp}, ${nginxStamp}`],
     ['trailing text', `${nginxStamp} ; drop`],
-    ['a stamp from 1970', 't=1000000000.000'],
+    ['a stamp from 2001', 't=1000000000.000'],
+    ['a stamp from 5138', 't=99999999999'],
   ])('ignores %s', (_case, header) => {
     expect(queueSeconds(header, stampedAtMs)).toBeNull();
   });

@@ -3,7 +3,8 @@
  * every `everyMs`, once on a new connection (accepted by the PM2 daemon, the cluster's primary,
  * and handed to a process) and once on a kept-alive one (straight to a process). A process that
  * answers its kept-alive connection within milliseconds while new connections wait for
- * seconds is stalled in the hand-off, not in its own event loop.
+ * seconds is not stalled: new connections queue, because a busy process takes one per turn of
+ * its event loop (bench/results/accept-wait.md).
  */
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
