@@ -8,6 +8,7 @@ import { readingText, txtOf } from '../support/documents';
 import { registerOver } from '../support/edge-traffic';
 import { tinyPng } from '../support/images';
 import type { TestSession } from '../support/learners';
+import { sample } from '../support/metrics-text';
 import { behindNginx, startNginx, type Nginx } from '../support/nginx';
 import { freePort } from '../support/ports';
 import { multipart, rawRequest, type RawResponse } from '../support/raw-http';
@@ -231,9 +232,10 @@ describe('Nginx stamps every request it passes on, for the wait in front of the 
   /** The API's own count of stamped requests, and of those that waited under 1 s. */
   const queued = async (): Promise<{ all: number; underASecond: number }> => {
     const text = (await rawRequest(`http://127.0.0.1:${app.port}/metrics`)).body;
-    const value = (name: string, label = ''): number =>
-      Number(text.split('\n').find((line) => line.startsWith(`${name}{`) && line.includes(label))?.split(' ').pop() ?? 0);
-    return { all: value('http_request_queue_seconds_count'), underASecond: value('http_request_queue_seconds_bucket', 'le="1"') };
+    return {
+      all: sample(text, 'http_request_queue_seconds_count', {}) ?? 0,
+      underASecond: sample(text, 'http_request_queue_seconds_bucket', { le: '1' }) ?? 0,
+    };
   };
 
   it("measures each proxied request, with Nginx's stamp in place of the one a client sent", async () => {

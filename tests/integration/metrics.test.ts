@@ -2,20 +2,11 @@ import type { buildSummary } from '../../src/components/metrics/summary';
 import { createCache } from '../../src/infra/cache/cache';
 import { createProcessMetrics } from '../../src/infra/metrics/process-metrics';
 import { bearer, registerLearner, type TestSession } from '../support/learners';
+import { sample } from '../support/metrics-text';
 import { freePort } from '../support/ports';
 import { promtool } from '../support/promtool';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
-
-/** The value of one sample line, or null when the scrape has no such line. */
-function sample(text: string, name: string, labels: Record<string, string>): number | null {
-  const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (wanted.every((pair) => line.includes(pair))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return null;
-}
 
 const token = 'metrics-token-for-the-tests-0123';
 
