@@ -13,11 +13,13 @@
  * whole second arrived within milliseconds, and its p99 of 741–873 ms measured those bursts.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { percentile as rawPercentile, run } from '../bench-kit.mts';
+import { percentile as rawPercentile } from '../bench-kit.mts';
+import { watchCpu, type CpuShare } from './cpu-share.mts';
 
 export interface PlannedRequest {
   method: 'GET' | 'POST' | 'PATCH';
@@ -42,6 +44,8 @@ export interface OpenModelResult {
   maxMs: number;
   /** Answers by status code (0: no answer: a connection error or the 30 s timeout). */
   statuses: Record<string, number>;
+  /** The box's busy share and vegeta's own over the measured seconds (cpu-share.mts); null where /proc is missing. */
+  cpu: CpuShare | null;
   /** The settling seconds' requests (see openModel), left out of every other figure; null without them. */
   settling: { seconds: number; count: number; p99Ms: number; maxMs: number } | null;
   /** Latency percentiles per second of the run, by when the requests left. */
@@ -86,7 +90,15 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
         .map((line) => `${line}\n`)
         .join(''),
     );
-    await run(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds + settleSeconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`]);
+    const attack = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds + settleSeconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const cpuWatch = watchCpu(attack.pid ?? 0);
+    const measuring = setTimeout(() => cpuWatch.start(), settleSeconds * 1000);
+    const [code] = (await once(attack, 'exit')) as [number | null];
+    clearTimeout(measuring);
+    const cpu = cpuWatch.stop();
+    if (code !== 0) throw new Error(`vegeta attack exited with ${code}`);
 
     const received: { at: number; status: number; ms: number }[] = [];
     for await (const answer of answers(results)) received.push(answer);
@@ -116,6 +128,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
       p99Ms: percentile(every, 99),
       maxMs: tenth(every.at(-1) ?? 0),
       statuses,
+      cpu,
       settling: settleSeconds === 0 ? null : { seconds: settleSeconds, count: settled.length, p99Ms: percentile(settled, 99), maxMs: tenth(settled.at(-1) ?? 0) },
       perSecond: buckets.map((bucket) => {
         const times = sorted(bucket);
