@@ -20,7 +20,6 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildCommit, type BeforeBuild } from './before-build.mts';
 import {
@@ -44,8 +43,9 @@ import {
   type Measurement,
 } from './bench-kit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
-import { probeConnections, type ProbeFigures } from './report/connection-probe.mts';
+import { probeConnections } from './report/connection-probe.mts';
 import { openModel, type OpenModelResult } from './report/open-model.mts';
+import { curveFractions, curvePoint, curveSection, curveSummary, goalFraction, percentOf, type ProbedRun } from './report/paced-curve.mts';
 import type { createLogger as CreateLogger } from '../../src/infra/logger.js';
 import type { loadConfig as LoadConfig } from '../../src/infra/config/config.js';
 import type { createRateLimits as CreateRateLimits } from '../../src/infra/rate-limit/rate-limits.js';
@@ -70,35 +70,6 @@ interface Case {
   rate?: number;
 }
 const labelOf = (c: Pick<Case, 'config' | 'route'>): string => `${c.config}: ${c.route}`;
-
-/** Shares of the closed-model maximum at which the open model runs; the goal is at the last, 70 %. */
-const curveFractions = [0.4, 0.55, 0.7];
-type OpenRun = OpenModelResult & { fraction: number; probe: { newConnection: ProbeFigures; keptAlive: ProbeFigures } };
-const percentOf = (share: number | undefined): string => (share === undefined ? 'n/a' : `${Math.round(share * 100)} %`);
-const cores = availableParallelism();
-
-/** One rate's runs, summed up by the run with the median p99 (all its figures from that run). */
-interface CurvePoint<Run extends OpenModelResult> {
-  fraction: number;
-  runs: Run[];
-  median: Run;
-  /** Requests per second answered in the measured seconds (below the rate when the box fell behind). */
-  answeredPerSecond: number;
-  /** CPU per answered request of everything but the generator (Nginx, the API, Redis, idle timers), µs: (busy − vegeta) × cores ÷ answered. */
-  restMicroseconds?: number;
-}
-
-function curvePoint<Run extends OpenModelResult>(fraction: number, runs: Run[]): CurvePoint<Run> {
-  const median = [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(runs.length / 2)]!;
-  const answeredPerSecond = Math.round(median.sent / median.seconds);
-  return {
-    fraction,
-    runs,
-    median,
-    answeredPerSecond,
-    ...(median.cpu === null ? {} : { restMicroseconds: Math.round(((median.cpu.box - median.cpu.process) * cores * 1e6) / answeredPerSecond) }),
-  };
-}
 
 /**
  * CPU the API limiter adds per request, in-process (no network, no other processes):
@@ -247,14 +218,14 @@ async function main(): Promise<void> {
     const nginxSigned = labelOf({ config: viaNginx, route: signed });
     const maximum = median(measurements.filter((m) => m.label === nginxSigned).map((m) => m.requestsPerSecond));
     const rateAt = (fraction: number): number => Math.max(10, Math.round(maximum * fraction));
-    const openRate = rateAt(0.7);
+    const openRate = rateAt(goalFraction);
     await onlyAwake([{ config: viaNginx, route: signed, port: edge.port, paths: profiles }]);
     const openHeaders = await bearer();
     // Three runs per rate with pauses between them: a single stall of a few hundred ms (CPU shared
     // with the generator) moves one run's p99 from under 10 ms to over 40, so the median is reported.
     // The lower rates show where the latency goal holds; rates interleave, so drift hits all alike.
     // Alongside each run, /live on new and on kept-alive connections to the cluster (report/connection-probe.mts).
-    const openRuns: OpenRun[] = [];
+    const openRuns: ProbedRun[] = [];
     const bareRuns: OpenModelResult[] = [];
     for (let repeat = 0; repeat < 3; repeat++) {
       for (const fraction of curveFractions) {
@@ -275,9 +246,9 @@ async function main(): Promise<void> {
       bareRuns.push(bareRun);
       process.stdout.write(`open model at ${bareRun.rate} req/s on the bare node:http cluster: p99 ${bareRun.p99Ms} ms; box busy ${percentOf(bareRun.cpu?.box)}, vegeta ${percentOf(bareRun.cpu?.process)}\n`);
     }
-    const curve = curveFractions.map((fraction) => curvePoint(fraction, openRuns.filter((run) => run.fraction === fraction)));
-    const seventy = curve.at(-1)!;
-    const bare = curvePoint(curveFractions[0]!, bareRuns);
+    const curve = curveFractions.map((fraction) => curvePoint('Nginx → PM2 ×2', fraction, openRuns.filter((run) => run.fraction === fraction)));
+    const seventy = curve.find((point) => point.fraction === goalFraction)!;
+    const points = [...curve, curvePoint('bare node:http cluster ×2', curveFractions[0]!, bareRuns)];
     const open = seventy.median;
     const counters = await cacheCounters(head.port);
 
@@ -332,13 +303,7 @@ async function main(): Promise<void> {
       before: { commit: before.commit, install: before.install },
       figures,
       open: { rate: openRate, maximum, seconds: openSeconds, p50Ms: open.p50Ms, p95Ms: open.p95Ms, p99Ms: open.p99Ms, sent: open.sent, dropped: open.dropped, failed: open.failed, statuses: open.statuses, perSecond: open.perSecond, runs: seventy.runs },
-      curve: [...curve.map((point) => ({ target: 'Nginx → PM2 ×2', point })), { target: 'bare node:http cluster ×2', point: bare }].map(({ target, point }) => ({
-        target,
-        fraction: point.fraction,
-        answeredPerSecond: point.answeredPerSecond,
-        restMicroseconds: point.restMicroseconds,
-        runs: point.runs.map(({ rate, sent, dropped, failed, p50Ms, p99Ms, cpu }) => ({ rate, sent, dropped, failed, p50Ms, p99Ms, cpu })),
-      })),
+      curve: curveSummary(points),
       beforeAfter,
       measurements,
     };
@@ -367,7 +332,7 @@ ${openSeconds} s it measures (the box was idle for 3 s, so Nginx's upstream pool
 | P5: cached signed-in profile ÷ GET /api/ping (Nginx → PM2 ×2) | ${against(figures.p5SignedOverPing)} | ≥ 0.80 | ${verdict(figures.p5SignedOverPing >= 0.8)} |
 | P5: cached signed-in profile ÷ /live (Nginx → PM2 ×2) | ${against(figures.p5SignedOverLive)} | ≥ 0.70 | ${verdict(figures.p5SignedOverLive >= 0.7)} |
 | headline: cached signed-in profile through Nginx + PM2 ×2 ÷ bare node:http cluster ×2 | ${against(figures.headline)} | ≥ 0.35 | ${verdict(figures.headline >= 0.35)} |
-| p99 at 70 % of the maximum (${openRate} of ${maximum} req/s, open model, the median of 3 runs of ${openSeconds} s, Nginx → PM2 ×2, signed-in read) | ${open.p99Ms} ms (p50 ${open.p50Ms}, p95 ${open.p95Ms}, max ${open.maxMs}; dropped ${open.dropped}, failed ${open.failed}; the 3 runs' p99: ${seventy.runs.map((run) => run.p99Ms).join(', ')} ms; their first ${openSettleSeconds} s, unmeasured: p99 ${seventy.runs.map((run) => run.settling?.p99Ms).join(', ')} ms; the median run's box ${percentOf(seventy.median.cpu?.box)} busy, vegeta ${percentOf(seventy.median.cpu?.process)} of it) | ≤ 20 ms | ${verdict(open.p99Ms <= 20 && open.dropped === 0)} |
+| p99 at 70 % of the maximum (${openRate} of ${maximum} req/s, open model, the median of 3 runs of ${openSeconds} s, Nginx → PM2 ×2, signed-in read) | ${open.p99Ms} ms (p50 ${open.p50Ms}, p95 ${open.p95Ms}, max ${open.maxMs}; dropped ${open.dropped}, failed ${open.failed}; the 3 runs' p99: ${seventy.runs.map((run) => run.p99Ms).join(', ')} ms; their first ${openSettleSeconds} s, unmeasured: p99 ${seventy.runs.map((run) => run.settling?.p99Ms).join(', ')} ms; the median run: box ${percentOf(open.cpu?.box)} busy, vegeta ${percentOf(open.cpu?.process)}) | ≤ 20 ms | ${verdict(open.p99Ms <= 20 && open.dropped === 0)} |
 | during those runs, GET /live at the PM2 cluster's port every 20 ms: on a new connection (through the PM2 daemon) vs a kept-alive one, p99 / max per run | ${seventy.runs.map((run) => `${run.probe.newConnection.p99Ms} / ${run.probe.newConnection.maxMs} vs ${run.probe.keptAlive.p99Ms} / ${run.probe.keptAlive.maxMs} ms`).join('; ')} | | |
 | cache hit ratio (HEAD, profile lookups) | ${(figures.cacheHitRatio * 100).toFixed(2)} % | | |
 | cached ÷ uncached (anonymous, limits off) | ${times(figures.cachedOverUncached)} | | |
@@ -376,24 +341,7 @@ ${openSeconds} s it measures (the box was idle for 3 s, so Nginx's upstream pool
 | rate limiter p95 cost at saturation (queueing included) | ${figures.limiterP95CostAtSaturationMs.toFixed(1)} ms | | |
 | rate limiter CPU per request, in-process | ${figures.limiterCpuMicroseconds.toFixed(1)} µs | | |
 
-## p99 against the offered rate (open model, Nginx → PM2 ×2, signed-in read)
-
-The maximum (${maximum} req/s) is autocannon's, ${connections} connections kept busy. Paced requests cost the box more each (fewer
-requests per event-loop turn), and vegeta shares the cores; "busy" is the share of both cores in use over the measured seconds
-(/proc/stat), vegeta's is its own share of them (report/cpu-share.mts); "the rest" is the CPU of everything else (Nginx, the
-API, Redis, idle timers) per answered request, on ${cores} cores. 3 runs per rate, interleaved; the figures of the run with the median
-p99. "Dropped": requests the schedule asked for that vegeta could not send. The last row is the
-bare node:http cluster ×2 at the lowest rate, straight from vegeta: what a paced request costs the box without any of the stack.
-
-| target | share of the maximum | req/s sent / answered | p50 ms | p99 ms (the 3 runs) | dropped | box busy | vegeta | the rest, µs per request |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${[...curve.map((point) => ({ target: 'Nginx → PM2 ×2', point })), { target: 'bare node:http cluster ×2', point: bare }]
-  .map(({ target, point }) => {
-    const run = point.median;
-    return `| ${target} | ${Math.round(point.fraction * 100)} % | ${run.rate} / ${point.answeredPerSecond} | ${run.p50Ms} | ${run.p99Ms} (${point.runs.map((each) => each.p99Ms).join(', ')}) | ${run.dropped} | ${percentOf(run.cpu?.box)} | ${percentOf(run.cpu?.process)} | ${point.restMicroseconds ?? 'n/a'} |`;
-  })
-  .join('\n')}
-
+${curveSection(points, maximum, connections)}
 ## Before and after issue 15 (same run, PM2 ×2 direct)
 
 "before" is commit ${before.commit}, when issue 15 was filed, built in a temporary git worktree (${before.install}; its own

@@ -44,7 +44,7 @@ export interface OpenModelResult {
   maxMs: number;
   /** Answers by status code (0: no answer: a connection error or the 30 s timeout). */
   statuses: Record<string, number>;
-  /** The box's busy share and vegeta's own over the measured seconds (cpu-share.mts); null where /proc is missing. */
+  /** How busy the box was over the measured seconds and vegeta's own share (cpu-share.mts); null where /proc is missing. */
   cpu: CpuShare | null;
   /** The settling seconds' requests (see openModel), left out of every other figure; null without them. */
   settling: { seconds: number; count: number; p99Ms: number; maxMs: number } | null;
@@ -93,12 +93,14 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
     const attack = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds + settleSeconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const cpuWatch = watchCpu(attack.pid ?? 0);
-    const measuring = setTimeout(() => cpuWatch.start(), settleSeconds * 1000);
-    const [code] = (await once(attack, 'exit')) as [number | null];
-    clearTimeout(measuring);
-    const cpu = cpuWatch.stop();
-    if (code !== 0) throw new Error(`vegeta attack exited with ${code}`);
+    const cpuWatch = attack.pid === undefined ? null : watchCpu(attack.pid, settleSeconds * 1000, (settleSeconds + seconds) * 1000);
+    let cpu: CpuShare | null = null;
+    try {
+      const [code, signal] = (await once(attack, 'exit')) as [number | null, NodeJS.Signals | null];
+      if (code !== 0) throw new Error(`vegeta attack exited with ${code ?? signal}`);
+    } finally {
+      cpu = cpuWatch?.result() ?? null;
+    }
 
     const received: { at: number; status: number; ms: number }[] = [];
     for await (const answer of answers(results)) received.push(answer);
