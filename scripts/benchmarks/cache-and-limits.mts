@@ -225,6 +225,8 @@ async function main(): Promise<void> {
     // with the generator) moves one run's p99 from under 10 ms to over 40, so the median is reported.
     // The lower rates show where the latency goal holds; rates interleave, so drift hits all alike.
     // Alongside each run, /live on new and on kept-alive connections to the cluster (report/connection-probe.mts).
+    const openTargets = profiles.map((path) => ({ method: 'GET' as const, path, headers: openHeaders }));
+    const lowest = curveFractions[0]!;
     const openRuns: ProbedRun[] = [];
     const bareRuns: OpenModelResult[] = [];
     for (let repeat = 0; repeat < 3; repeat++) {
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
         await delay(3000);
         const probe = probeConnections(head.port);
         const rate = rateAt(fraction);
-        const result = { ...(await openModel(edge.port, profiles.map((path) => ({ method: 'GET', path, headers: openHeaders })), rate, openSeconds, openSettleSeconds)), fraction, probe: await probe.stop() };
+        const result = { ...(await openModel(edge.port, openTargets, rate, openSeconds, openSettleSeconds)), fraction, probe: await probe.stop() };
         openRuns.push(result);
         process.stdout.write(
           `open model at ${rate} req/s: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms, dropped ${result.dropped}, failed ${result.failed}; ` +
@@ -242,13 +244,13 @@ async function main(): Promise<void> {
       }
       // The same paced rate at the lowest share on the bare node:http cluster: what the box spends on a paced request anyway.
       await delay(3000);
-      const bareRun = await openModel(nodeCluster.port, [{ method: 'GET', path: '/' }], rateAt(curveFractions[0]!), openSeconds, openSettleSeconds);
+      const bareRun = await openModel(nodeCluster.port, [{ method: 'GET', path: '/' }], rateAt(lowest), openSeconds, openSettleSeconds);
       bareRuns.push(bareRun);
       process.stdout.write(`open model at ${bareRun.rate} req/s on the bare node:http cluster: p99 ${bareRun.p99Ms} ms; box busy ${percentOf(bareRun.cpu?.box)}, vegeta ${percentOf(bareRun.cpu?.process)}\n`);
     }
     const curve = curveFractions.map((fraction) => curvePoint('Nginx → PM2 ×2', fraction, openRuns.filter((run) => run.fraction === fraction)));
     const seventy = curve.find((point) => point.fraction === goalFraction)!;
-    const points = [...curve, curvePoint('bare node:http cluster ×2', curveFractions[0]!, bareRuns)];
+    const points = [...curve, curvePoint('bare node:http cluster ×2', lowest, bareRuns)];
     const open = seventy.median;
     const counters = await cacheCounters(head.port);
 
