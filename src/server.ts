@@ -1,5 +1,5 @@
 import './infra/runtime-check';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApiCache } from './api-cache';
@@ -28,21 +28,14 @@ async function main(): Promise<void> {
   const queues = openJobQueues(config, logger, { failFast: true });
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
-  const app = createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics });
-  const httpServer = (): Server => {
-    const server = createServer(app);
-    // Above the proxy's upstream keepalive_timeout (nginx/: 2s), so the proxy, never this
-    // server, closes an idle pooled connection: a proxy reusing a socket we close fails the request.
-    server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
-    server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
-    return server;
-  };
-  const server = httpServer();
-  const ownPort = config.http.instancePort === null ? null : { port: config.http.instancePort, server: httpServer() };
+  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics }));
+  // Above the proxy's upstream keepalive_timeout (nginx/: 2s), so the proxy, never this
+  // server, closes an idle pooled connection: a proxy reusing a socket we close fails the request.
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
 
   installGracefulShutdown({
     server,
-    ownPortServer: ownPort?.server ?? null,
     lifecycle,
     logger,
     timeoutMs: config.shutdown.timeoutMs,
@@ -69,16 +62,9 @@ async function main(): Promise<void> {
   // In a PM2 cluster the primary listens with the backlog given here (LISTEN_BACKLOG).
   server.listen({ port: config.http.port, host: config.http.host, backlog: config.http.listenBacklog });
   await once(server, 'listening');
-  if (ownPort) {
-    // SO_REUSEPORT: during a reload this process's predecessor (same PM2 index) still holds
-    // the port; the kernel shares new connections between the two until it lets go. It also
-    // makes this process, not the cluster's primary, own the socket.
-    ownPort.server.listen({ port: ownPort.port, host: config.http.host, backlog: config.http.listenBacklog, reusePort: true });
-    await once(ownPort.server, 'listening');
-  }
   lifecycle.markServing();
   metrics.start();
-  logger.info({ address: server.address(), ownPort: ownPort?.server.address() ?? null }, 'listening');
+  logger.info({ address: server.address() }, 'listening');
   // `ready` only with the database connected and its schema checked: PM2 (wait_ready) keeps
   // the previous process serving meanwhile, so a release that cannot reach the database
   // never takes over early. connect() also returns when shutdown closes the database.

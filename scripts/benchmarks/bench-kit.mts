@@ -36,19 +36,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The first of two consecutive free ports: a cluster's INSTANCE_PORT_BASE (its 2 processes' own ports). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const base = await freePort();
-    const next = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(base + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (next) return base;
-  }
-}
-
 export async function waitReady(port: number): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
@@ -82,21 +69,19 @@ export interface Cluster {
   name: string;
   env: Record<string, string>;
   port: number;
-  /** Each process's own port is this + its PM2 index (INSTANCE_PORT_BASE), as the stack runs it. */
-  instancePortBase: number;
   pm2Home: string;
   checkout: string;
 }
 
 export async function newCluster(name: string, env: Record<string, string>, checkout = root): Promise<Cluster> {
-  return { name, env, port: await freePort(), instancePortBase: await freePortPair(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
+  return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
 }
 
 /** A PM2 command on the cluster's daemon; its output (e.g. of `jlist`). LOG_LEVEL is `warn` unless `cluster.env` sets it. */
 export async function pm2(cluster: Cluster, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [join(cluster.checkout, 'node_modules/pm2/bin/pm2'), ...args], {
     cwd: cluster.checkout,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), INSTANCE_PORT_BASE: String(cluster.instancePortBase), HOST: '127.0.0.1', API_INSTANCES: '2' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2' },
   });
   return stdout;
 }
@@ -189,12 +174,8 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-/**
- * Nginx in front of `api`: a cluster of ours, balanced per request over its processes' own
- * ports as `./scripts/stack up` does, or a bare port. `upstreamPool` replaces the upstream
- * pool's size and requests per connection (to measure an older setting).
- */
-export async function startEdge(api: Cluster | number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number } } = {}): Promise<Edge> {
+/** `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older setting). */
+export async function startEdge(apiPort: number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number } } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
@@ -204,8 +185,7 @@ export async function startEdge(api: Cluster | number, options: { workers?: stri
   const { stdout } = await run(join(root, 'scripts/lib/render-nginx-conf'), [], {
     env: {
       PATH: process.env.PATH ?? '',
-      API_ADDRESS: `127.0.0.1:${typeof api === 'number' ? api : api.port}`,
-      API_INSTANCE_ADDRESSES: typeof api === 'number' ? '' : [0, 1].map((index) => `127.0.0.1:${api.instancePortBase + index}`).join(','),
+      API_ADDRESS: `127.0.0.1:${apiPort}`,
       NGINX_PREFIX: prefix,
       NGINX_LISTEN: `127.0.0.1:${port}`,
       NGINX_TLS_LISTEN: `127.0.0.1:${tlsPort}`,

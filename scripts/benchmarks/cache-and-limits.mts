@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     servers.push(api);
     for (const program of ['express', 'nodeHttpCluster'] as const) servers.push(await startProgram(program));
     const [, express, nodeCluster] = servers as [Server, Server, Server];
-    edge = await startEdge(head);
+    edge = await startEdge(head.port);
     const before: BeforeBuild = await building;
     const old = await cluster(`before (${before.commit})`, defaults, before.dir);
     await startCluster(old);

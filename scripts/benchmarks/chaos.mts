@@ -416,7 +416,7 @@ async function main(): Promise<void> {
   await pm2({ ...cluster, env: { ...env, LOG_LEVEL: 'debug' } }, 'start', 'ecosystem.config.js', '--only', workerApp);
   await waitFor('the worker online', async () => (await onlineProcesses(cluster, workerApp)).length === 1, 60_000);
   const workerLogPath = (await onlineProcesses(cluster, workerApp))[0]!.pm2_env.pm_out_log_path;
-  const edge = await startEdge(cluster);
+  const edge = await startEdge(cluster.port);
   cleanups.push({ what: 'Nginx', step: () => edge.stop() });
 
   const learners = await registerLearners(edge.port, 10);

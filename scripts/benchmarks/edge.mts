@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const edges: Edge[] = [];
   try {
     for (const cluster of clusters) await startCluster(cluster);
-    const [nginx, nginxToAppGzip] = [await startEdge(edgeGzip, { workers: nginxWorkers }), await startEdge(appGzip, { workers: nginxWorkers })];
+    const [nginx, nginxToAppGzip] = [await startEdge(edgeGzip.port, { workers: nginxWorkers }), await startEdge(appGzip.port, { workers: nginxWorkers })];
     edges.push(nginx, nginxToAppGzip);
 
     const profiles = await seededProfilePaths(edgeGzip.port);

@@ -67,10 +67,9 @@ const portTaken = (port: number): Promise<boolean> =>
   });
 
 async function pm2(variant: Variant, ...args: string[]): Promise<string> {
-  // INSTANCE_PORT_BASE empty: the stack's (.stack/env) names ports its own processes hold.
   const { stdout } = await run(process.execPath, [join(root, 'node_modules/pm2/bin/pm2'), ...args], {
     cwd: root,
-    env: { ...process.env, ...variant.env, PM2_HOME: variant.pm2Home, PORT: String(variant.port), INSTANCE_PORT_BASE: '', HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...variant.env, PM2_HOME: variant.pm2Home, PORT: String(variant.port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn' },
   });
   return stdout;
 }

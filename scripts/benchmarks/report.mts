@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     await startCluster(pm2);
     const helloEdge = await startEdge(nodeHello.port);
     edges.push(helloEdge);
-    const pm2Edge = await startEdge(pm2);
+    const pm2Edge = await startEdge(pm2.port);
     edges.push(pm2Edge);
 
     await waitForSearchIndex(api.port, `${prefix}a:`);

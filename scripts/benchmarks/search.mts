@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   try {
     for (const cluster of clusters) {
       await startCluster(cluster);
-      edges.push(await startEdge(cluster));
+      edges.push(await startEdge(cluster.port));
     }
     // Statistics are left out: without the index they group every account on FerretDB (seconds).
     const others: PlannedRequest[] = ids.flatMap((id, n) => [

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       const cluster = await newCluster(name, { ...loadProfile, LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `${prefix}-${clusters.length}:`, ...env });
       clusters.push(cluster);
       await startCluster(cluster);
-      const edge = await startEdge(cluster, upstreamPool ? { upstreamPool } : {});
+      const edge = await startEdge(cluster.port, upstreamPool ? { upstreamPool } : {});
       edges.push(edge);
       const configuration = { name, cluster, edge };
       configurations.push(configuration);

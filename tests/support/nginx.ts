@@ -26,8 +26,6 @@ export interface Nginx {
 export interface NginxOptions {
   /** The API's port on 127.0.0.1 (the PM2 cluster, or one process). */
   apiPort: number;
-  /** Each PM2 process's own port (INSTANCE_PORT_BASE + index), as `./scripts/stack up` lists them. */
-  instancePorts?: number[];
   storageDir?: string;
   rateLimits?: boolean;
 }
@@ -48,7 +46,6 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     env: {
       PATH: process.env.PATH ?? '',
       API_ADDRESS: `127.0.0.1:${options.apiPort}`,
-      API_INSTANCE_ADDRESSES: (options.instancePorts ?? []).map((port) => `127.0.0.1:${port}`).join(','),
       NGINX_PREFIX: prefix,
       NGINX_LISTEN: `127.0.0.1:${port}`,
       NGINX_TLS_LISTEN: `127.0.0.1:${tlsPort}`,

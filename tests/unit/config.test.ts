@@ -65,22 +65,6 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...dev, SUPABASE_BUCKET: 'uploads', SUPABASE_PRIVATE_BUCKET: 'uploads' })).toThrow(/SUPABASE_PRIVATE_BUCKET/);
   });
 
-  it("gives a PM2 process its own port, INSTANCE_PORT_BASE + its instance index, and none when unset", () => {
-    expect(loadConfig(dev).http.instancePort).toBeNull();
-    expect(loadConfig({ ...dev, INSTANCE_PORT_BASE: '3010' }).http.instancePort).toBe(3010);
-    expect(loadConfig({ ...dev, INSTANCE_PORT_BASE: '3010', NODE_APP_INSTANCE: '3' }).http.instancePort).toBe(3013);
-    expect(loadConfig({ ...dev, INSTANCE_PORT_BASE: '', NODE_APP_INSTANCE: '3' }).http.instancePort).toBeNull();
-  });
-
-  it('refuses an own port that is not a port, is out of range, or is PORT', () => {
-    expect(() => loadConfig({ ...dev, INSTANCE_PORT_BASE: '0' })).toThrow(/INSTANCE_PORT_BASE/);
-    expect(() => loadConfig({ ...dev, INSTANCE_PORT_BASE: 'x' })).toThrow(/INSTANCE_PORT_BASE/);
-    expect(() => loadConfig({ ...dev, INSTANCE_PORT_BASE: '65535', NODE_APP_INSTANCE: '1' })).toThrow(/INSTANCE_PORT_BASE 65535 \+ instance 1 is above 65535/);
-    expect(() => loadConfig({ ...dev, PORT: '3011', INSTANCE_PORT_BASE: '3010', NODE_APP_INSTANCE: '1' })).toThrow(/is PORT \(3011\)/);
-    expect(() => loadConfig({ ...dev, INSTANCE_PORT_BASE: '3010', NODE_APP_INSTANCE: 'two' })).toThrow(/NODE_APP_INSTANCE/);
-    expect(() => loadConfig({ ...dev, INSTANCE_PORT_BASE: '3010', NODE_APP_INSTANCE: 'two' })).toThrow(ConfigError);
-  });
-
   it('refuses a pool minimum above the maximum', () => {
     expect(() => loadConfig({ ...dev, MONGODB_POOL_MAX: '4', MONGODB_POOL_MIN: '5' })).toThrow(/MONGODB_POOL_MIN/);
   });

@@ -26,8 +26,7 @@ export async function startProgram(program: keyof typeof programs, env: Record<s
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, programs[program], {
     cwd: root,
-    // INSTANCE_PORT_BASE empty: not the stack's (.stack/env), whose processes hold those ports.
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), INSTANCE_PORT_BASE: '', HOST: '127.0.0.1' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

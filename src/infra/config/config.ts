@@ -20,11 +20,6 @@ export interface Config {
     keepAliveTimeoutMs: number;
     /** Pending connections the kernel queues for the listening socket (capped at net.core.somaxconn). */
     listenBacklog: number;
-    /**
-     * This process's own port next to the shared one (INSTANCE_PORT_BASE + its PM2 instance
-     * index), for a proxy that balances each request (least_conn); null when unset.
-     */
-    instancePort: number | null;
   };
   mongo: {
     uri: string;
@@ -132,18 +127,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options
   if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
     throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
   }
-  return toConfig(env, jwtSecretOf(env, options), instancePortOf(env, environment.NODE_APP_INSTANCE));
-}
-
-/** INSTANCE_PORT_BASE plus the index PM2 gives each process of a cluster (0 outside PM2). */
-function instancePortOf(env: Env, pm2Index: string | undefined): number | null {
-  if (env.INSTANCE_PORT_BASE === undefined) return null;
-  const index = Number(pm2Index ?? '0');
-  if (!Number.isInteger(index) || index < 0) throw new ConfigError(`invalid environment: NODE_APP_INSTANCE must be PM2's instance index, not "${pm2Index}"`);
-  const port = env.INSTANCE_PORT_BASE + index;
-  if (port > 65535) throw new ConfigError(`invalid environment: INSTANCE_PORT_BASE ${env.INSTANCE_PORT_BASE} + instance ${index} is above 65535`);
-  if (port === env.PORT) throw new ConfigError(`invalid environment: INSTANCE_PORT_BASE + instance ${index} is PORT (${env.PORT}); the two must differ`);
-  return port;
+  return toConfig(env, jwtSecretOf(env, options));
 }
 
 export interface LoadOptions {
@@ -171,7 +155,7 @@ function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, stri
   );
 }
 
-function toConfig(env: Env, jwtSecret: string, instancePort: number | null): Config {
+function toConfig(env: Env, jwtSecret: string): Config {
   return {
     env: env.NODE_ENV,
     version: readPackageVersion(),
@@ -188,7 +172,6 @@ function toConfig(env: Env, jwtSecret: string, instancePort: number | null): Con
       securityHeaders: env.SECURITY_HEADERS,
       keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
       listenBacklog: env.LISTEN_BACKLOG,
-      instancePort,
     },
     mongo: {
       uri: env.MONGODB_URI,

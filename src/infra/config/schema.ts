@@ -97,7 +97,6 @@ export const envSchema = z.object({
   SECURITY_HEADERS: z.enum(['app', 'edge']).default('app'),
   KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   LISTEN_BACKLOG: positiveInt.default(4096),
-  INSTANCE_PORT_BASE: port.min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SHUTDOWN_READINESS_DELAY_MS: nonNegativeInt.default(500),
   SHUTDOWN_IDLE_GRACE_MS: nonNegativeInt.default(3000),

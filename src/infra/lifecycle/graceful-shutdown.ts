@@ -6,14 +6,6 @@ import type { Lifecycle } from './lifecycle';
 
 export interface ShutdownOptions {
   server: Server;
-  /**
-   * The process's own port (INSTANCE_PORT_BASE), closed first thing, before the readiness
-   * delay: its successor already listens on the same port (SO_REUSEPORT), so new connections
-   * go there at once. Connections still queued on a closing socket are reset by the kernel,
-   * and a POST sent on one fails, so it closes before this process starts answering with
-   * `Connection: close`, which makes the proxy open new ones.
-   */
-  ownPortServer?: Server | null;
   lifecycle: Lifecycle;
   logger: Logger;
   timeoutMs: number;
@@ -28,10 +20,9 @@ export interface ShutdownOptions {
 
 /**
  * SIGTERM (Docker, Kubernetes) and SIGINT (PM2, Ctrl-C) start the same sequence:
- * readiness fails and the own port's listener closes, after `readinessDelayMs` the shared
- * listener closes, in-flight requests finish (their responses carry `Connection: close`),
- * idle keep-alive sockets are closed by their clients or, after `idleGraceMs`, by us,
- * resources close, exit 0.
+ * readiness fails, the listener closes, in-flight requests finish (their responses carry
+ * `Connection: close`), idle keep-alive sockets are closed by their clients or, after
+ * `idleGraceMs`, by us, resources close, exit 0.
  * If that takes longer than `timeoutMs` the process exits 1.
  */
 export function installGracefulShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
@@ -48,10 +39,8 @@ export function installGracefulShutdown(options: ShutdownOptions): (reason: stri
     }, timeoutMs);
     forced.unref();
     try {
-      await Promise.all([
-        options.ownPortServer ? closeServer(options.ownPortServer, idleGraceMs) : undefined,
-        delay(readinessDelayMs).then(() => closeServer(server, idleGraceMs)),
-      ]);
+      await delay(readinessDelayMs);
+      await closeServer(server, idleGraceMs);
       await closeResources();
       clearTimeout(forced);
       logger.info('shutdown complete');
