@@ -106,6 +106,27 @@ describe('accounts', () => {
       expect(response.body.error.code).toBe('TOKEN_EXPIRED');
     });
 
+    it('keeps refusing a remembered expired or foreign token for its reason, and serves a public read with one as signed out', async () => {
+      const learner = await registerLearner(api.request);
+      const claims = { sub: learner.account.id, tier: 'enterprise', iss: 'english-practice', aud: 'english-practice-api' };
+      const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, api.deps.config.auth.jwtSecret, { algorithm: 'HS256' });
+      const foreign = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 }, 'some-other-secret-that-is-long-enough!!', { algorithm: 'HS256' });
+      const valid = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 }, api.deps.config.auth.jwtSecret, { algorithm: 'HS256' });
+      const policyOf = async (authorization?: string): Promise<string> => {
+        const read = api.request.get(`/api/profiles/${learner.account.id}`);
+        if (authorization) read.set('Authorization', authorization);
+        return (await read.expect(200)).headers['ratelimit-policy'] as string;
+      };
+      const signedOutPolicy = await policyOf();
+      expect(await policyOf(`Bearer ${valid}`)).not.toBe(signedOutPolicy);
+      for (let i = 0; i < 3; i++) {
+        expect((await api.request.get('/api/auth/me').set('Authorization', `Bearer ${expired}`).expect(401)).body.error.code).toBe('TOKEN_EXPIRED');
+        expect((await api.request.get('/api/auth/me').set('Authorization', `Bearer ${foreign}`).expect(401)).body.error.code).toBe('INVALID_TOKEN');
+        // Served, and counted as a signed-out client (by address), not as the token's enterprise account.
+        expect(await policyOf(`Bearer ${expired}`)).toBe(signedOutPolicy);
+      }
+    });
+
     it('refuses a correctly signed token that has no exp (it would never expire)', async () => {
       const learner = await registerLearner(api.request);
       const claims = { sub: learner.account.id, tier: 'starter', iss: 'english-practice', aud: 'english-practice-api' };

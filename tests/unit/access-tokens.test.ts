@@ -57,6 +57,43 @@ describe('access tokens, with verified tokens cached until they expire', () => {
   });
 });
 
+describe('refused tokens, remembered', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('refuses an expired or tampered token again for the same reason without verifying it again, and claimsOf gives null', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-26T10:00:00Z') });
+    const tokens = createAccessTokens(secret, 60);
+    const expired = tokens.issue(claims);
+    const [header, payload, signature] = tokens.issue({ ...claims, tier: 'professional' }).split('.') as [string, string, string];
+    const tampered = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('A') ? 'B' : 'A'}${signature.slice(-1)}`;
+    jest.setSystemTime(new Date('2026-11-26T10:01:01Z'));
+    const verify = jest.spyOn(jwt, 'verify');
+    for (let i = 0; i < 3; i++) {
+      expect(refusal(() => tokens.verify(expired))).toBe('TOKEN_EXPIRED');
+      expect(tokens.claimsOf(expired)).toBeNull();
+      expect(refusal(() => tokens.verify(tampered))).toBe('INVALID_TOKEN');
+      expect(tokens.claimsOf(tampered)).toBeNull();
+    }
+    expect(verify).toHaveBeenCalledTimes(2);
+    // A refusal never becomes an acceptance: the same string stays refused whatever the clock says.
+    jest.setSystemTime(new Date('2026-11-26T10:00:30Z'));
+    expect(refusal(() => tokens.verify(expired))).toBe('TOKEN_EXPIRED');
+  });
+
+  it('accepts a fresh token next to remembered refusals, and does not remember strings longer than 1 KB', () => {
+    const tokens = createAccessTokens(secret, 900);
+    expect(tokens.claimsOf('not.a.token')).toBeNull();
+    const token = tokens.issue(claims);
+    expect(tokens.claimsOf(token)).toEqual(claims);
+    const verify = jest.spyOn(jwt, 'verify');
+    const huge = `${'a'.repeat(1100)}.b.c`;
+    expect(refusal(() => tokens.verify(huge))).toBe('INVALID_TOKEN');
+    expect(refusal(() => tokens.verify(huge))).toBe('INVALID_TOKEN');
+    expect(tokens.claimsOf('not.a.token')).toBeNull();
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('VerifiedTokens', () => {
   it('forgets the oldest entry past its bound, and an entry at its expiry', () => {
     let now = 1000;

@@ -15,7 +15,8 @@ function bearerToken(req: Request): string | null {
 
 /**
  * Requires `Authorization: Bearer <access token>`; sets `req.auth`. A token `identify`
- * already verified is not verified again; a bad one is, to answer with its exact reason.
+ * already accepted is taken as it is; a refused one answers 401 with its reason (both are
+ * remembered per token: tokens.ts).
  */
 export function authenticate(accessTokens: AccessTokens): RequestHandler {
   return (req, _res, next) => {
@@ -35,13 +36,7 @@ export function authenticate(accessTokens: AccessTokens): RequestHandler {
 export function identify(accessTokens: AccessTokens): RequestHandler {
   return (req, _res, next) => {
     const token = bearerToken(req);
-    if (token !== null) {
-      try {
-        req.auth = accessTokens.verify(token);
-      } catch {
-        req.auth = undefined;
-      }
-    }
+    if (token !== null) req.auth = accessTokens.claimsOf(token) ?? undefined;
     next();
   };
 }
