@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import type { searchIndexMarker as SearchIndexMarker } from '../../src/components/search/search-index.js';
+import { processTicks } from './report/cpu-share.mts';
 
 export const run = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
@@ -99,12 +100,9 @@ export async function startCluster(cluster: Cluster): Promise<void> {
 export async function databaseIdle(): Promise<number> {
   const pidFile = join(root, '.stack', 'ferretdb.pid');
   if (!existsSync(pidFile)) return 0;
-  const stat = `/proc/${readFileSync(pidFile, 'utf8').trim()}/stat`;
-  // utime + stime, in clock ticks (100 per second), fields 14 and 15 of /proc/<pid>/stat.
-  const ticks = (): number => {
-    const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  };
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  // In clock ticks, 100 per second.
+  const ticks = (): number => processTicks(pid);
   const started = Date.now();
   for (let check = 0; check < 120; check++) {
     const before = ticks();

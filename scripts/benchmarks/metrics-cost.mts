@@ -11,7 +11,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import type { Redis as RedisClient } from 'ioredis';
+import { processTicks } from './report/cpu-share.mts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -84,12 +85,7 @@ async function apiPids(variant: Variant): Promise<number[]> {
  * other work, throughput follows the load of others; CPU per request follows only our code.
  */
 function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / 100;
+  return pids.reduce((ticks, pid) => ticks + processTicks(pid), 0) / 100;
 }
 
 async function throughput(variant: Variant, paths: string[]): Promise<{ requestsPerSecond: number; cpuMicrosecondsPerRequest: number }> {

@@ -37,7 +37,7 @@ function boxTicks(): Omit<Reading, 'process'> {
 }
 
 /** utime + stime of a process: fields 14 and 15 of /proc/<pid>/stat, counted after the name's closing parenthesis. */
-function processTicks(pid: number): number {
+export function processTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
