@@ -16,6 +16,11 @@ function refusal(verify: () => unknown): string {
   throw new Error('the token was accepted');
 }
 
+/** The token with one character of its signature changed. */
+function withFlippedSignature(token: string): string {
+  return `${token.slice(0, -2)}${token.slice(-2, -1) === 'A' ? 'B' : 'A'}${token.slice(-1)}`;
+}
+
 afterEach(() => jest.useRealTimers());
 
 describe('access tokens, with verified tokens cached until they expire', () => {
@@ -25,8 +30,7 @@ describe('access tokens, with verified tokens cached until they expire', () => {
     expect(tokens.verify(token)).toEqual(claims);
     expect(tokens.verify(token)).toEqual(claims);
     const [header, payload, signature] = token.split('.') as [string, string, string];
-    const flipped = `${signature.slice(0, -2)}${signature.endsWith('A') ? 'B' : 'A'}${signature.slice(-1)}`;
-    expect(refusal(() => tokens.verify(`${header}.${payload}.${flipped}`))).toBe('INVALID_TOKEN');
+    expect(refusal(() => tokens.verify(withFlippedSignature(token)))).toBe('INVALID_TOKEN');
     const enterprise = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tier: 'enterprise' })).toString('base64url');
     expect(refusal(() => tokens.verify(`${header}.${enterprise}.${signature}`))).toBe('INVALID_TOKEN');
   });
@@ -64,8 +68,7 @@ describe('refused tokens, remembered', () => {
     jest.useFakeTimers({ now: new Date('2026-11-26T10:00:00Z') });
     const tokens = createAccessTokens(secret, 60);
     const expired = tokens.issue(claims);
-    const [header, payload, signature] = tokens.issue({ ...claims, tier: 'professional' }).split('.') as [string, string, string];
-    const tampered = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('A') ? 'B' : 'A'}${signature.slice(-1)}`;
+    const tampered = withFlippedSignature(tokens.issue({ ...claims, tier: 'professional' }));
     jest.setSystemTime(new Date('2026-11-26T10:01:01Z'));
     const verify = jest.spyOn(jwt, 'verify');
     for (let i = 0; i < 3; i++) {
