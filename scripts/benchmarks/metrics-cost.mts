@@ -4,7 +4,7 @@
  * side by side in one run (interleaved rounds). (2) The time and size of one /metrics scrape of
  * the cluster with its worker (3 processes), then with 10 (7 more snapshots in Redis: copies of
  * the real ones under other instance ids, kept fresh).
- * Self-contained: starts its own Redis and FerretDB on free ports (MONGODB_URI replaces FerretDB).
+ * Self-contained: starts its own Redis and FerretDB (on PostgreSQL) on free ports (MONGODB_URI replaces FerretDB).
  * Writes bench/results/metrics-cost-<time>.json and bench/results/metrics-cost.md.
  *
  * Run: ./scripts/bench metrics   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS to change the load)
@@ -136,13 +136,15 @@ async function main(): Promise<void> {
   const load = createRequire(import.meta.url);
   const { Redis } = load('ioredis') as { Redis: new (url: string) => RedisClient };
   const redisServer = await server('redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], portTaken);
-  const database = process.env.MONGODB_URI
-    ? null
-    : await server(
-        process.env.FERRETDB_BIN ?? join(root, '.tools', 'bin', 'ferretdb'),
-        (port, dir) => ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn'],
-        portTaken,
-      );
+  const postgresql = process.env.MONGODB_URI ? null : await server(join(root, 'scripts/lib/postgresql-server'), (port, dir) => [dir, String(port)], portTaken);
+  const database =
+    postgresql === null
+      ? null
+      : await server(
+          join(root, 'scripts/lib/ferretdb-server'),
+          (port, dir) => [`127.0.0.1:${port}`, dir, `postgres://ferretdb@127.0.0.1:${postgresql.port}/ferretdb`],
+          portTaken,
+        );
   const mongoUri = process.env.MONGODB_URI ?? `mongodb://127.0.0.1:${database!.port}/bench_metrics`;
   const redisUrl = `redis://127.0.0.1:${redisServer.port}`;
   const shared = { MONGODB_URI: mongoUri, REDIS_URL: redisUrl, RATE_LIMIT_ENABLED: 'false', NODE_ENV: 'production', JWT_SECRET: 'benchmark-only-secret-of-at-least-32-characters' };
@@ -265,9 +267,13 @@ Scrape times are client-side, ${scrapes} sequential scrapes on a keep-alive conn
       await pm2(variant, 'kill').catch(() => undefined);
       rmSync(variant.pm2Home, { recursive: true, force: true });
     }
-    for (const started of [redisServer, database]) {
-      started?.child.kill('SIGTERM');
-      if (started) rmSync(started.dir, { recursive: true, force: true });
+    // PostgreSQL last, once FerretDB has let go of it; SIGINT is its fast shutdown.
+    for (const [started, signal] of [[redisServer, 'SIGTERM'], [database, 'SIGTERM'], [postgresql, 'SIGINT']] as const) {
+      if (!started) continue;
+      const exited = new Promise((resolve) => started.child.once('exit', resolve));
+      started.child.kill(signal);
+      await exited;
+      rmSync(started.dir, { recursive: true, force: true });
     }
   }
 }

@@ -70,6 +70,40 @@ ensure_chromium() {
   command -v chromium >/dev/null 2>&1 || die "chromium is still missing after installing it"
 }
 
+# PostgreSQL, FerretDB's backend: Debian's server package. Only its binaries are used: the
+# package's own cluster is never started (scripts/lib/postgresql-server runs our own).
+ensure_postgresql() {
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || apt_install postgresql-15
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || die "the PostgreSQL server is still missing after installing postgresql-15"
+  command -v setpriv >/dev/null 2>&1 || die "setpriv (util-linux) is needed to run PostgreSQL as its own user"
+}
+
+# FerretDB's backend: postgresql (the default), or sqlite (no index is ever used; kept to compare
+# and to copy an older stack's data from).
+ferretdb_backend() {
+  case "${FERRETDB_BACKEND:-postgresql}" in
+    postgresql|sqlite) echo "${FERRETDB_BACKEND:-postgresql}" ;;
+    *) die "FERRETDB_BACKEND must be postgresql or sqlite, not '${FERRETDB_BACKEND}'" ;;
+  esac
+}
+
+# A folder for this checkout's server files that USER can reach: DIR itself when every folder
+# above it lets USER through, else one named after the checkout under /var/lib/english-practice
+# (a checkout under /root, or in any private folder). Servers that run as another user than the
+# caller (PostgreSQL as postgres, Nginx's workers as nobody) keep their files there.
+reachable_dir() {
+  local user=$1 dir=$2
+  if [ "$(id -u)" != 0 ] || [ "$user" = root ]; then echo "$dir"; return; fi
+  mkdir -p "$dir"
+  if setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups test -x "$dir"; then echo "$dir"; return; fi
+  local checkout
+  checkout="$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+  mkdir -p "/var/lib/english-practice/$checkout"
+  chmod 755 /var/lib/english-practice "/var/lib/english-practice/$checkout"
+  printf '%s\n' "$ROOT" >"/var/lib/english-practice/$checkout/checkout"
+  echo "/var/lib/english-practice/$checkout/$(basename "$dir")"
+}
+
 # The database for local runs: MONGODB_URI, else a mongod on PATH, else FerretDB.
 database_kind() {
   if [ -n "${MONGODB_URI:-}" ]; then echo external
@@ -111,7 +145,7 @@ ensure_vegeta() {
 
 ensure_database() {
   case "$(database_kind)" in
-    ferretdb) ensure_ferretdb ;;
+    ferretdb) ensure_ferretdb; [ "$(ferretdb_backend)" = sqlite ] || ensure_postgresql ;;
     *) ;;
   esac
 }

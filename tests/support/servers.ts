@@ -33,10 +33,10 @@ function launch(command: string, args: string[], port: number, name: string): Pr
   return Promise.race([waitFor(`${name} on port ${port}`, () => portAccepts(port)).then(() => child), exited]);
 }
 
-function stopProcess(child: ChildProcess | null, port: number): Promise<void> {
+function stopProcess(child: ChildProcess | null, port: number, signal: NodeJS.Signals): Promise<void> {
   if (child === null || child.exitCode !== null) return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
   return exited.then(async () => {
     clearTimeout(kill);
@@ -44,7 +44,13 @@ function stopProcess(child: ChildProcess | null, port: number): Promise<void> {
   });
 }
 
-async function managed(name: string, scheme: string, commandFor: (port: number, dataDir: string) => [string, string[]]): Promise<LocalServer> {
+/** `stopSignal`: what stops the server at once (PostgreSQL: SIGINT, its fast shutdown; SIGTERM waits for its clients). */
+async function managed(
+  name: string,
+  scheme: string,
+  commandFor: (port: number, dataDir: string) => [string, string[]],
+  stopSignal: NodeJS.Signals = 'SIGTERM',
+): Promise<LocalServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `ep-${name}-`));
   let child: ChildProcess | null = null;
@@ -57,7 +63,7 @@ async function managed(name: string, scheme: string, commandFor: (port: number, 
       child = await launch(command, args, port, name);
     },
     async stop() {
-      await stopProcess(child, port);
+      await stopProcess(child, port, stopSignal);
       child = null;
     },
     async destroy() {
@@ -82,20 +88,34 @@ export function startRedis(options: { appendOnly?: boolean } = {}): Promise<Loca
   ]);
 }
 
-export function startFerretDb(): Promise<LocalServer> {
-  const binary = process.env.FERRETDB_BIN ?? join(projectRoot, '.tools', 'bin', 'ferretdb');
-  return managed('ferretdb', 'mongodb', (port, dataDir) => [
-    binary,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--state-dir=${dataDir}`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--debug-addr=-',
-      '--telemetry=disable',
-      '--log-level=warn',
-    ],
-  ]);
+/** A server's files and settings: scripts/lib/postgresql-server and ferretdb-server, as the stack runs them. */
+const serverScript = (name: string): string => join(projectRoot, 'scripts', 'lib', name);
+
+/** FerretDB with the PostgreSQL it stores its data in (null on FERRETDB_BACKEND=sqlite). */
+export interface DatabaseServer extends LocalServer {
+  readonly postgresql: LocalServer | null;
+}
+
+/**
+ * FerretDB as the stack runs it: on a PostgreSQL of its own (`backend` sqlite, or
+ * FERRETDB_BACKEND=sqlite: on SQLite files). `stop`, `start` and `signal` act on FerretDB; `postgresql` on its backend;
+ * `destroy` removes both.
+ */
+export async function startFerretDb(backend = process.env.FERRETDB_BACKEND ?? 'postgresql'): Promise<DatabaseServer> {
+  const postgresql =
+    backend === 'sqlite'
+      ? null
+      : await managed('postgresql', 'postgres', (port, dataDir) => [serverScript('postgresql-server'), [dataDir, String(port)]], 'SIGINT');
+  const backendUrl = (dataDir: string): string => (postgresql ? `postgres://ferretdb@127.0.0.1:${postgresql.port}/ferretdb` : `file:${dataDir}/`);
+  const ferretdb = await managed('ferretdb', 'mongodb', (port, dataDir) => [serverScript('ferretdb-server'), [`127.0.0.1:${port}`, dataDir, backendUrl(dataDir)]]);
+  return {
+    ...ferretdb,
+    postgresql,
+    async destroy() {
+      await ferretdb.destroy();
+      await postgresql?.destroy();
+    },
+  };
 }
 
 /**

@@ -52,6 +52,22 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(other).status).toBe(500);
   });
 
+  it("maps a server that cannot carry the operation out now to 503: FerretDB's lost PostgreSQL, a stepping-down primary", () => {
+    const storageGone = Object.assign(new Error('FATAL: terminating connection due to unexpected postmaster exit (SQLSTATE 57P01)'), {
+      name: 'MongoServerError',
+      code: 1,
+    });
+    expect(toErrorResponse(storageGone)).toEqual({
+      status: 503,
+      body: { error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' } },
+    });
+    for (const code of [91, 189, 10107, 11602]) {
+      expect(toErrorResponse(Object.assign(new Error('not now'), { name: 'MongoServerError', code })).status).toBe(503);
+    }
+    const duplicate = Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError', code: 11000 });
+    expect(toErrorResponse(duplicate).status).toBe(500);
+  });
+
   it('hides everything about an unexpected error', () => {
     const response = toErrorResponse(new TypeError('secret internals at /src/x.ts:1'));
     expect(response).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } });

@@ -1,5 +1,5 @@
 /**
- * Redis and FerretDB of the chaos benchmark's own, on free loopback ports. Each keeps its
+ * Redis and FerretDB (on PostgreSQL) of the chaos benchmark's own, on free loopback ports. Each keeps its
  * data folder across a restart, so a scenario can kill one (or freeze it) and start it again
  * on the same port with the same data, as an operator's restart would. Only the pids spawned
  * here are ever signalled.
@@ -86,7 +86,19 @@ export const startRedis = (): Promise<PrivateServer> =>
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--loglevel', 'warning',
   ]);
 
-export const startFerretDb = (): Promise<PrivateServer> =>
-  privateServer('ferretdb', process.env.FERRETDB_BIN ?? join(root, '.tools', 'bin', 'ferretdb'), (port, dir) => [
-    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn',
+const serverScript = (name: string): string => join(root, 'scripts', 'lib', name);
+
+/** FerretDB on a PostgreSQL of its own, as the stack runs them; signals act on FerretDB, `destroy` removes both. */
+export async function startFerretDb(): Promise<PrivateServer> {
+  const postgresql = await privateServer('postgresql', serverScript('postgresql-server'), (port, dir) => [dir, String(port)]);
+  const ferretdb = await privateServer('ferretdb', serverScript('ferretdb-server'), (port, dir) => [
+    `127.0.0.1:${port}`, dir, `postgres://ferretdb@127.0.0.1:${postgresql.port}/ferretdb`,
   ]);
+  return {
+    ...ferretdb,
+    async destroy() {
+      await ferretdb.destroy();
+      await postgresql.destroy();
+    },
+  };
+}

@@ -49,15 +49,22 @@ const databaseUnavailableErrors = new Set([
   'MongoTopologyClosedError',
   'MongoServerClosedError',
 ]);
-/** The server's code for an operation stopped by its time limit (maxTimeMS). */
-const maxTimeExpired = 50;
+/**
+ * Server error codes for "cannot carry this out right now", whatever the request: a time limit
+ * (MaxTimeMSExpired 50, ExceededTimeLimit 262), a server stepping down or shutting down (91, 189,
+ * 10107, 11600, 11602, 13435, 13436), a network fault behind it (6, 7, 89, 9001), and
+ * InternalError (1): FerretDB's answer when its PostgreSQL is gone, e.g.
+ * "terminating connection due to unexpected postmaster exit".
+ */
+const unavailableServerCodes = new Set([1, 6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /** Errors that mean "the database cannot be reached right now", not "the request is wrong". */
 function isDatabaseUnavailable(error: unknown): boolean {
   // Every network error of mongoose's driver, whatever subclass a driver version adds.
   if (error instanceof mongoose.Error.MongooseServerSelectionError || error instanceof mongoose.mongo.MongoNetworkError) return true;
   if (!(error instanceof Error)) return false;
-  return databaseUnavailableErrors.has(error.name) || (error.name === 'MongoServerError' && (error as { code?: unknown }).code === maxTimeExpired);
+  const code = (error as { code?: unknown }).code;
+  return databaseUnavailableErrors.has(error.name) || (error.name === 'MongoServerError' && typeof code === 'number' && unavailableServerCodes.has(code));
 }
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
