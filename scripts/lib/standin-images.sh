@@ -14,17 +14,20 @@ export_standin_images() {
   MONGO_IMAGE="english-practice/ferretdb:${FERRETDB_VERSION#v}"
   REDIS_IMAGE="english-practice/redis:$DEBIAN_SUITE"
   NGINX_IMAGE="english-practice/nginx:$DEBIAN_SUITE"
-  export NODE_IMAGE MONGO_IMAGE REDIS_IMAGE NGINX_IMAGE
+  # Tagged by the content of the files it runs, so a change to them builds a new image.
+  POSTGRESQL_IMAGE="english-practice/postgresql:15-$(cat "$ROOT/scripts/lib/postgresql-server" "$ROOT/scripts/lib/ferretdb-indexes.sql" | sha1sum | cut -c1-8)"
+  export NODE_IMAGE MONGO_IMAGE REDIS_IMAGE NGINX_IMAGE POSTGRESQL_IMAGE
 }
 
 # Builds an image from docker/standin/NAME.Dockerfile unless it is already there (tags carry
-# the versions). CONTEXT_FILE, if given, is the one file its build context holds.
+# the versions). CONTEXT_FILES, if given, are the files its build context holds.
 build_standin() {
-  local tag=$1 name=$2 context_file=${3:-}
+  local tag=$1 name=$2
+  shift 2
   docker image inspect "$tag" >/dev/null 2>&1 && return
   local context="$CONTEXTS_DIR/$name"
   rm -rf "$context" && mkdir -p "$context"
-  [ -z "$context_file" ] || cp "$context_file" "$context/"
+  [ "$#" -eq 0 ] || cp "$@" "$context/"
   say "building stand-in image $tag"
   quietly docker build -f "$STANDIN_DIR/$name.Dockerfile" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$tag" "$context" \
     || die "building $tag failed"
@@ -36,6 +39,7 @@ build_standin_images() {
   ensure_ferretdb
   build_standin "$NODE_IMAGE" node "$(readlink -f "$ROOT/node_modules/.bin/node")"
   build_standin "$MONGO_IMAGE" ferretdb "$FERRETDB_BIN"
+  build_standin "$POSTGRESQL_IMAGE" postgresql "$ROOT/scripts/lib/postgresql-server" "$ROOT/scripts/lib/ferretdb-indexes.sql"
   build_standin "$REDIS_IMAGE" redis
   build_standin "$NGINX_IMAGE" nginx
 }

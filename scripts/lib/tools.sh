@@ -88,20 +88,27 @@ ferretdb_backend() {
 }
 
 # A folder for this checkout's server files that USER can reach: DIR itself when every folder
-# above it lets USER through, else one named after the checkout under /var/lib/english-practice
-# (a checkout under /root, or in any private folder). Servers that run as another user than the
-# caller (PostgreSQL as postgres, Nginx's workers as nobody) keep their files there.
+# above it lets USER through, else /var/lib/english-practice/<checkout>/NAME, named after the
+# checkout (a checkout under /root, or in any private folder). Servers that run as another user
+# than the caller (PostgreSQL as postgres, Nginx's workers as nobody) keep their files there.
 reachable_dir() {
-  local user=$1 dir=$2
-  if [ "$(id -u)" != 0 ] || [ "$user" = root ]; then echo "$dir"; return; fi
+  local user=$1 dir=$2 name=$3
   mkdir -p "$dir"
-  if setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups test -x "$dir"; then echo "$dir"; return; fi
+  if can_reach "$user" "$dir"; then echo "$dir"; return; fi
   local checkout
-  checkout="$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
-  mkdir -p "/var/lib/english-practice/$checkout"
-  chmod 755 /var/lib/english-practice "/var/lib/english-practice/$checkout"
-  printf '%s\n' "$ROOT" >"/var/lib/english-practice/$checkout/checkout"
-  echo "/var/lib/english-practice/$checkout/$(basename "$dir")"
+  checkout="/var/lib/english-practice/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+  mkdir -p "$checkout/$name"
+  chmod 755 /var/lib/english-practice "$checkout"
+  printf '%s\n' "$ROOT" >"$checkout/checkout"
+  echo "$checkout/$name"
+}
+
+# Whether USER can go through every folder down to DIR (always, when we are not root: then
+# every server runs as ourselves).
+can_reach() {
+  local user=$1 dir=$2
+  [ "$(id -u)" != 0 ] || [ "$user" = root ] && return 0
+  setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups test -x "$dir"
 }
 
 # The database for local runs: MONGODB_URI, else a mongod on PATH, else FerretDB.
