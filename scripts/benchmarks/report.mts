@@ -1,7 +1,7 @@
 /**
  * `./scripts/bench report`: the whole box in one run (≤ 15 minutes), every configuration
  * started fresh here on the stack's Redis and database, side by side in interleaved rounds.
- * Rows P1–P7, the headline and the mix (README, Benchmarks); writes
+ * Rows P1–P7, the headline and the mix (docs/benchmarks.md); writes
  * bench/results/report-<date>.md and .html (charts by Chart.js, render-report.mts).
  *
  * Run: ./scripts/bench report   (BENCH_SECONDS per measurement, default 5; BENCH_ROUNDS, default 3)
