@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,9 +16,11 @@ interface Started {
   command: string;
 }
 
-/** Every live process (zombies left out): its parent, start time, command line and environment. */
-function processTable(): Map<number, Started & { parent: number; environment: string[] }> {
-  const table = new Map<number, Started & { parent: number; environment: string[] }>();
+type Entry = Started & { parent: number; folder: string; environment: string[] };
+
+/** Every live process (zombies left out): its parent, start time, command line, working folder and environment. */
+function processTable(): Map<number, Entry> {
+  const table = new Map<number, Entry>();
   for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
@@ -30,6 +32,7 @@ function processTable(): Map<number, Started & { parent: number; environment: st
         parent: Number(fields[1]),
         startTime: fields[19]!,
         command: readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim(),
+        folder: readlinkSync(`/proc/${name}/cwd`),
         environment: readFileSync(`/proc/${name}/environ`, 'latin1').split('\0'),
       });
     } catch {
@@ -41,13 +44,16 @@ function processTable(): Map<number, Started & { parent: number; environment: st
 
 /**
  * The processes of one bench run: those whose environment carries the run's mark (the bench and
- * what it starts, unless a process title overwrote that memory), those whose command line names
- * the run's temporary folder (the PM2 daemon's title does), and every descendant of those
- * (Redis, FerretDB and Nginx are the bench's children, the API processes the daemon's).
+ * what it starts, unless a process title overwrote that memory, as Redis's and Nginx's do), those
+ * whose command line or working folder is in the run's temporary folder (the PM2 daemon's title
+ * names its home, Redis works in its data folder), and every descendant of those (Nginx is the
+ * bench's child, the API processes the daemon's).
  */
 function processesOf(mark: string, folder: string): Started[] {
   const table = processTable();
-  const ours = new Set([...table.values()].filter((entry) => entry.environment.includes(mark) || entry.command.includes(folder)).map((entry) => entry.pid));
+  const ours = new Set(
+    [...table.values()].filter((entry) => entry.environment.includes(mark) || entry.command.includes(folder) || entry.folder.startsWith(folder)).map((entry) => entry.pid),
+  );
   for (let grew = true; grew; ) {
     grew = false;
     for (const entry of table.values()) {
