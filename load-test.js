@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * k6 load test of the API through Nginx: `k6 run load-test.js` (README, Load tests).
+ * k6 load test of the API through Nginx: `k6 run load-test.js` (docs/load-tests.md).
  *   SCENARIO   smoke (default) | load | stress | spike | breakpoint   (load/options.js)
  *   BASE_URL   default http://127.0.0.1:3000 (the local stack's Nginx)
  *   ACCOUNTS   accounts to prepare (default: the scenario's most VUs; each VU uses its own)

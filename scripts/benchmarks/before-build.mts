@@ -1,12 +1,13 @@
 /**
  * An earlier commit of this project, built as it was, for before/after rows measured in the
  * same run as HEAD: a temporary git worktree with its own node_modules and dist/ (its own
- * tsconfig.build.json), removed again by `remove()`.
+ * tsconfig.build.json), removed again by `remove()` (or on exit: stop-on-exit.mts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root, run } from './bench-kit.mts';
+import { stopOnExit } from './stop-on-exit.mts';
 
 export interface BeforeBuild {
   commit: string;
@@ -23,16 +24,17 @@ export async function buildCommit(commit: string): Promise<BeforeBuild> {
   const parent = mkdtempSync(join(tmpdir(), 'ep-bench-before-'));
   const dir = join(parent, 'tree');
   const git = (...args: string[]): Promise<unknown> => run('git', args, { cwd: root });
+  const remove = stopOnExit(`the worktree of ${commit}`, async () => {
+    await git('worktree', 'remove', '--force', dir).catch(() => undefined);
+    await git('worktree', 'prune');
+    rmSync(parent, { recursive: true, force: true });
+  });
   await git('worktree', 'add', '--detach', dir, commit);
   const build: BeforeBuild = {
     commit: (await run('git', ['rev-parse', '--short', commit], { cwd: root })).stdout.trim(),
     dir,
     install: 'npm ci',
-    async remove() {
-      await git('worktree', 'remove', '--force', dir).catch(() => undefined);
-      await git('worktree', 'prune');
-      rmSync(parent, { recursive: true, force: true });
-    },
+    remove,
   };
   try {
     const npm = (...args: string[]): Promise<unknown> => run('npm', [...args, ...quiet], { cwd: dir, maxBuffer: 16 * 2 ** 20 });

@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import type { searchIndexMarker as SearchIndexMarker } from '../../src/components/search/search-index.js';
 import { processTicks } from './report/cpu-share.mts';
+import { stopOnExit } from './stop-on-exit.mts';
 
 export const run = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
@@ -74,8 +75,21 @@ export interface Cluster {
   checkout: string;
 }
 
+/** Each cluster's stop: its PM2 daemon killed (with its processes) and its PM2 home removed. */
+const clusterStops = new Map<Cluster, () => Promise<void>>();
+
 export async function newCluster(name: string, env: Record<string, string>, checkout = root): Promise<Cluster> {
-  return { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
+  const cluster: Cluster = { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
+  clusterStops.set(
+    cluster,
+    stopOnExit(`the PM2 daemon of ${name}`, async () => {
+      continueProcesses(cluster);
+      await pm2(cluster, 'kill').catch(() => undefined);
+      rmSync(cluster.pm2Home, { recursive: true, force: true });
+      clusterStops.delete(cluster);
+    }),
+  );
+  return cluster;
 }
 
 /** A PM2 command on the cluster's daemon; its output (e.g. of `jlist`). LOG_LEVEL is `warn` unless `cluster.env` sets it. */
@@ -147,6 +161,11 @@ export async function freezeCluster(cluster: Cluster, frozen: boolean): Promise<
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     return;
   }
+  continueProcesses(cluster);
+  await waitReady(cluster.port);
+}
+
+function continueProcesses(cluster: Cluster): void {
   for (const pid of frozenProcesses.get(cluster) ?? []) {
     try {
       process.kill(pid, 'SIGCONT');
@@ -155,13 +174,11 @@ export async function freezeCluster(cluster: Cluster, frozen: boolean): Promise<
     }
   }
   frozenProcesses.delete(cluster);
-  await waitReady(cluster.port);
 }
 
+/** Kills the cluster's PM2 daemon and removes its home; also done on exit (stop-on-exit.mts) if the bench does not. */
 export async function stopCluster(cluster: Cluster): Promise<void> {
-  await freezeCluster(cluster, false).catch(() => undefined);
-  await pm2(cluster, 'kill').catch(() => undefined);
-  rmSync(cluster.pm2Home, { recursive: true, force: true });
+  await clusterStops.get(cluster)?.();
 }
 
 /** Nginx with the project's configuration (scripts/lib/render-nginx-conf) in front of `apiPort`. */
@@ -175,6 +192,15 @@ export interface Edge {
 /** `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older setting). */
 export async function startEdge(apiPort: number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number } } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  const stop = stopOnExit('Nginx', async () => {
+    if (child?.exitCode === null && child.signalCode === null) {
+      child.kill('SIGQUIT');
+      await exited;
+    }
+    rmSync(prefix, { recursive: true, force: true });
+  });
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
   mkdirSync(join(prefix, 'tmp'));
@@ -198,18 +224,11 @@ export async function startEdge(apiPort: number, options: { workers?: string; up
     },
   });
   writeFileSync(join(prefix, 'nginx.conf'), stdout);
-  const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const nginx = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  child = nginx;
+  exited = new Promise<void>((resolve) => nginx.once('exit', () => resolve()));
   await waitReady(port);
-  return {
-    port,
-    errorLog: join(prefix, 'logs', 'error.log'),
-    async stop() {
-      child.kill('SIGQUIT');
-      await exited;
-      rmSync(prefix, { recursive: true, force: true });
-    },
-  };
+  return { port, errorLog: join(prefix, 'logs', 'error.log'), stop };
 }
 
 export interface Measurement {

@@ -42,6 +42,7 @@ import {
   type Edge,
   type Measurement,
 } from './bench-kit.mts';
+import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
 import { probeConnections } from './report/connection-probe.mts';
 import { openModel, type OpenModelResult } from './report/open-model.mts';
@@ -109,6 +110,7 @@ async function cacheCounters(port: number): Promise<{ hits: number; misses: numb
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const prefix = `bench${Date.now() % 1_000_000}`;
+  const dropOurKeys = stopOnExit(`the Redis keys under ${prefix}`, () => dropKeys(prefix));
   let keys = 0;
   const keyPrefix = (): Record<string, string> => ({ REDIS_KEY_PREFIX: `${prefix}-${keys++}:` });
   // The default settings: LOG_LEVEL info (the benchmark kit's own default is warn), limits on with
@@ -374,11 +376,8 @@ per-round differences. Saturating runs use ${connections} connections, fixed-rat
     for (const started of clusters) await stopCluster(started);
     for (const server of servers) await server.stop();
     await building.then((before) => before.remove()).catch(() => undefined);
-    await dropKeys(prefix);
+    await dropOurKeys();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+await runBench(main);

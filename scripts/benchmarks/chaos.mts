@@ -25,7 +25,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { levels, readingText } from '../../load/flows.js';
 import { llmEnvironment, startFakeLlm } from '../../tests/support/fake-llm.ts';
-import { loadProfile, newCluster, percentile, pm2, registerLearners, root, startCluster, startEdge, stopCluster, waitReady, type Cluster } from './bench-kit.mts';
+import { loadProfile, newCluster, percentile, pm2, registerLearners, root, startCluster, startEdge, waitReady, type Cluster } from './bench-kit.mts';
 import type { ChaosData, ChaosRow } from './chaos/chaos-data.mts';
 import { between, describeFlips, failed, failingRequests, readJobLog, seconds, serverFailed, share, statusCounts, timeline } from './chaos/figures.mts';
 import { startFerretDb, startRedis, waitFor, type PrivateServer } from './chaos/private-server.mts';
@@ -34,6 +34,7 @@ import { renderChaosMarkdown } from './chaos/render-chaos.mts';
 import { spread, startTraffic, type Sample, type Traffic } from './chaos/traffic.mts';
 import { mixRequests } from './report/mix.mts';
 import type { PlannedRequest } from './report/open-model.mts';
+import { exitAfterStopping, runBench, stopOnExit } from './stop-on-exit.mts';
 
 const run = promisify(execFile);
 
@@ -55,27 +56,7 @@ const deadlineMs = setting('CHAOS_DEADLINE_SECONDS', 600) * 1000;
 /** Sections of the document the lesson requests use: × 6 levels, a distinct lesson (a new job) each. */
 const sections = 60;
 
-// Stop what was started, in reverse order, once, whichever way the run ends.
-const cleanups: { what: string; step: () => unknown }[] = [];
-let cleaning: Promise<void> | null = null;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { what, step } of cleanups.reverse()) {
-      await Promise.resolve()
-        .then(step)
-        .catch((error: unknown) => process.stderr.write(`cleanup of ${what} failed: ${String(error)}\n`));
-    }
-  })();
-  return cleaning;
-}
-const abort = (reason: string, code: number): void => {
-  process.stderr.write(`chaos: ${reason}; stopping everything it started\n`);
-  void cleanUp().finally(() => process.exit(code));
-};
-process.once('SIGINT', () => abort('interrupted', 130));
-process.once('SIGTERM', () => abort('terminated', 143));
-process.once('uncaughtException', (error) => abort(`uncaught ${error.stack ?? error.message}`, 1));
-setTimeout(() => abort(`deadline of ${deadlineMs / 1000} s passed`, 1), deadlineMs).unref();
+setTimeout(() => void exitAfterStopping(`chaos: deadline of ${deadlineMs / 1000} s passed`, 1), deadlineMs).unref();
 
 interface Pm2Process {
   name: string;
@@ -383,15 +364,14 @@ const version = (command: string, ...args: string[]): string => {
 
 async function main(): Promise<void> {
   const began = Date.now();
+  // What it starts stops itself on exit (stop-on-exit.mts): the servers, the cluster, Nginx, and these.
   const scratch = mkdtempSync(join(tmpdir(), 'ep-chaos-'));
-  cleanups.push({ what: 'the scratch folder', step: () => rmSync(scratch, { recursive: true, force: true }) });
+  stopOnExit('the scratch folder', () => rmSync(scratch, { recursive: true, force: true }));
   const redis = await startRedis();
-  cleanups.push({ what: 'Redis', step: () => redis.destroy() });
   const database = await startFerretDb();
-  cleanups.push({ what: 'FerretDB', step: () => database.destroy() });
   const llm = await startFakeLlm();
   llm.delayMs = llmDelayMs;
-  cleanups.push({ what: 'the lesson provider stand-in', step: () => llm.close() });
+  stopOnExit('the lesson provider stand-in', () => llm.close());
 
   const env = {
     ...loadProfile,
@@ -410,14 +390,12 @@ async function main(): Promise<void> {
   };
   await run(process.execPath, [join(root, 'dist/cli/migrate.js')], { cwd: root, env: { ...process.env, ...env } });
   const cluster = await newCluster('chaos', env);
-  cleanups.push({ what: 'the PM2 daemon', step: () => stopCluster(cluster) });
   await startCluster(cluster);
   // 'job started' is a debug line: the workers log it so that a kill can be aimed at a job in flight.
   await pm2({ ...cluster, env: { ...env, LOG_LEVEL: 'debug' } }, 'start', 'ecosystem.config.js', '--only', workerApp);
   await waitFor('the worker online', async () => (await onlineProcesses(cluster, workerApp)).length === 1, 60_000);
   const workerLogPath = (await onlineProcesses(cluster, workerApp))[0]!.pm2_env.pm_out_log_path;
   const edge = await startEdge(cluster.port);
-  cleanups.push({ what: 'Nginx', step: () => edge.stop() });
 
   const learners = await registerLearners(edge.port, 10);
   const token = learners[0]!.token;
@@ -429,7 +407,7 @@ async function main(): Promise<void> {
     body: JSON.stringify({ documentId, section: Math.floor(i / levels.length), level: levels[i % levels.length] }),
   }));
   const mix = startTraffic(edge.port, spread(mixRequests(learners)), rate);
-  cleanups.push({ what: 'the traffic', step: () => mix.stop() });
+  const stopMix = stopOnExit('the traffic', () => mix.stop());
   const box: Box = { cluster, edgePort: edge.port, mix, token, lessonPlans, nextPlan: 0, workerLog: () => readFileSync(workerLogPath, 'utf8') };
   // The first seconds warm caches and JIT; the baseline is the mix without a fault after them.
   await delay(settleMs);
@@ -449,7 +427,7 @@ async function main(): Promise<void> {
     process.stdout.write(`scenario ${id}: ${name}\n`);
     outcomes.push(await scenario());
   }
-  await mix.stop();
+  await stopMix();
   const rows = outcomes.map((outcome) => outcome.row(mix.samples));
 
   const date = new Date().toISOString();
@@ -495,11 +473,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${markdown}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`chaos failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanUp();
-}
+await runBench(main);

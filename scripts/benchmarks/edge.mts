@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { dropKeys, measure, newCluster, pairedRatio, root, seededProfilePaths, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { runBench, stopOnExit } from './stop-on-exit.mts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -21,6 +22,7 @@ const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? '1';
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const prefix = `edge${Date.now() % 1_000_000}`;
+  const dropOurKeys = stopOnExit(`the Redis keys under ${prefix}`, () => dropKeys(prefix));
   const behindNginx = { RATE_LIMIT_ENABLED: 'false', TRUST_PROXY_HOPS: '1' };
   const edgeGzip = await newCluster('edge gzip', { ...behindNginx, HTTP_COMPRESSION: 'false', REDIS_KEY_PREFIX: `${prefix}a:` });
   const appGzip = await newCluster('app gzip', { ...behindNginx, HTTP_COMPRESSION: 'true', REDIS_KEY_PREFIX: `${prefix}b:` });
@@ -98,8 +100,8 @@ Reproduce: \`./scripts/stack up && ./scripts/seed --learners 1000 && ./scripts/b
   } finally {
     for (const edge of edges) await edge.stop();
     for (const cluster of clusters) await stopCluster(cluster);
-    await dropKeys(prefix);
+    await dropOurKeys();
   }
 }
 
-await main();
+await runBench(main);

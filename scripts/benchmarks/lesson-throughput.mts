@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type BullModule from 'bull';
+import { runBench, stopOnExit } from './stop-on-exit.mts';
 
 const require = createRequire(import.meta.url);
 const Bull = require('bull') as typeof BullModule;
@@ -27,6 +28,7 @@ const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number)
 const levels = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const uploads = mkdtempSync(join(tmpdir(), 'ep-bench-'));
+stopOnExit('the uploads folder', () => rmSync(uploads, { recursive: true, force: true }));
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -58,15 +60,15 @@ const baseEnv: Record<string, string> = {
   RATE_LIMIT_UPLOAD_JOBS_MAX: '1000000',
 };
 
-function start(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(root, 'dist', script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+/** `script` of dist/ in a process of its own; the returned stop (SIGTERM, then its exit) also runs when the bench ends. */
+function start(script: string, env: Record<string, string>): () => Promise<void> {
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', script)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return stopOnExit(script, async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await exited;
+  });
 }
 
 /** Paragraphs of ~60 words on one theme; words from the graded list keep every section's content distinct. */
@@ -116,8 +118,8 @@ async function runVariant(workerCount: number): Promise<Phase[]> {
   const env = variantEnvironment(workerCount);
   const port = await freePort();
   execFileSync(process.execPath, [join(root, 'dist', 'cli', 'migrate.js')], { env, stdio: 'ignore' });
-  const server = start('server.js', { ...env, PORT: String(port) });
-  const workers = Array.from({ length: workerCount }, (_, i) => start('worker.js', { ...env, WORKER_ID: `bench-worker-${i + 1}` }));
+  const stopServer = start('server.js', { ...env, PORT: String(port) });
+  const stopWorkers = Array.from({ length: workerCount }, (_, i) => start('worker.js', { ...env, WORKER_ID: `bench-worker-${i + 1}` }));
   const queue = new Bull('lesson-generation', env.REDIS_URL!, { prefix: `${env.REDIS_KEY_PREFIX}bull` });
   const results: Phase[] = [];
   try {
@@ -196,7 +198,7 @@ async function runVariant(workerCount: number): Promise<Phase[]> {
     results.push(steadyResult);
     process.stdout.write(`${JSON.stringify(steadyResult)}\n`);
   } finally {
-    await Promise.all([...workers.map(stop), stop(server)]);
+    await Promise.all([...stopWorkers, stopServer].map((stop) => stop()));
     await queue.close();
   }
   return results;
@@ -206,7 +208,6 @@ async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('MONGODB_URI and REDIS_URL are needed: source .stack/env');
   const results: Phase[] = [];
   for (const workerCount of workerCounts) results.push(...(await runVariant(workerCount)));
-  rmSync(uploads, { recursive: true, force: true });
 
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', `lessons-${stamp}.json`), `${JSON.stringify({ burstSize, steadySeconds, node: process.version, results }, null, 2)}\n`);
@@ -228,4 +229,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table}`);
 }
 
-await main();
+await runBench(main);

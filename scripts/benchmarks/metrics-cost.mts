@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import type { Redis as RedisClient } from 'ioredis';
 import { processTicks } from './report/cpu-share.mts';
+import { runBench, stopOnExit } from './stop-on-exit.mts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -51,13 +52,21 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A server process of the benchmark's own, with a data folder removed at the end. */
-async function server(command: string, args: (port: number, dir: string) => string[], ready: (port: number) => Promise<boolean>): Promise<{ port: number; child: ChildProcess; dir: string }> {
+/** A server process of the benchmark's own, stopped and its data folder removed when the run ends (stop-on-exit.mts). */
+async function server(command: string, args: (port: number, dir: string) => string[], ready: (port: number) => Promise<boolean>): Promise<{ port: number }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ep-bench-server-'));
-  const child = spawn(command, args(port, dir), { stdio: 'ignore' });
+  const child: ChildProcess = spawn(command, args(port, dir), { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  stopOnExit(command, async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
   await waitFor(`${command} on ${port}`, () => ready(port));
-  return { port, child, dir };
+  return { port };
 }
 
 const portTaken = (port: number): Promise<boolean> =>
@@ -153,12 +162,17 @@ async function main(): Promise<void> {
     ['metrics', 'true'],
     ['no metrics', 'false'],
   ] as const) {
-    variants.push({
+    const variant: Variant = {
       name,
       env: { ...shared, METRICS_ENABLED: enabled, REDIS_KEY_PREFIX: `bench${variants.length}:` },
       port: await freePort(),
       pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')),
+    };
+    stopOnExit(`the PM2 daemon of ${name}`, async () => {
+      await pm2(variant, 'kill').catch(() => undefined);
+      rmSync(variant.pm2Home, { recursive: true, force: true });
     });
+    variants.push(variant);
   }
   const [withMetrics, withoutMetrics] = variants as [Variant, Variant];
   const redis = new Redis(redisUrl);
@@ -263,22 +277,8 @@ Scrape times are client-side, ${scrapes} sequential scrapes on a keep-alive conn
     process.stdout.write(`\n${markdown}`);
   } finally {
     redis.disconnect();
-    for (const variant of variants) {
-      await pm2(variant, 'kill').catch(() => undefined);
-      rmSync(variant.pm2Home, { recursive: true, force: true });
-    }
-    // PostgreSQL last, once FerretDB has let go of it; SIGINT is its fast shutdown.
-    for (const [started, signal] of [[redisServer, 'SIGTERM'], [database, 'SIGTERM'], [postgresql, 'SIGINT']] as const) {
-      if (!started) continue;
-      const exited = new Promise((resolve) => started.child.once('exit', resolve));
-      started.child.kill(signal);
-      await exited;
-      rmSync(started.dir, { recursive: true, force: true });
-    }
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+// The PM2 daemons and the servers are stopped by runBench (stop-on-exit.mts), newest first.
+await runBench(main);

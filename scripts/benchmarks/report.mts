@@ -1,7 +1,7 @@
 /**
  * `./scripts/bench report`: the whole box in one run (≤ 15 minutes), every configuration
  * started fresh here on the stack's Redis and database, side by side in interleaved rounds.
- * Rows P1–P7, the headline and the mix (README, Benchmarks); writes
+ * Rows P1–P7, the headline and the mix (docs/benchmarks.md); writes
  * bench/results/report-<date>.md and .html (charts by Chart.js, render-report.mts).
  *
  * Run: ./scripts/bench report   (BENCH_SECONDS per measurement, default 5; BENCH_ROUNDS, default 3)
@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { dropKeys, loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, waitForSearchIndex, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
 import { mixRequests } from './report/mix.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const began = Date.now();
   const prefix = `report${Date.now() % 1_000_000}`;
+  const dropOurKeys = stopOnExit(`the Redis keys under ${prefix}`, () => dropKeys(prefix));
   const behindNginx = { TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false', SECURITY_HEADERS: 'edge' };
   const servers: Server[] = [];
   const edges: Edge[] = [];
@@ -205,8 +207,8 @@ async function main(): Promise<void> {
     for (const edge of edges) await edge.stop();
     for (const cluster of clusters) await stopCluster(cluster);
     for (const server of servers) await server.stop();
-    await dropKeys(prefix);
+    await dropOurKeys();
   }
 }
 
-await main();
+await runBench(main);

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { databaseIdle, loadProfile, measure, newCluster, root, run, startCluster, startEdge, stopCluster, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import { runBench } from './stop-on-exit.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
 
 const seconds = Number(process.env.SEARCH_BENCH_SECONDS ?? 20);
@@ -181,4 +182,4 @@ Reproduce: \`./scripts/stack up && ./scripts/bench search\` (tops the database u
   process.stdout.write(`\n${markdown}`);
 }
 
-await main();
+await runBench(main);

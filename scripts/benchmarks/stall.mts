@@ -30,6 +30,7 @@ import {
   type Cluster,
   type Edge,
 } from './bench-kit.mts';
+import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { openModel, type OpenModelResult } from './report/open-model.mts';
 
 const rate = Number(process.env.BENCH_STALL_RATE ?? 2400);
@@ -96,6 +97,7 @@ function errorKinds(file: string): Record<string, number> {
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const prefix = `stall${Date.now() % 1_000_000}`;
+  const dropOurKeys = stopOnExit(`the Redis keys under ${prefix}`, () => dropKeys(prefix));
   const configurations: Configuration[] = [];
   const clusters: Cluster[] = [];
   const edges: Edge[] = [];
@@ -190,11 +192,8 @@ Per-second p99 (ms) and answers of every run are in ${jsonName} beside this file
   } finally {
     for (const edge of edges) await edge.stop();
     for (const cluster of clusters) await stopCluster(cluster);
-    await dropKeys(prefix);
+    await dropOurKeys();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+await runBench(main);

@@ -20,8 +20,8 @@ ensure_node() {
   if [ ! -x "$ROOT/node_modules/.bin/node" ] || [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
     say "installing npm dependencies (npm ci)"
     # Exactly what package-lock.json pins, never rewriting it. It refuses a lock out of sync
-    # with package.json: README, "Reproducible installs", says how to bring the lock back.
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed (package-lock.json out of sync with package.json? see README: Reproducible installs)"
+    # with package.json: docs/development.md, "Reproducible installs", says how to bring the lock back.
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed (package-lock.json out of sync with package.json? see docs/development.md: Reproducible installs)"
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
   local major

@@ -8,7 +8,7 @@ import { createLogger } from '../infra/logger';
 export async function connectForCli(timeoutMs = 15_000): Promise<Database> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env }, { needsSecrets: false });
   // One-shot commands (index builds, bulk inserts) may take longer than a request may.
-  const database = createDatabase({ ...config.mongo, operationTimeoutMs: 0 }, createLogger(config));
+  const database = createDatabase({ ...config.mongo, operationTimeoutMs: 0, poolWaitTimeoutMs: 0 }, createLogger(config));
   const connected = await Promise.race([database.connect().then(() => true), delay(timeoutMs, false, { ref: false })]);
   if (!connected) {
     await database.close();

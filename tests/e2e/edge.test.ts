@@ -282,7 +282,7 @@ describe('per-client budgets through Nginx', () => {
 });
 
 /**
- * The documented bound (README, Logs): nothing for a fast successful request; at most
+ * The documented bound (docs/operations.md, Logs): nothing for a fast successful request; at most
  * LOG_CLIENT_ERRORS_PER_SECOND (10) client-error lines a second per process; a line for each
  * 5xx and each request of LOG_SLOW_REQUEST_MS (1 s) or more. At 500 requests a second or more,
  * 10,000 requests (10 % 4xx) therefore write at most 100 KB.
@@ -332,6 +332,6 @@ test('10,000 mixed requests through Nginx at the default log settings write no m
   expect(fast2xx).toEqual([]);
   expect(clientErrors.length).toBeGreaterThan(0);
   expect(clientErrors.length).toBeLessThanOrEqual(10 * (Math.ceil(seconds) + 1));
-  // The byte figure the README gives holds at the request rate it states.
+  // The byte figure docs/operations.md gives holds at the request rate it states.
   if (result.requests.total / seconds >= 500) expect(written).toBeLessThanOrEqual(logBytesPer10kRequests);
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort, root } from '../bench-kit.mts';
+import { stopOnExit } from '../stop-on-exit.mts';
 
 /** Polls `check` every 100 ms; an error it throws ends the wait. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
@@ -36,7 +37,7 @@ export interface PrivateServer {
   kill(): Promise<void>;
   /** Starts it again on the same port with the same data. */
   start(): Promise<void>;
-  /** Stops it whatever its state (frozen included) and removes its data. */
+  /** Stops it whatever its state (frozen included) and removes its data; also done on exit (stop-on-exit.mts). */
   destroy(): Promise<void>;
 }
 
@@ -67,14 +68,14 @@ async function privateServer(name: string, command: string, args: (port: number,
         return accepts(port);
       });
     },
-    async destroy() {
+    destroy: stopOnExit(name, async () => {
       // A frozen process only acts on SIGTERM once thawed; SIGKILL ends what does not stop.
       server.signal('SIGCONT');
       const killLater = setTimeout(() => child?.kill('SIGKILL'), 5000);
       await stopWith('SIGTERM');
       clearTimeout(killLater);
       rmSync(dir, { recursive: true, force: true });
-    },
+    }),
   };
   await server.start();
   return server;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, root, waitReady } from '../bench-kit.mts';
+import { stopOnExit } from '../stop-on-exit.mts';
 
 const folder = join(import.meta.dirname, 'programs');
 const programs = {
@@ -30,12 +31,10 @@ export async function startProgram(program: keyof typeof programs, env: Record<s
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = stopOnExit(program, async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
   await waitReady(port);
-  return {
-    port,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { port, stop };
 }

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { percentile as rawPercentile } from '../bench-kit.mts';
+import { stopOnExit } from '../stop-on-exit.mts';
 import { watchCpu, type CpuShare } from './cpu-share.mts';
 
 export interface PlannedRequest {
@@ -73,6 +74,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
   // vegeta records each answer with its headers: 24 MB per 10 s run at 2,400 req/s. On disk, the
   // kernel's writeback of it took 0.75–1.4 s of CPU per run from the cores being measured.
   const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ep-open-model-'));
+  const removeFolder = stopOnExit("vegeta's folder", () => rmSync(folder, { recursive: true, force: true }));
   try {
     const targets = join(folder, 'targets.json');
     const results = join(folder, 'results.bin');
@@ -93,6 +95,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
     const attack = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds + settleSeconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    const stopAttack = stopOnExit('vegeta', () => attack.exitCode === null && attack.signalCode === null && attack.kill('SIGTERM'));
     const cpuWatch = attack.pid === undefined ? null : watchCpu(attack.pid, settleSeconds * 1000, (settleSeconds + seconds) * 1000);
     let cpu: CpuShare | null = null;
     try {
@@ -100,6 +103,7 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
       if (code !== 0) throw new Error(`vegeta attack exited with ${code ?? signal}`);
     } finally {
       cpu = cpuWatch?.result() ?? null;
+      await stopAttack();
     }
 
     const received: { at: number; status: number; ms: number }[] = [];
@@ -138,6 +142,6 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
       }),
     };
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    await removeFolder();
   }
 }

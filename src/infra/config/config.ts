@@ -30,6 +30,8 @@ export interface Config {
     connectRetryMs: number;
     /** How long a database answer may take (socket timeout); 0: no bound. */
     operationTimeoutMs: number;
+    /** How long an operation may wait for a pooled connection, its set-up included; 0: no bound. */
+    poolWaitTimeoutMs: number;
   };
   redis: { url: string | null; keyPrefix: string };
   cache: {
@@ -181,6 +183,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
       serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
       connectRetryMs: env.MONGODB_CONNECT_RETRY_MS,
       operationTimeoutMs: env.MONGODB_OPERATION_TIMEOUT_MS,
+      poolWaitTimeoutMs: env.MONGODB_POOL_WAIT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     cache: {

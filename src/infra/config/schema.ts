@@ -47,6 +47,7 @@ export const envSchema = z.object({
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: positiveInt.default(2000),
   MONGODB_CONNECT_RETRY_MS: positiveInt.default(1000),
   MONGODB_OPERATION_TIMEOUT_MS: nonNegativeInt.default(2000),
+  MONGODB_POOL_WAIT_TIMEOUT_MS: nonNegativeInt.default(500),
 
   REDIS_URL: z
     .string()

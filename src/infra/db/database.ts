@@ -56,18 +56,27 @@ export interface DatabaseOptions {
 
 export function createDatabase(config: Config['mongo'], logger: Logger, options: DatabaseOptions = {}): Database {
   const log = logger.child({ component: 'mongodb' });
+  // What a hung database (sockets open, nothing answers) may cost a request, by design under 3 s
+  // (docs/operations.md, Degradation). The gate in front of /api answers 503 at once from when the
+  // ping below fails (at most 2 s in); a request that passed it before spends, in one operation,
+  // at most the wait for a pooled connection, its set-up included (MONGODB_POOL_WAIT_TIMEOUT_MS,
+  // 0.5 s), plus the answer (MONGODB_OPERATION_TIMEOUT_MS, 2 s): 2.5 s by default. Server selection waits (up to 2 s) only for a server already marked down, and
+  // then the operation goes no further, so it does not add to those. The driver's retries would
+  // run a second operation after a timeout, on the same hung server (a timeout does not mark it
+  // down): 4.2 s measured, 6.3 s with a selection wait. Without them a request fails once, with
+  // 503 and Retry-After, and the client retries.
   const client = new MongoClient(config.uri, {
     maxPoolSize: config.poolMax,
     minPoolSize: config.poolMin,
     serverSelectionTimeoutMS: config.serverSelectionTimeoutMs,
     connectTimeoutMS: config.serverSelectionTimeoutMs,
     heartbeatFrequencyMS: 2000,
-    // A server that hangs with its sockets open must not hold a request: an answer that does
-    // not come within this fails (503). 0 (one-shot commands): no bound.
+    // 0 (one-shot commands): no bound.
     socketTimeoutMS: config.operationTimeoutMs,
+    waitQueueTimeoutMS: config.poolWaitTimeoutMs,
     writeConcern: { w: 'majority' },
-    retryWrites: true,
-    retryReads: true,
+    retryWrites: false,
+    retryReads: false,
     appName: 'english-practice-api',
   });
   const monitor = new PoolMonitor(client, { max: config.poolMax, min: config.poolMin });
