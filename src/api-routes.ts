@@ -95,7 +95,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   router.get('/ping', limits.api, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.use('/auth', accountsRouter(accountsService, accessTokens, { attempts: limits.authAttempts, general: limits.api }));
+  router.use('/auth', accountsRouter(accountsService, accessTokens, { signIn: limits.signIn, register: limits.register, general: limits.api }));
   router.use('/profiles', profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
   router.use('/search', limits.search, searchRouter(searchService));
   router.use('/stats', limits.api, statsRouter(statsService));

@@ -39,8 +39,8 @@ export interface Config {
   search: { maxTimeMs: number; maxConcurrent: number; index: 'auto' | 'off' };
   rateLimits: {
     enabled: boolean;
-    auth: RateLimitRule;
-    authEmail: RateLimitRule;
+    signIn: SignInRules;
+    register: RateLimitRule;
     api: RateLimitRule;
     upload: RateLimitRule;
     search: RateLimitRule;
@@ -98,6 +98,19 @@ export interface RateLimitRule {
   windowMs: number;
   /** The limit of a client that is not signed in, where it differs from `max`. */
   anonymousMax?: number;
+}
+
+/** Budgets of failed sign-ins (src/infra/rate-limit/sign-in-budgets.ts). */
+export interface SignInRules {
+  /** Failed sign-ins per e-mail and client address in a window. */
+  perAccountAndAddress: number;
+  /** Failed sign-ins per client address in a window, whatever the e-mails. */
+  perAddress: number;
+  /** Failed sign-ins per e-mail from all addresses past which the e-mail is guarded. */
+  guardFrom: number;
+  /** Failed sign-ins per e-mail and address while the e-mail is guarded. */
+  perAddressWhileGuarded: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -195,8 +208,14 @@ function toConfig(env: Env, jwtSecret: string): Config {
     search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT, index: env.SEARCH_INDEX },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
-      auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
-      authEmail: { max: env.RATE_LIMIT_AUTH_EMAIL_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
+      signIn: {
+        perAccountAndAddress: env.RATE_LIMIT_AUTH_MAX,
+        perAddress: env.RATE_LIMIT_AUTH_ADDRESS_MAX,
+        guardFrom: env.RATE_LIMIT_AUTH_EMAIL_MAX,
+        perAddressWhileGuarded: env.RATE_LIMIT_AUTH_GUARDED_MAX,
+        windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000,
+      },
+      register: { max: env.RATE_LIMIT_REGISTER_MAX, windowMs: env.RATE_LIMIT_REGISTER_WINDOW_SECONDS * 1000 },
       api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
       upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
       search: {
