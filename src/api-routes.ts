@@ -28,6 +28,7 @@ import { attemptModel } from './components/practice/attempt.model';
 import { practiceRouter } from './components/practice/practice.routes';
 import { createPracticeService } from './components/practice/practice.service';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
+import { createMutex } from './infra/redis/mutex';
 import type { JobEvents } from './infra/queue/job-events';
 import type { StreamSlots } from './components/jobs/stream-slots';
 
@@ -66,7 +67,8 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
-  const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference, searchIndex });
+  const exclusive = createMutex(deps.redis, config.redis.keyPrefix);
+  const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference, searchIndex, exclusive });
   const searchService = createSearchService({
     accounts,
     storage,
