@@ -157,7 +157,7 @@ function jwtSecretOf(env: Env, options: LoadOptions): string {
   if (env.JWT_SECRET !== undefined && (env.JWT_SECRET !== developmentJwtSecret || developmentAllowed)) return env.JWT_SECRET;
   if (developmentAllowed) return developmentJwtSecret;
   throw new ConfigError(
-    `invalid environment: JWT_SECRET must be set to a secret of your own (NODE_ENV=${env.NODE_ENV}; the development default applies only with NODE_ENV=development or test)`,
+    `invalid environment: JWT_SECRET must be set to a secret of your own, e.g. \`openssl rand -hex 32\` (NODE_ENV=${env.NODE_ENV}; the committed development secret is accepted only with NODE_ENV=test)`,
   );
 }
 
