@@ -27,8 +27,8 @@ const refusedControl = /\p{Cc}/u;
 const refusedControlMultiline = /(?![\n\t])\p{Cc}/u;
 /** U+2028 and U+2029 break a line as \n does: not in a one-line field. */
 const lineOrParagraphSeparator = /[\u2028\u2029]/u;
-/** What shows nothing on its own: spaces, combining marks (they need a base), the kept joiners and selectors. */
-const countsForNothing = /[\s\p{M}\u200C\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+/** What shows nothing on its own: spaces, combining marks (they need a base; variation selectors are marks too), the kept joiners. */
+const countsForNothing = /\s|\p{M}|\u200C|\u200D/gu;
 
 /** The text with the invisible characters it may keep taken out: what is left must have none. */
 function withoutKeptInvisibles(text: string): string {
