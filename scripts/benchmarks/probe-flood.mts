@@ -6,7 +6,8 @@
  * to back, in alternating order. Needs `./scripts/stack up` (its Redis and database).
  * Writes bench/results/probe-flood.md and .json.
  *
- * Run: ./scripts/bench probes   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_FLOOD_CONNECTIONS)
+ * Run: ./scripts/bench probes   (BENCH_SECONDS, BENCH_ROUNDS, BENCH_FLOOD_CONNECTIONS; BENCH_CHECKOUT: the
+ * folder of another built checkout to measure instead, e.g. a git worktree of an older commit)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,13 +25,14 @@ type Flood = 'none' | '/live' | '/health';
 
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
+  const checkout = process.env.BENCH_CHECKOUT ?? root;
   const cluster: Cluster = await newCluster('probe flood', {
     ...loadProfile,
     TRUST_PROXY_HOPS: '1',
     HTTP_COMPRESSION: 'false',
     SECURITY_HEADERS: 'edge',
     REDIS_KEY_PREFIX: `probes${Date.now() % 1_000_000}:`,
-  });
+  }, checkout);
   let edge: Edge | null = null;
   try {
     await startCluster(cluster);
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     const p95 = (flood: Flood): number => median(measurements.filter((m) => m.flood === flood).map((m) => m.p95Ms));
     const rate = (flood: Flood): number => median(measurements.filter((m) => m.flood === flood).map((m) => m.floodRequestsPerSecond));
     const ratio = p95('/health') / Math.max(p95('/live'), 1);
-    const commit = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
+    const commit = execSync('git rev-parse --short HEAD', { cwd: checkout, encoding: 'utf8' }).trim();
     const lines = [
       '# One address flooding a probe through Nginx: the other routes\' p95',
       '',
@@ -78,8 +80,9 @@ async function main(): Promise<void> {
     ];
     const results = join(root, 'bench', 'results');
     mkdirSync(results, { recursive: true });
-    writeFileSync(join(results, 'probe-flood.md'), lines.join('\n'));
-    writeFileSync(join(results, 'probe-flood.json'), JSON.stringify({ commit, rounds, seconds, floodConnections, readerConnections, measurements, ratio }, null, 2));
+    const name = checkout === root ? 'probe-flood' : `probe-flood-${commit}`;
+    writeFileSync(join(results, `${name}.md`), lines.join('\n'));
+    writeFileSync(join(results, `${name}.json`), JSON.stringify({ commit, rounds, seconds, floodConnections, readerConnections, measurements, ratio }, null, 2));
     process.stdout.write(`\n${lines.join('\n')}\n`);
   } finally {
     await edge?.stop();
