@@ -85,6 +85,12 @@ describe('finding 11: an HTTP/1.0 request without Host is served', () => {
 });
 
 describe('finding 12: every error a client can meet is the JSON error shape', () => {
+  const expectJsonError = async (port: number, request: string, status: number, code: string): Promise<void> => {
+    const response = await rawExchange(port, request);
+    expect(response.status).toBe(status);
+    expect(response.head).toMatch(/content-type: application\/json/i);
+    expect(errorCode(response.body)).toBe(code);
+  };
   const header = (name: string, size: number): string => `${name}: ${'a'.repeat(size)}\r\n`;
 
   it('headers of 16-32 KB in total pass Nginx and the API serves them', async () => {
@@ -102,20 +108,14 @@ describe('finding 12: every error a client can meet is the JSON error shape', ()
     ['an unknown transfer coding', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
     ['an HTTP version Nginx does not speak', 'GET /api/ping HTTP/3.0\r\nHost: x\r\n\r\n', 505, 'HTTP_VERSION_NOT_SUPPORTED'],
   ])('%s: Nginx answers in the error shape', async (_what, request, status, code) => {
-    const response = await rawExchange(edge.port, request);
-    expect(response.status).toBe(status);
-    expect(response.head).toMatch(/content-type: application\/json/i);
-    expect(errorCode(response.body)).toBe(code);
+    await expectJsonError(edge.port, request, status, code);
   });
 
   it.each([
     ['headers over 64 KB', `GET /api/ping HTTP/1.1\r\nHost: x\r\n${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => header(`X-${n}`, 7000)).join('')}\r\n`, 431, 'HEADERS_TOO_LARGE'],
     ['a malformed header line', 'GET /api/ping HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 400, 'BAD_REQUEST'],
   ])('%s straight at the API: the API answers in the error shape', async (_what, request, status, code) => {
-    const response = await rawExchange(app.port, request);
-    expect(response.status).toBe(status);
-    expect(response.head).toMatch(/content-type: application\/json/i);
-    expect(errorCode(response.body)).toBe(code);
+    await expectJsonError(app.port, request, status, code);
   });
 });
 
