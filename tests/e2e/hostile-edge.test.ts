@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { behindNginx, startNginx, type Nginx } from '../support/nginx';
+import { projectRoot } from '../support/servers';
 import { rawExchange, rawRequest } from '../support/raw-http';
 import { testEnvironment } from '../support/test-env';
 
@@ -68,6 +69,30 @@ describe('finding 5: only the exact probe paths skip the per-client limits', () 
     const response = await rawRequest(`${edge.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.body).toContain('http_request_duration_seconds');
+  });
+});
+
+describe('finding 6: Nginx keeps /health answers for a second, one copy per kind of client', () => {
+  it('keeps one copy per kind of client, so a public client never gets the internal report', async () => {
+    // The API behind sees every test client as loopback (internal), so the split is read from
+    // the configuration: the copy is chosen by the same geo that guards /metrics.
+    const server = readFileSync(join(projectRoot, 'nginx', 'server.conf'), 'utf8');
+    const location = /location = \/health \{[^}]*\}/.exec(server)?.[0] ?? '';
+    expect(location).toMatch(/proxy_cache_key \$ep_internal_client;/);
+    const internal = await rawRequest(`${edge.url}/health`);
+    expect(JSON.parse(internal.body)).toHaveProperty('checks');
+    expect(internal.headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers repeated /health requests from its copy: the API builds about one report a second', async () => {
+    expect((await flood('/health', '127.0.0.33', 500)).every((status) => status === 200)).toBe(true);
+    // Each report the API builds is stamped with its time: 20 answers in a row share one or two.
+    const stamps = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const report = JSON.parse((await rawRequest(`${edge.url}/health`)).body) as { checks: { uptime: { time: string }[] } };
+      stamps.add(report.checks.uptime[0]!.time);
+    }
+    expect(stamps.size).toBeLessThanOrEqual(2);
   });
 });
 
