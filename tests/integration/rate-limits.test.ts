@@ -184,6 +184,24 @@ describe('rate limits', () => {
     }
   });
 
+  it('takes the tier from the database at the next refresh: a token is trusted only while it lives', async () => {
+    const api = await startTestApp({ RATE_LIMIT_API_MAX: '2', ACCESS_TOKEN_TTL_SECONDS: '900' });
+    try {
+      const learner = await registerLearner(api.request);
+      await accountModel(api.deps.database.connection).updateOne({ _id: learner.account.id }, { $set: { tier: 'professional' } });
+      const me = (token: string) => api.request.get('/api/auth/me').set('Authorization', `Bearer ${token}`);
+      // The token issued before the change says starter, and is held to starter's budget.
+      for (let i = 0; i < 2; i++) await me(learner.accessToken).expect(200);
+      expect((await me(learner.accessToken).expect(429)).headers['ratelimit-policy']).toBe('2;w=900');
+      const refreshed = (await api.request.post('/api/auth/refresh').send({ refreshToken: learner.refreshToken }).expect(200)).body as { accessToken: string };
+      const upgraded = await me(refreshed.accessToken).expect(200);
+      expect(upgraded.body.tier).toBe('professional');
+      expect(upgraded.headers['ratelimit-policy']).toBe('10;w=900');
+    } finally {
+      await api.close();
+    }
+  });
+
   describe('with Redis stopped mid-run', () => {
     let redis: LocalServer;
     let api: TestApp;
