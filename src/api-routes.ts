@@ -28,6 +28,7 @@ import { attemptModel } from './components/practice/attempt.model';
 import { practiceRouter } from './components/practice/practice.routes';
 import { createPracticeService } from './components/practice/practice.service';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
+import { createMutex } from './infra/redis/mutex';
 import type { JobEvents } from './infra/queue/job-events';
 import type { StreamSlots } from './components/jobs/stream-slots';
 
@@ -66,7 +67,8 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     pruneExpiredTokens: () => database.capabilities()?.ttlIndexes !== true,
   });
-  const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference, searchIndex });
+  const exclusive = createMutex(deps.redis, config.redis.keyPrefix);
+  const profilesService = createProfilesService({ accounts, storage, logger, cache, staleReadPreference, searchIndex, exclusive });
   const searchService = createSearchService({
     accounts,
     storage,
@@ -95,7 +97,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   router.get('/ping', limits.api, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.use('/auth', accountsRouter(accountsService, accessTokens, { attempts: limits.authAttempts, general: limits.api }));
+  router.use('/auth', accountsRouter(accountsService, accessTokens, { signIn: limits.signIn, register: limits.register, general: limits.api }));
   router.use('/profiles', profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
   router.use('/search', limits.search, searchRouter(searchService));
   router.use('/stats', limits.api, statsRouter(statsService));

@@ -8,6 +8,7 @@ import { requiredIndexes } from './components/indexes';
 import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
 import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
+import { answerClientErrorsAsJson } from './infra/http/client-errors';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
 import { createLogger } from './infra/logger';
@@ -16,6 +17,7 @@ import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
 
 const program = 'english-practice-api';
+const maxHeaderBytes = 64 * 1024;
 
 async function main(): Promise<void> {
   const config = configOrExit(program);
@@ -28,7 +30,10 @@ async function main(): Promise<void> {
   const queues = openJobQueues(config, logger, { failFast: true });
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
-  const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics }));
+  // Headers up to 64 KB: above what Nginx lets through (4 lines of 8 KB), so Nginx, not Node,
+  // refuses oversized headers, in the error shape (nginx/server.conf).
+  const server = createServer({ maxHeaderSize: maxHeaderBytes }, createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics }));
+  answerClientErrorsAsJson(server);
   // Above the proxy's upstream keepalive_timeout (nginx/: 2s), so the proxy, never this
   // server, closes an idle pooled connection: a proxy reusing a socket we close fails the request.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;

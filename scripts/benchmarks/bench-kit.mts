@@ -189,8 +189,11 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-/** `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older setting). */
-export async function startEdge(apiPort: number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number } } = {}): Promise<Edge> {
+/**
+ * `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older
+ * setting); `checkout` takes the configuration of another checkout (an older commit's).
+ */
+export async function startEdge(apiPort: number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number }; checkout?: string } = {}): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
@@ -206,7 +209,7 @@ export async function startEdge(apiPort: number, options: { workers?: string; up
   mkdirSync(join(prefix, 'tmp'));
   const [port, tlsPort] = [await freePort(), await freePort()];
   await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', join(prefix, 'key.pem'), '-out', join(prefix, 'cert.pem')]);
-  const { stdout } = await run(join(root, 'scripts/lib/render-nginx-conf'), [], {
+  const { stdout } = await run(join(options.checkout ?? root, 'scripts/lib/render-nginx-conf'), [], {
     env: {
       PATH: process.env.PATH ?? '',
       API_ADDRESS: `127.0.0.1:${apiPort}`,

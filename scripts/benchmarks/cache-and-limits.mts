@@ -81,7 +81,7 @@ async function limiterMicroseconds(): Promise<number> {
   const { loadConfig } = load(join(root, 'dist/infra/config/config.js')) as { loadConfig: typeof LoadConfig };
   const { createLogger } = load(join(root, 'dist/infra/logger.js')) as { createLogger: typeof CreateLogger };
   const { createRateLimits } = load(join(root, 'dist/infra/rate-limit/rate-limits.js')) as { createRateLimits: typeof CreateRateLimits };
-  const config = loadConfig({ NODE_ENV: 'development', RATE_LIMIT_API_MAX: '1000000000', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'development', RATE_LIMIT_API_MAX: '1000000000', LOG_LEVEL: 'silent' }, { needsSecrets: false });
   const { api } = createRateLimits(config, null, createLogger(config));
   const response = (): unknown =>
     Object.assign(new EventEmitter(), { headersSent: false, setHeader: () => undefined, append: () => undefined, getHeader: () => undefined });

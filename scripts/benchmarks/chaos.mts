@@ -17,6 +17,7 @@
  * Run: ./scripts/bench chaos   (CHAOS_OUTAGE_SECONDS 30, CHAOS_RATE 40 req/s, CHAOS_JOB_RATE 1 job/s,
  * CHAOS_RELOADS 10, CHAOS_SETTLE_SECONDS 5, CHAOS_JOB_WINDOW_SECONDS 30: smaller for a quick try)
  */
+import { randomBytes } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
     ...loadProfile,
     ...llmEnvironment(llm),
     NODE_ENV: 'production',
-    JWT_SECRET: 'chaos-benchmark-only-secret-of-at-least-32-characters',
+    JWT_SECRET: randomBytes(32).toString('hex'),
     MONGODB_URI: `mongodb://127.0.0.1:${database.port}/chaos`,
     REDIS_URL: `redis://127.0.0.1:${redis.port}`,
     REDIS_KEY_PREFIX: 'chaos:',

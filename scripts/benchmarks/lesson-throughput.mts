@@ -8,6 +8,7 @@
  *
  * Run: ./scripts/bench lessons   (BENCH_LESSONS, BENCH_STEADY_SECONDS, BENCH_WORKERS=1,2 to change it)
  */
+import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,6 +50,8 @@ function variantEnvironment(workers: number): Record<string, string> {
 const baseEnv: Record<string, string> = {
   PATH: process.env.PATH ?? '',
   NODE_ENV: 'development',
+  // A secret of this run's own: the API refuses the committed development one outside tests.
+  JWT_SECRET: randomBytes(32).toString('hex'),
   LOG_LEVEL: 'warn',
   HOST: '127.0.0.1',
   REDIS_URL: process.env.REDIS_URL ?? '',

@@ -9,6 +9,7 @@
  *
  * Run: ./scripts/bench metrics   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS to change the load)
  */
+import { randomBytes } from 'node:crypto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
         );
   const mongoUri = process.env.MONGODB_URI ?? `mongodb://127.0.0.1:${database!.port}/bench_metrics`;
   const redisUrl = `redis://127.0.0.1:${redisServer.port}`;
-  const shared = { MONGODB_URI: mongoUri, REDIS_URL: redisUrl, RATE_LIMIT_ENABLED: 'false', NODE_ENV: 'production', JWT_SECRET: 'benchmark-only-secret-of-at-least-32-characters' };
+  const shared = { MONGODB_URI: mongoUri, REDIS_URL: redisUrl, RATE_LIMIT_ENABLED: 'false', NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex') };
   const variants: Variant[] = [];
   for (const [name, enabled] of [
     ['metrics', 'true'],

@@ -66,6 +66,26 @@ describe('probes with every dependency up', () => {
     expect((report.checks['mongodb:connections']![0]!.open as number) >= 1).toBe(true);
   });
 
+  it('finding 6 (issue 30): a flood of /health, internal or not, runs the dependency checks at most once a second', async () => {
+    const pings = jest.spyOn(api.deps.database, 'ping');
+    const redisPings = jest.spyOn(api.deps.redis!, 'ping');
+    try {
+      const started = Date.now();
+      const answers = [];
+      for (let round = 0; round < 10; round++) {
+        answers.push(...(await Promise.all(Array.from({ length: 20 }, () => api.request.get('/health')))));
+        answers.push(...(await Promise.all(Array.from({ length: 20 }, () => api.request.get('/health').set('X-Forwarded-For', '203.0.113.5')))));
+      }
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      expect(answers.map((answer) => answer.status).every((status) => status === 200)).toBe(true);
+      expect(pings.mock.calls.length).toBeLessThanOrEqual(seconds + 1);
+      expect(redisPings.mock.calls.length).toBeLessThanOrEqual(seconds + 1);
+    } finally {
+      pings.mockRestore();
+      redisPings.mockRestore();
+    }
+  });
+
   it('/ready fails with 503 as soon as shutdown begins', async () => {
     api.deps.lifecycle.beginShutdown();
     const response = await api.request.get('/ready').expect(503);
@@ -102,6 +122,8 @@ describe('probes without Redis', () => {
     it('warns while Redis is down and passes once it is back, without a restart', async () => {
       expect(checkStatus(await api.request.get('/health'), 'redis:responseTime')).toBe('pass');
       await redis.stop();
+      // A report is shared for up to a second (a flood of /health costs one a second).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       const { result: health, ms } = await timed(() => api.request.get('/health').expect(200));
       expect(ms).toBeLessThan(2000);
       expect(JSON.parse(health.text).status).toBe('warn');

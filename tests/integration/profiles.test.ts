@@ -77,6 +77,18 @@ describe('profiles', () => {
     ['an interest of zero-width joiners and spaces', { interests: [' \u200d\u200d '] }],
     ['a Hangul filler as a display name', { displayName: '\u3164' }],
     ['a byte-order mark inside a goal', { goals: ['Pass\ufeffIELTS'] }],
+    // Issue 30, finding 10: invisible or blank text that passed.
+    ['a display name of tag characters alone', { displayName: '\u{E0041}\u{E0042}\u{E0043}' }],
+    ['text hidden in tag characters after a visible name', { displayName: 'Maria\u{E0068}\u{E0069}' }],
+    ['a Braille blank as a display name', { displayName: '\u2800' }],
+    ['combining marks alone', { displayName: '\u0301\u0308\u0301' }],
+    ['a combining grapheme joiner alone', { displayName: '\u034F' }],
+    ['a variation selector alone', { interests: ['\uFE0F'] }],
+    ['a run of variation selectors after a letter', { displayName: 'A\uFE0F\uFE0E\uFE0F' }],
+    ['invisible Khmer vowels', { displayName: '\u17B4\u17B5' }],
+    ['a line separator in a one-line field', { displayName: 'Maria\u2028Lopez' }],
+    ['a paragraph separator in a goal', { goals: ['Pass\u2029IELTS'] }],
+    ['joiners hiding bits after a name', { displayName: 'Ana\u200D\u200C\u200D\u200C' }],
   ])('refuses %s with 400 and changes nothing', async (_case, patch) => {
     const before = await api.request.get('/api/profiles/me').set(...bearer(learner));
     const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(400);
@@ -90,12 +102,14 @@ describe('profiles', () => {
       displayName: '  Jose\u0301 Garci\u0301a ',
       bio: 'Line one\nLine two\twith a tab',
       interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
+      goals: ['Scotland \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}', 'love \u2764\uFE0F', 'keycap 1\uFE0F\u20E3'],
     };
     const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
     expect(response.body).toMatchObject({
       displayName: 'Jos\u00e9 Garc\u00eda',
       bio: 'Line one\nLine two\twith a tab',
       interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
+      goals: patch.goals,
     });
     await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Maria Lopez' }).expect(200);
   });

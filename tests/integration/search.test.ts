@@ -1,5 +1,6 @@
 import { accountModel } from '../../src/components/accounts/account.model';
 import { createProfilesService } from '../../src/components/profiles/profiles.service';
+import { createMutex } from '../../src/infra/redis/mutex';
 import { createSearchIndex } from '../../src/components/search/search-index';
 import { indexedLearners } from '../../src/components/search/indexed-learners';
 import { createSearchService } from '../../src/components/search/search.service';
@@ -100,7 +101,7 @@ describe('profile search', () => {
       capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
       cache,
       staleReadPreference: 'primary',
-      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex() }),
+      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex(), exclusive: createMutex(null, '') }),
       maxTimeMs: 5000,
       maxConcurrent: 4,
       index: noIndex(),
@@ -124,7 +125,7 @@ describe('profile search', () => {
       const accounts = accountModel(api.deps.database.connection);
       const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
       const index = appIndex();
-      const profiles = createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: index });
+      const profiles = createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: index, exclusive: createMutex(null, '') });
       // No slot for a database search: an answer can only come from the index.
       return createSearchService({ accounts, storage: api.deps.storage, capabilities: () => api.deps.database.capabilities(), cache, staleReadPreference: 'primary', profiles, maxTimeMs: 5000, maxConcurrent: 0, index });
     };
@@ -206,7 +207,7 @@ describe('profile search', () => {
       capabilities: () => api.deps.database.capabilities(),
       cache,
       staleReadPreference: 'primary',
-      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex() }),
+      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex(), exclusive: createMutex(null, '') }),
       maxTimeMs: 5000,
       maxConcurrent: 1,
       index: noIndex(),

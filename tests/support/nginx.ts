@@ -28,6 +28,19 @@ export interface NginxOptions {
   apiPort: number;
   storageDir?: string;
   rateLimits?: boolean;
+  /**
+   * Loopback addresses Nginx is to treat as public clients (a test has no other source address):
+   * added to a copy of http.conf's `geo $ep_internal_client`, where the longest prefix wins.
+   */
+  publicAddresses?: string[];
+}
+
+function withPublicAddresses(conf: string, prefix: string, addresses: string[]): string {
+  const shared = join(projectRoot, 'nginx', 'http.conf');
+  const copy = join(prefix, 'http-public-addresses.conf');
+  const text = readFileSync(shared, 'utf8').replace(/(geo \$ep_internal_client \{\n)/, `$1${addresses.map((address) => `  ${address}/32 0;\n`).join('')}`);
+  writeFileSync(copy, text);
+  return conf.replace(`include ${shared};`, `include ${copy};`);
 }
 
 export async function startNginx(options: NginxOptions): Promise<Nginx> {
@@ -57,7 +70,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     },
   });
   const confPath = join(prefix, 'nginx.conf');
-  writeFileSync(confPath, conf);
+  writeFileSync(confPath, options.publicAddresses ? withPublicAddresses(conf, prefix, options.publicAddresses) : conf);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', confPath, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

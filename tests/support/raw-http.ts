@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 export interface RawResponse {
@@ -39,4 +40,26 @@ export function multipart(field: string, filename: string, content: Buffer, type
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) } };
+}
+
+/**
+ * Bytes written as they are on a new connection (a request without Host, a malformed one) and
+ * everything the server sent back until it closed or went quiet for 2 s.
+ */
+export function rawExchange(port: number, text: string, localAddress?: string): Promise<{ status: number; head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
+    let received = '';
+    const done = (): void => {
+      socket.destroy();
+      const [head = '', body = ''] = received.split(/\r\n\r\n([\s\S]*)/, 2);
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), head, body });
+    };
+    socket.setEncoding('utf8');
+    socket.setTimeout(2000, done);
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('end', done);
+    socket.on('error', (error) => (received === '' ? reject(error) : done()));
+    socket.write(text);
+  });
 }

@@ -27,6 +27,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     RATE_LIMIT_AUTH_MAX: '100000',
     RATE_LIMIT_AUTH_EMAIL_MAX: '100000',
+    RATE_LIMIT_AUTH_ADDRESS_MAX: '100000',
+    RATE_LIMIT_REGISTER_MAX: '100000',
     RATE_LIMIT_API_MAX: '100000',
     RATE_LIMIT_UPLOAD_MAX: '100000',
     RATE_LIMIT_SEARCH_MAX: '100000',

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/infra/config/config';
 import { developmentJwtSecret, envSchema } from '../../src/infra/config/schema';
 
-const dev = { NODE_ENV: 'development' };
+const dev = { NODE_ENV: 'development', JWT_SECRET: 'a-secret-of-this-machine-that-is-long-enough' };
 
 describe('loadConfig', () => {
-  it('fills every default from an environment that only says development', () => {
+  it('fills every default from an environment that only says development and its secret', () => {
     const config = loadConfig(dev);
     expect(config.http.port).toBe(3000);
     expect(config.mongo).toMatchObject({ poolMax: 20, poolMin: 5, readPreference: 'secondaryPreferred' });
@@ -51,6 +51,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT', 'huge'],
     ['NODE_ENV', 'staging'],
     ['JWT_SECRET', 'short'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '86400'],
     ['SECURITY_HEADERS', 'bogus'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(ConfigError);
@@ -82,8 +83,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).env).toBe('production');
   });
 
-  it.each(['development', 'test'])('falls back to the development secret only when NODE_ENV=%s says so', (nodeEnv) => {
-    expect(loadConfig({ NODE_ENV: nodeEnv }).auth.jwtSecret).toBe(developmentJwtSecret);
+  it('falls back to the committed secret only for the test suite (NODE_ENV=test)', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).auth.jwtSecret).toBe(developmentJwtSecret);
+  });
+
+  it('refuses to run a development process (a local stack) without a secret of its own, or on the committed one', () => {
+    expect(() => loadConfig({ NODE_ENV: 'development' })).toThrow(/JWT_SECRET must be set/);
+    expect(() => loadConfig({ NODE_ENV: 'development', JWT_SECRET: developmentJwtSecret })).toThrow(/JWT_SECRET must be set/);
   });
 
   it('lets one-shot commands, which sign no tokens, run without JWT_SECRET', () => {

@@ -1,5 +1,5 @@
 import mongoose, { type Model, type Types } from 'mongoose';
-import { ConflictError, NotFoundError, UnauthorizedError } from '../../infra/errors/app-error';
+import { ConflictError, InvalidCredentialsError, NotFoundError, UnauthorizedError } from '../../infra/errors/app-error';
 import type { SearchIndex } from '../search/search-index';
 import { searchTermsFor } from '../search/search-terms';
 import type { Account } from './account.model';
@@ -29,7 +29,6 @@ export interface AccountsServiceDependencies {
 }
 
 const duplicateKey = 11000;
-const invalidCredentials = (): UnauthorizedError => new UnauthorizedError('Invalid e-mail or password', 'INVALID_CREDENTIALS');
 const invalidRefresh = (): UnauthorizedError => new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
 
 export function createAccountsService(deps: AccountsServiceDependencies) {
@@ -86,7 +85,7 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
     async login(input: { email: string; password: string }): Promise<Session> {
       const account = await accounts.findOne({ email: input.email }).lean<Account>();
       const valid = await passwords.verify(account?.passwordHash ?? null, input.password);
-      if (!account || !valid) throw invalidCredentials();
+      if (!account || !valid) throw new InvalidCredentialsError();
       return startSession(account);
     },
 

@@ -99,12 +99,28 @@ function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: s
   };
 }
 
+/**
+ * The costly part of a report: what the dependencies answered (round trips to each), and the
+ * process's memory and event-loop lag (reading the resident set size is a system call).
+ */
+export interface DependencyChecks {
+  mongo: HealthCheck;
+  redis: HealthCheck;
+  queues: Record<string, HealthCheck[]>;
+  memory: ReturnType<typeof memoryUsage>;
+  lag: ReturnType<typeof eventLoopLag>;
+}
+
 /** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
-export async function buildHealthReport(deps: HealthDependencies): Promise<HealthReport> {
+export async function checkDependencies(deps: HealthDependencies): Promise<DependencyChecks> {
   const time = new Date().toISOString();
   const [mongo, redis, queues] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time), queueChecks(deps, time, dependencyTimeoutMs)]);
-  const memory = memoryUsage();
-  const lag = eventLoopLag();
+  return { mongo, redis, queues, memory: memoryUsage(), lag: eventLoopLag() };
+}
+
+/** The report: the dependencies' answers with this process's own figures as they are now. */
+export function buildHealthReport(deps: HealthDependencies, { mongo, redis, queues, memory, lag }: DependencyChecks): HealthReport {
+  const time = new Date().toISOString();
   const pool = deps.database.pool();
   const checks: Record<string, HealthCheck[]> = {
     'mongodb:responseTime': [mongo],

@@ -1,21 +1,22 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Lifecycle } from '../../infra/lifecycle/lifecycle';
 import { ServiceUnavailableError } from '../../infra/errors/app-error';
 import { isInternalAddress } from '../../infra/http/internal-address';
-import { buildHealthReport, type HealthDependencies } from './health-report';
+import { buildHealthReport, checkDependencies, type HealthDependencies } from './health-report';
+import { sharedChecks } from './shared-checks';
 
 export interface ProbeDependencies extends Omit<HealthDependencies, 'stopping'> {
   lifecycle: Lifecycle;
 }
 
 const readinessPingTimeoutMs = 1000;
+/** How old the dependencies' answers in `/health` may be: they are asked at most once a second per process. */
+const dependencyChecksMaxAgeMs = 1000;
+const noStore = 'no-store';
 
-/** `/ready` and `/health`: for process managers, load balancers and people (`/live` is live-probe.ts). */
-export function probesRouter(deps: ProbeDependencies): Router {
-  const router = Router();
-  const noStore = 'no-store';
-
-  router.get('/ready', async (_req, res) => {
+/** `GET /ready`: for process managers and load balancers (`/live` is live-probe.ts). */
+export function readyProbe(deps: ProbeDependencies): RequestHandler {
+  return async (_req, res) => {
     res.set('Cache-Control', noStore);
     if (deps.lifecycle.isStopping()) throw new ServiceUnavailableError('SHUTTING_DOWN', 'This instance is shutting down');
     const problem = deps.database.schemaProblem();
@@ -27,18 +28,24 @@ export function probesRouter(deps: ProbeDependencies): Router {
       throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database did not answer');
     }
     res.json({ status: 'ready', instanceId: deps.config.instanceId });
-  });
+  };
+}
 
-  // The checks name hosts, versions and pool sizes: internal addresses get them, everyone
-  // else (the public side of Nginx) the status alone.
-  router.get('/health', async (req, res) => {
-    const report = await buildHealthReport({ ...deps, stopping: () => deps.lifecycle.isStopping() });
+/**
+ * `GET /health`: for people and monitors. The checks name hosts, versions and pool sizes:
+ * internal addresses get them, everyone else (the public side of Nginx) the status alone.
+ */
+export function healthProbe(deps: ProbeDependencies): RequestHandler {
+  const health = { ...deps, stopping: (): boolean => deps.lifecycle.isStopping() };
+  // What the process knows without asking: a change of it is worth asking again at once.
+  const knownState = (): string => `${deps.database.isConnected()}:${deps.redis?.isReady() ?? 'none'}:${health.stopping()}`;
+  const dependencies = sharedChecks(() => checkDependencies(health), knownState, dependencyChecksMaxAgeMs);
+  return async (req, res) => {
+    const report = buildHealthReport(health, await dependencies());
     res
       .status(report.status === 'fail' ? 503 : 200)
       .set('Cache-Control', noStore)
       .type('application/health+json')
       .send(JSON.stringify(isInternalAddress(req.ip) ? report : { status: report.status }));
-  });
-
-  return router;
+  };
 }

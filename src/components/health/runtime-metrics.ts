@@ -6,7 +6,7 @@ const resolutionMs = 10;
 const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
 histogram.enable();
 
-/** Event-loop delay since the previous report, in ms (p99 and max). */
+/** Event-loop delay since the previous reading (at most one a second: /health shares it), in ms (p99 and max). */
 export function eventLoopLag(): { p99: number; max: number } {
   // Each sample is the time between timer ticks, so the tick interval itself is not lag.
   const toLagMs = (nanoseconds: number): number => Math.max(0, nanoseconds / 1e6 - resolutionMs);

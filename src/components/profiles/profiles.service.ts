@@ -4,6 +4,7 @@ import { Types, type Model } from 'mongoose';
 import { NotFoundError } from '../../infra/errors/app-error';
 import type { Cache } from '../../infra/cache/cache';
 import type { Logger } from '../../infra/logger';
+import type { Mutex } from '../../infra/redis/mutex';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { Account } from '../accounts/account.model';
 import type { SearchIndex } from '../search/search-index';
@@ -24,6 +25,12 @@ export interface ProfilesServiceDependencies {
    * (FerretDB, which scans a collection even to find one id) public profiles are read from it.
    */
   searchIndex: Pick<SearchIndex, 'put' | 'learners'>;
+  /**
+   * Avatar changes of one account run one at a time, cluster-wide: each must see the avatar the
+   * previous one set to delete its file. (FerretDB's findAndModify is not atomic: ten uploads at
+   * once saw the same "before" and left six files public, none referenced.)
+   */
+  exclusive: Mutex;
 }
 
 const publicFields = { profile: 1, createdAt: 1 } as const;
@@ -62,6 +69,33 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
     await Promise.all([cache.invalidate('profile', id), cache.invalidate('search', searchTags)]);
   }
 
+  async function setAvatar(accountId: string, file: { bytes: Buffer; mime: string; extension: string }): Promise<OwnProfile> {
+    const key = `avatars/${accountId}/${randomUUID()}.${file.extension}`;
+    await storage.put(key, file.bytes, file.mime);
+    const before = await accounts
+      .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } }, $inc: nextVersion }, { returnDocument: 'before' })
+      .lean<Account>();
+    if (!before) {
+      await deleteQuietly(key);
+      throw notFound();
+    }
+    const profile = { ...before.profile, avatar: { key, contentType: file.mime } };
+    await changed(before, profile);
+    if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
+    return ownProfile({ ...before, profile }, storage);
+  }
+
+  async function dropAvatar(accountId: string): Promise<OwnProfile> {
+    const before = await accounts
+      .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null }, $inc: nextVersion }, { returnDocument: 'before' })
+      .lean<Account>();
+    if (!before) throw notFound();
+    const profile = { ...before.profile, avatar: null };
+    await changed(before, profile);
+    if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
+    return ownProfile({ ...before, profile }, storage);
+  }
+
   return {
     async getPublic(id: string): Promise<PublicProfile> {
       return cache.getOrLoad('profile', id, async ({ afterWrite }) => {
@@ -91,32 +125,10 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
       return ownProfile(after, storage);
     },
 
-    async replaceAvatar(accountId: string, file: { bytes: Buffer; mime: string; extension: string }): Promise<OwnProfile> {
-      const key = `avatars/${accountId}/${randomUUID()}.${file.extension}`;
-      await storage.put(key, file.bytes, file.mime);
-      const before = await accounts
-.findByIdAndUpdate(accountId, { $set: { 'profile.avatar': { key, contentType: file.mime } }, $inc: nextVersion }, { returnDocument: 'before' })
-        .lean<Account>();
-      if (!before) {
-        await deleteQuietly(key);
-        throw notFound();
-      }
-      const profile = { ...before.profile, avatar: { key, contentType: file.mime } };
-      await changed(before, profile);
-      if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
-      return ownProfile({ ...before, profile }, storage);
-    },
+    replaceAvatar: (accountId: string, file: { bytes: Buffer; mime: string; extension: string }): Promise<OwnProfile> =>
+      deps.exclusive(`avatar:${accountId}`, () => setAvatar(accountId, file)),
 
-    async removeAvatar(accountId: string): Promise<OwnProfile> {
-      const before = await accounts
-        .findByIdAndUpdate(accountId, { $set: { 'profile.avatar': null }, $inc: nextVersion }, { returnDocument: 'before' })
-        .lean<Account>();
-      if (!before) throw notFound();
-      const profile = { ...before.profile, avatar: null };
-      await changed(before, profile);
-      if (before.profile.avatar) await deleteQuietly(before.profile.avatar.key);
-      return ownProfile({ ...before, profile }, storage);
-    },
+    removeAvatar: (accountId: string): Promise<OwnProfile> => deps.exclusive(`avatar:${accountId}`, () => dropAvatar(accountId)),
   };
 }
 

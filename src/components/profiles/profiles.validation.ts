@@ -27,4 +27,14 @@ export const profilePatchBody = z
 
 export type ProfilePatch = z.infer<typeof profilePatchBody>;
 
-export const accountIdParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id') });
+/**
+ * Ids are hex and match in any case, so they are lower-cased here: the cache key (and every other
+ * key derived from the id) has one spelling per learner. `/api/profiles/<ID>` was a cache entry of
+ * its own that an edit did not invalidate.
+ */
+export const accountIdParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id')
+    .transform((id) => id.toLowerCase()),
+});

@@ -41,8 +41,8 @@ export interface Config {
   search: { maxTimeMs: number; maxConcurrent: number; index: 'auto' | 'off' };
   rateLimits: {
     enabled: boolean;
-    auth: RateLimitRule;
-    authEmail: RateLimitRule;
+    signIn: SignInRules;
+    register: RateLimitRule;
     api: RateLimitRule;
     upload: RateLimitRule;
     search: RateLimitRule;
@@ -102,6 +102,19 @@ export interface RateLimitRule {
   anonymousMax?: number;
 }
 
+/** Budgets of failed sign-ins (src/infra/rate-limit/sign-in-budgets.ts). */
+export interface SignInRules {
+  /** Failed sign-ins per e-mail and client address in a window. */
+  perAccountAndAddress: number;
+  /** Failed sign-ins per client address in a window, whatever the e-mails. */
+  perAddress: number;
+  /** Failed sign-ins per e-mail from all addresses past which the e-mail is guarded. */
+  guardFrom: number;
+  /** Failed sign-ins per e-mail and address while the e-mail is guarded. */
+  perAddressWhileGuarded: number;
+  windowMs: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -146,7 +159,7 @@ function jwtSecretOf(env: Env, options: LoadOptions): string {
   if (env.JWT_SECRET !== undefined && (env.JWT_SECRET !== developmentJwtSecret || developmentAllowed)) return env.JWT_SECRET;
   if (developmentAllowed) return developmentJwtSecret;
   throw new ConfigError(
-    `invalid environment: JWT_SECRET must be set to a secret of your own (NODE_ENV=${env.NODE_ENV}; the development default applies only with NODE_ENV=development or test)`,
+    `invalid environment: JWT_SECRET must be set to a secret of your own, e.g. \`openssl rand -hex 32\` (NODE_ENV=${env.NODE_ENV}; the committed development secret is accepted only with NODE_ENV=test)`,
   );
 }
 
@@ -198,8 +211,14 @@ function toConfig(env: Env, jwtSecret: string): Config {
     search: { maxTimeMs: env.SEARCH_MAX_TIME_MS, maxConcurrent: env.SEARCH_MAX_CONCURRENT, index: env.SEARCH_INDEX },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
-      auth: { max: env.RATE_LIMIT_AUTH_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
-      authEmail: { max: env.RATE_LIMIT_AUTH_EMAIL_MAX, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
+      signIn: {
+        perAccountAndAddress: env.RATE_LIMIT_AUTH_MAX,
+        perAddress: env.RATE_LIMIT_AUTH_ADDRESS_MAX,
+        guardFrom: env.RATE_LIMIT_AUTH_EMAIL_MAX,
+        perAddressWhileGuarded: env.RATE_LIMIT_AUTH_GUARDED_MAX,
+        windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000,
+      },
+      register: { max: env.RATE_LIMIT_REGISTER_MAX, windowMs: env.RATE_LIMIT_REGISTER_WINDOW_SECONDS * 1000 },
       api: { max: env.RATE_LIMIT_API_MAX, windowMs: env.RATE_LIMIT_API_WINDOW_SECONDS * 1000 },
       upload: { max: env.RATE_LIMIT_UPLOAD_MAX, windowMs: env.RATE_LIMIT_UPLOAD_WINDOW_SECONDS * 1000 },
       search: {

@@ -69,7 +69,11 @@ export const envSchema = z.object({
     .transform((value) => value === 'true'),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(5),
   RATE_LIMIT_AUTH_WINDOW_SECONDS: positiveInt.default(900),
+  RATE_LIMIT_AUTH_ADDRESS_MAX: positiveInt.default(20),
   RATE_LIMIT_AUTH_EMAIL_MAX: positiveInt.default(50),
+  RATE_LIMIT_AUTH_GUARDED_MAX: positiveInt.default(2),
+  RATE_LIMIT_REGISTER_MAX: positiveInt.default(20),
+  RATE_LIMIT_REGISTER_WINDOW_SECONDS: positiveInt.default(3600),
   RATE_LIMIT_API_MAX: positiveInt.default(100),
   RATE_LIMIT_API_WINDOW_SECONDS: positiveInt.default(900),
   RATE_LIMIT_UPLOAD_MAX: positiveInt.default(50),
@@ -114,7 +118,8 @@ export const envSchema = z.object({
   METRICS_PUBLISH_INTERVAL_MS: z.coerce.number().int().min(500).max(10_000).default(5000),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
+  // Short-lived by rule: the tier in a token sets its limits until it expires (docs/security.md).
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(3600, 'must be at most 3600: a token is trusted (its tier too) until it expires').default(900),
   REFRESH_TOKEN_TTL_DAYS: positiveInt.default(30),
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
   PASSWORD_HASH_TIME_COST: z.coerce.number().int().min(1).default(2),
@@ -172,10 +177,12 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /**
- * Used only when NODE_ENV is explicitly `development` or `test`; refused everywhere else,
- * since it is committed here and anyone could sign tokens with it.
+ * Used only when NODE_ENV is explicitly `test` (the test suite's in-process apps and throwaway
+ * processes on loopback); refused everywhere else, development included, since it is committed
+ * here and anyone could sign tokens with it: a local stack that ran on it accepted forged tokens
+ * from anyone who reached its port. `./scripts/stack up` makes a random secret per stack instead.
  */
 export const developmentJwtSecret = 'development-only-jwt-secret-change-me!';
 
-/** The environments that may run on development defaults of secrets. */
-export const developmentEnvironments: readonly Env['NODE_ENV'][] = ['development', 'test'];
+/** The environments that may run on the committed secret. */
+export const developmentEnvironments: readonly Env['NODE_ENV'][] = ['test'];

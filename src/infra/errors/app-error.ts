@@ -23,9 +23,17 @@ export class ValidationError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  override readonly name = 'UnauthorizedError';
+  override readonly name: string = 'UnauthorizedError';
   constructor(message = 'Authentication required', code = 'UNAUTHORIZED') {
     super(401, code, message);
+  }
+}
+
+/** Wrong e-mail or password: the one outcome that counts against sign-in budgets. */
+export class InvalidCredentialsError extends UnauthorizedError {
+  override readonly name = 'InvalidCredentialsError';
+  constructor() {
+    super('Invalid e-mail or password', 'INVALID_CREDENTIALS');
   }
 }
 

@@ -80,6 +80,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (isUndecodableBody(error)) {
     return { status: 400, body: { error: { code: 'UNDECODABLE_BODY', message: 'The request body does not decode as its Content-Encoding says' } } };
   }
+  // The router decodes path parameters; a client's `%ff` or `%E0%A4%A` is its own mistake.
+  if (error instanceof URIError) {
+    return { status: 400, body: { error: { code: 'MALFORMED_URL', message: 'The URL has invalid percent-encoding' } } };
+  }
   if (error instanceof mongoose.Error.CastError) {
     return { status: 400, body: { error: { code: 'INVALID_ID', message: `Invalid value for ${error.path}` } } };
   }

@@ -20,6 +20,9 @@ const multerErrors: Partial<Record<multer.ErrorCode, { status: number; code: str
 export function singleFileUpload(field: string, maxBytes: number): RequestHandler {
   const upload = multer({
     storage: multer.memoryStorage(),
+    // Browsers and curl send a file name as raw UTF-8 (RFC 7578), without a charset; busboy's
+    // default reads it as Latin-1, which stored "lección.txt" as "lecciÃ³n.txt".
+    defParamCharset: 'utf8',
     limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 12, fieldSize: 1024 },
   }).single(field);
 
