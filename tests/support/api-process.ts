@@ -34,7 +34,12 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
   const port = await freePort();
   const fullEnv = testEnvironment({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
   await migrateDatabase(fullEnv.MONGODB_URI!);
-  const started = spawnApi(fullEnv);
+  return spawnReadyApi(fullEnv, port);
+}
+
+/** The built server started from exactly `env` (its database migrated), once it answers /ready on `port`. */
+export async function spawnReadyApi(env: Record<string, string>, port: number): Promise<ApiProcess> {
+  const started = spawnApi(env);
   let exited = false;
   void started.exitCode.then(() => (exited = true));
   await waitFor('the API to answer /ready', async () => {
