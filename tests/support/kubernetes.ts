@@ -1,0 +1,113 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment' with { 'resolution-mode': 'import' };
+import type { IContainer } from 'kubernetes-models/v1/Container' with { 'resolution-mode': 'import' };
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec' with { 'resolution-mode': 'import' };
+import { projectRoot } from './servers';
+
+const run = promisify(execFile);
+
+export type { IContainer, IDeployment, IPodSpec };
+
+export const kubernetesRoot = join(projectRoot, 'deploy', 'kubernetes');
+
+/** The base and every overlay: a new overlay is covered without naming it here. */
+export const kustomizations = ['base', ...readdirSync(join(kubernetesRoot, 'overlays')).map((overlay) => `overlays/${overlay}`)];
+export const overlays = kustomizations.filter((dir) => dir.startsWith('overlays/'));
+
+export interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** `kustomize build <dir>` (what `kubectl apply -k` applies), parsed. */
+export async function renderKustomization(dir: string): Promise<KubernetesObject[]> {
+  const kustomize = process.env.KUSTOMIZE_BIN ?? join(projectRoot, '.tools', 'bin', 'kustomize');
+  if (!existsSync(kustomize)) throw new Error(`${kustomize} is missing: npm test builds it (ensure_kustomize in scripts/lib/tools.sh)`);
+  const { stdout } = await run(kustomize, ['build', join(kubernetesRoot, dir)], { maxBuffer: 16 * 1024 * 1024 });
+  return parseAllDocuments(stdout).map((document) => {
+    if (document.errors.length > 0) throw new Error(`kustomize build ${dir} printed invalid YAML: ${document.errors[0]?.message}`);
+    return document.toJS() as KubernetesObject;
+  });
+}
+
+export interface SchemaReport {
+  object: string;
+  problems: string[];
+}
+
+/** Each object checked against the Kubernetes API schema (kubernetes-schema.mts, in Node itself). */
+export async function validateKubernetesObjects(objects: unknown[]): Promise<SchemaReport[]> {
+  const child = spawn(process.execPath, [join(__dirname, 'kubernetes-schema.mts')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  child.stdin.end(JSON.stringify(objects));
+  if ((await exited) !== 0) throw new Error(`kubernetes-schema.mts failed: ${stderr}`);
+  return JSON.parse(stdout) as SchemaReport[];
+}
+
+export function objectsOfKind<T>(objects: KubernetesObject[], kind: string): (T & KubernetesObject)[] {
+  return objects.filter((object) => object.kind === kind) as (T & KubernetesObject)[];
+}
+
+export function named<T>(objects: KubernetesObject[], kind: string, name: string): T & KubernetesObject {
+  const found = objectsOfKind<T>(objects, kind).find((object) => object.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind} ${name} in the rendered manifests`);
+  return found;
+}
+
+export function podSpecOf(deployment: IDeployment): IPodSpec {
+  const spec = deployment.spec?.template.spec;
+  if (spec === undefined) throw new Error(`Deployment ${deployment.metadata?.name} has no pod spec`);
+  return spec;
+}
+
+export function containerOf(deployment: IDeployment, name: string): IContainer {
+  const spec = podSpecOf(deployment);
+  const container = [...spec.containers, ...(spec.initContainers ?? [])].find((candidate) => candidate.name === name);
+  if (container === undefined) throw new Error(`Deployment ${deployment.metadata?.name} has no container ${name}`);
+  return container;
+}
+
+/** Where a variable of a container's environment comes from. */
+export type EnvironmentValue = { value: string } | { secret: string; key: string };
+
+/**
+ * A container's environment as the kubelet assembles it: `envFrom` ConfigMaps first, then `env`
+ * (which wins). Any other source is refused, so a test never reads a variable it cannot see.
+ */
+export function environmentOf(container: IContainer, objects: KubernetesObject[]): Map<string, EnvironmentValue> {
+  const environment = new Map<string, EnvironmentValue>();
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef === undefined || source.prefix !== undefined) throw new Error(`${container.name}: only plain configMapRef envFrom is read here`);
+    const configMap = named<{ data?: Record<string, string> }>(objects, 'ConfigMap', source.configMapRef.name ?? '');
+    for (const [name, value] of Object.entries(configMap.data ?? {})) environment.set(name, { value });
+  }
+  for (const variable of container.env ?? []) {
+    const secret = variable.valueFrom?.secretKeyRef;
+    if (variable.value !== undefined) environment.set(variable.name, { value: variable.value });
+    else if (secret?.name !== undefined) environment.set(variable.name, { secret: secret.name, key: secret.key });
+    else throw new Error(`${container.name}: ${variable.name} has a source not read here`);
+  }
+  return environment;
+}
+
+/** The value of a variable set directly (a ConfigMap's or a literal), or undefined. */
+export function plainValue(environment: Map<string, EnvironmentValue>, name: string): string | undefined {
+  const entry = environment.get(name);
+  return entry !== undefined && 'value' in entry ? entry.value : undefined;
+}
+
+/** The app image's containers: those that run `node dist/...` (the API, its migration, the worker). */
+export function appContainers(deployment: IDeployment): IContainer[] {
+  const spec = podSpecOf(deployment);
+  return [...(spec.initContainers ?? []), ...spec.containers].filter((container) => container.args?.[0] === 'node');
+}
