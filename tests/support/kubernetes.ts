@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment' with { 'resolution-mode': 'import' };
@@ -110,4 +110,57 @@ export function plainValue(environment: Map<string, EnvironmentValue>, name: str
 export function appContainers(deployment: IDeployment): IContainer[] {
   const spec = podSpecOf(deployment);
   return [...(spec.initContainers ?? []), ...spec.containers].filter((container) => container.args?.[0] === 'node');
+}
+
+/** The Secret the operator creates (docs/kubernetes.md): the external services' addresses and the keys. */
+export const secretName = 'english-practice-secrets';
+
+export interface SecretFile {
+  variable: string;
+  mountPath: string;
+  key: string;
+}
+
+/** The secret files a container reads: its `<NAME>_FILE` paths, each of which must be in a read-only mount of the Secret. */
+export function secretFilesOf(deployment: IDeployment, container: IContainer, environment: Map<string, EnvironmentValue>): SecretFile[] {
+  const secretVolumes = new Set((podSpecOf(deployment).volumes ?? []).filter((volume) => volume.secret?.secretName === secretName).map((volume) => volume.name));
+  const mounts = (container.volumeMounts ?? []).filter((mount) => secretVolumes.has(mount.name) && mount.readOnly === true);
+  return [...environment.keys()]
+    .filter((name) => name.endsWith('_FILE'))
+    .map((variable) => {
+      const path = plainValue(environment, variable) ?? '';
+      const mount = mounts.find((candidate) => posix.dirname(path) === candidate.mountPath);
+      if (mount === undefined) throw new Error(`${container.name}: ${variable}=${path} is not in a read-only mount of the Secret ${secretName}`);
+      return { variable, mountPath: mount.mountPath, key: posix.basename(path) };
+    });
+}
+
+/**
+ * The environment a container of the rendered manifests would get, with `secret` standing for
+ * the Secret: variables from its keys take their values, and its mount is laid out under
+ * `folder` (the `<NAME>_FILE` paths point there).
+ */
+export function podEnvironment(
+  objects: KubernetesObject[],
+  deployment: IDeployment,
+  container: IContainer,
+  secret: Record<string, string>,
+  folder: string,
+): Record<string, string> {
+  const environment = environmentOf(container, objects);
+  const variables: Record<string, string> = {};
+  for (const [name, entry] of environment) {
+    if ('value' in entry) variables[name] = entry.value;
+    else if (entry.secret === secretName && secret[entry.key] !== undefined) variables[name] = secret[entry.key]!;
+    else throw new Error(`${container.name}: ${name} reads ${entry.secret}/${entry.key}, which is not a key of the Secret`);
+  }
+  for (const { variable, mountPath, key } of secretFilesOf(deployment, container, environment)) {
+    const value = secret[key];
+    if (value === undefined) throw new Error(`${container.name}: ${variable} names the file ${key}, not a key of the Secret`);
+    const local = join(folder, mountPath);
+    mkdirSync(local, { recursive: true });
+    writeFileSync(join(local, key), `${value}\n`);
+    variables[variable] = join(local, key);
+  }
+  return variables;
 }
