@@ -41,16 +41,33 @@ export interface SchemaReport {
   problems: string[];
 }
 
-/** Each object checked against the Kubernetes API schema (kubernetes-schema.mts, in Node itself). */
+/**
+ * Each object checked offline as the API server would check it: against the Kubernetes API
+ * schema (types, enums, required fields: kubernetes-schema.mts, in Node itself, as those
+ * validators are ES modules) and decoded strictly into the API's Go types (unknown, misspelt or
+ * duplicate fields: kubernetes-fields/, which npm test builds).
+ */
 export async function validateKubernetesObjects(objects: unknown[]): Promise<SchemaReport[]> {
-  const child = spawn(process.execPath, [join(__dirname, 'kubernetes-schema.mts')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const fieldCheck = process.env.KUBERNETES_FIELDS_BIN ?? join(projectRoot, '.tools', 'bin', 'kubernetes-fields');
+  if (!existsSync(fieldCheck)) throw new Error(`${fieldCheck} is missing: npm test builds it (ensure_kubernetes_fields in scripts/lib/tools.sh)`);
+  const input = JSON.stringify(objects);
+  const [schema, fields] = await Promise.all([
+    reportsOf(process.execPath, [join(__dirname, 'kubernetes-schema.mts')], input),
+    reportsOf(fieldCheck, [], input),
+  ]);
+  if (schema.length !== objects.length || fields.length !== objects.length) throw new Error('a check did not report on every object');
+  return schema.map((report, index) => ({ object: report.object, problems: [...report.problems, ...fields[index]!.problems] }));
+}
+
+async function reportsOf(program: string, args: string[], input: string): Promise<SchemaReport[]> {
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  child.stdin.end(JSON.stringify(objects));
-  if ((await exited) !== 0) throw new Error(`kubernetes-schema.mts failed: ${stderr}`);
+  child.stdin.end(input);
+  if ((await exited) !== 0) throw new Error(`${program} failed: ${stderr}`);
   return JSON.parse(stdout) as SchemaReport[];
 }
 

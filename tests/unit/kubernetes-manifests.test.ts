@@ -57,17 +57,23 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
     expect(reports).toHaveLength(objects.length);
   });
 
-  it('the schema check refuses what the API server would: wrong types, bad enums, missing fields, unknown kinds', async () => {
-    const api = structuredClone(named<IDeployment>(render('overlays/production'), 'Deployment', 'english-practice-api'));
-    const spec = podSpecOf(api);
+  it('the check refuses what the API server would: wrong types, bad enums, missing and misspelt fields, unknown kinds', async () => {
+    const production = named<IDeployment>(render('overlays/production'), 'Deployment', 'english-practice-api');
+    const invalid = structuredClone(production);
+    const spec = podSpecOf(invalid);
     spec.containers[0]!.ports = [{ name: 'http', containerPort: 'three thousand' as unknown as number }];
     spec.topologySpreadConstraints![0]!.whenUnsatisfiable = 'Sometimes' as 'ScheduleAnyway';
-    Reflect.deleteProperty(api.spec!, 'selector');
-    const reports = await validateKubernetesObjects([api, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]);
+    Reflect.deleteProperty(invalid.spec!, 'selector');
+    // A typo the schema alone lets through, and a real cluster would refuse (or silently drop).
+    const misspelt = structuredClone(production);
+    Object.assign(podSpecOf(misspelt).containers[0]!, { readinessprobe: podSpecOf(misspelt).containers[0]!.readinessProbe });
+
+    const reports = await validateKubernetesObjects([invalid, misspelt, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]);
     expect(reports[0]?.problems.join('\n')).toMatch(/containerPort must be integer/);
     expect(reports[0]?.problems.join('\n')).toMatch(/whenUnsatisfiable must be equal to one of the allowed values/);
     expect(reports[0]?.problems.join('\n')).toMatch(/must have required property selector/);
-    expect(reports[1]?.problems).toEqual(['no schema here for apiVersion example.com/v1 kind Widget']);
+    expect(reports[1]?.problems).toEqual(['unknown field "spec.template.spec.containers[0].readinessprobe"']);
+    expect(reports[2]?.problems).toEqual(['no schema here for apiVersion example.com/v1 kind Widget', 'no Go type here for apiVersion example.com/v1 kind Widget']);
   });
 
   describe.each(kustomizations)('%s', (dir) => {
