@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment' with { 'resolution-mode': 'import' };
 import type { IContainer } from 'kubernetes-models/v1/Container' with { 'resolution-mode': 'import' };
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec' with { 'resolution-mode': 'import' };
+import type { PodSandbox } from './pod-sandbox';
 import { projectRoot } from './servers';
 
 const run = promisify(execFile);
@@ -152,17 +153,30 @@ export function secretFilesOf(deployment: IDeployment, container: IContainer, en
     });
 }
 
+/** The Secret's volume as the kubelet lays it out in `folder`: one file per key, with the pod's mode and group. */
+export function writeSecretVolume(folder: string, secret: Record<string, string>, ownership: { mode?: number; group?: number } = {}): void {
+  mkdirSync(folder, { recursive: true });
+  chmodSync(folder, 0o755);
+  for (const [key, value] of Object.entries(secret)) {
+    const file = join(folder, key);
+    writeFileSync(file, `${value}\n`);
+    if (ownership.group !== undefined) chownSync(file, 0, ownership.group);
+    if (ownership.mode !== undefined) chmodSync(file, ownership.mode);
+  }
+}
+
 /**
  * The environment a container of the rendered manifests would get, with `secret` standing for
- * the Secret: variables from its keys take their values, and its mount is laid out under
- * `folder` (the `<NAME>_FILE` paths point there).
+ * the Secret: variables from its keys take their values, and every `<NAME>_FILE` must name one
+ * of its keys in a mount of it. The paths stay the pod's (for a process in a pod sandbox, where
+ * the Secret is mounted there), or with `secretFolder` point into that folder instead.
  */
 export function podEnvironment(
   objects: KubernetesObject[],
   deployment: IDeployment,
   container: IContainer,
   secret: Record<string, string>,
-  folder: string,
+  secretFolder?: string,
 ): Record<string, string> {
   const environment = environmentOf(container, objects);
   const variables: Record<string, string> = {};
@@ -171,13 +185,28 @@ export function podEnvironment(
     else if (entry.secret === secretName && secret[entry.key] !== undefined) variables[name] = secret[entry.key]!;
     else throw new Error(`${container.name}: ${name} reads ${entry.secret}/${entry.key}, which is not a key of the Secret`);
   }
-  for (const { variable, mountPath, key } of secretFilesOf(deployment, container, environment)) {
-    const value = secret[key];
-    if (value === undefined) throw new Error(`${container.name}: ${variable} names the file ${key}, not a key of the Secret`);
-    const local = join(folder, mountPath);
-    mkdirSync(local, { recursive: true });
-    writeFileSync(join(local, key), `${value}\n`);
-    variables[variable] = join(local, key);
+  for (const { variable, key } of secretFilesOf(deployment, container, environment)) {
+    if (secret[key] === undefined) throw new Error(`${container.name}: ${variable} names the file ${key}, not a key of the Secret`);
+    if (secretFolder !== undefined) variables[variable] = join(secretFolder, key);
   }
   return variables;
+}
+
+/**
+ * The sandbox a container runs in, from its pod's security context and volumes: `emptyDir`
+ * volumes writable, every other volume read-only from the folder `sources` gives for its name.
+ */
+export function podSandboxOf(deployment: IDeployment, container: IContainer, sources: Record<string, string>, options: Pick<PodSandbox, 'ownNetwork' | 'etcNginxFiles' | 'workingDir'> = {}): PodSandbox {
+  const spec = podSpecOf(deployment);
+  const { runAsUser, runAsGroup, fsGroup } = { ...spec.securityContext, ...container.securityContext };
+  if (runAsUser === undefined || runAsGroup === undefined) throw new Error(`${container.name}: no runAsUser and runAsGroup`);
+  const mounts = (container.volumeMounts ?? []).map((mount): PodSandbox['mounts'][number] => {
+    const volume = spec.volumes?.find((candidate) => candidate.name === mount.name);
+    if (volume?.emptyDir !== undefined) return { path: mount.mountPath, emptyDir: true };
+    // Secret and ConfigMap volumes: the kubelet mounts them read-only whatever the mount says.
+    const source = sources[mount.name];
+    if (source === undefined || (volume?.secret === undefined && volume?.configMap === undefined)) throw new Error(`${container.name}: volume ${mount.name} needs a source folder`);
+    return { path: mount.mountPath, readOnlyFrom: source };
+  });
+  return { user: runAsUser, group: runAsGroup, ...(fsGroup === undefined ? {} : { fsGroup }), mounts, ...options };
 }

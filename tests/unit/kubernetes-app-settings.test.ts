@@ -15,6 +15,7 @@ import {
   podSpecOf,
   renderKustomization,
   secretFilesOf,
+  writeSecretVolume,
   type EnvironmentValue,
   type IContainer,
   type IDeployment,
@@ -102,6 +103,7 @@ describe.each(kustomizations)('%s, read with the app settings', (dir) => {
 
   it('gives every app container an environment the app starts with: production, secrets as files of the Secret', () => {
     const folder = mkdtempSync(join(tmpdir(), 'ep-k8s-secrets-'));
+    writeSecretVolume(folder, secretValues);
     try {
       for (const deployment of deployments()) {
         for (const container of appContainers(deployment)) {
