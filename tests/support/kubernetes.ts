@@ -37,6 +37,19 @@ export async function renderKustomization(dir: string): Promise<KubernetesObject
   });
 }
 
+/** Renders the base and every overlay once, before the calling file's tests; returns the lookup. */
+export function renderEveryKustomization(): (dir: string) => KubernetesObject[] {
+  const rendered = new Map<string, KubernetesObject[]>();
+  beforeAll(async () => {
+    for (const dir of kustomizations) rendered.set(dir, await renderKustomization(dir));
+  });
+  return (dir) => {
+    const objects = rendered.get(dir);
+    if (objects === undefined) throw new Error(`${dir} was not rendered`);
+    return objects;
+  };
+}
+
 export interface SchemaReport {
   object: string;
   problems: string[];

@@ -13,7 +13,7 @@ import {
   plainValue,
   podEnvironment,
   podSpecOf,
-  renderKustomization,
+  renderEveryKustomization,
   secretFilesOf,
   writeSecretVolume,
   type EnvironmentValue,
@@ -44,15 +44,7 @@ const appVariables = new Set<string>([...Object.keys(envSchema.shape), ...secret
 const entrypoint = readFileSync(join(projectRoot, 'docker', 'nginx-entrypoint.sh'), 'utf8');
 const docs = readFileSync(join(projectRoot, 'docs', 'kubernetes.md'), 'utf8');
 
-const rendered = new Map<string, KubernetesObject[]>();
-beforeAll(async () => {
-  for (const dir of kustomizations) rendered.set(dir, await renderKustomization(dir));
-});
-function render(dir: string): KubernetesObject[] {
-  const objects = rendered.get(dir);
-  if (objects === undefined) throw new Error(`${dir} was not rendered`);
-  return objects;
-}
+const render = renderEveryKustomization();
 
 /** A setting as the app sees it in this container: the manifest's value, else the schema's default. */
 function effective<K extends keyof typeof envSchema.shape>(environment: Map<string, EnvironmentValue>, name: K): number {

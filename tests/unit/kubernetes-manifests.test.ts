@@ -12,7 +12,7 @@ import {
   objectsOfKind,
   overlays,
   podSpecOf,
-  renderKustomization,
+  renderEveryKustomization,
   validateKubernetesObjects,
   type IDeployment,
   type KubernetesObject,
@@ -21,15 +21,7 @@ import {
 const run = promisify(execFile);
 
 /** deploy/kubernetes rendered as `kubectl apply -k` would, for the base and each overlay. */
-const rendered = new Map<string, KubernetesObject[]>();
-beforeAll(async () => {
-  for (const dir of kustomizations) rendered.set(dir, await renderKustomization(dir));
-});
-function render(dir: string): KubernetesObject[] {
-  const objects = rendered.get(dir);
-  if (objects === undefined) throw new Error(`${dir} was not rendered`);
-  return objects;
-}
+const render = renderEveryKustomization();
 
 const deploymentsOf = (dir: string): (IDeployment & KubernetesObject)[] => objectsOfKind<IDeployment>(render(dir), 'Deployment');
 const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean =>
