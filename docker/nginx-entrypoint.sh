@@ -11,7 +11,8 @@ APP_HOST="${APP_HOST:-app}"
 APP_PORT="${APP_PORT:-3000}"
 APP_POLL_SECONDS="${APP_POLL_SECONDS:-1}"
 RUN_DIR=/run/english-practice-nginx
-CONF=/etc/nginx/english-practice/compose.conf
+# The main file: compose.conf, or kubernetes.conf in the Kubernetes deployment.
+CONF="${NGINX_CONF:-/etc/nginx/english-practice/compose.conf}"
 TLS_DIR=/etc/nginx/tls
 
 say() { printf 'nginx-entrypoint: %s\n' "$*" >&2; }

@@ -10,6 +10,11 @@ export FERRETDB_BIN
 VEGETA_VERSION="v12.13.0"
 VEGETA_BIN="$TOOLS_DIR/bin/vegeta"
 export VEGETA_BIN
+KUSTOMIZE_VERSION="v5.8.1"
+KUSTOMIZE_BIN="$TOOLS_DIR/bin/kustomize"
+export KUSTOMIZE_BIN
+KUBERNETES_FIELDS_BIN="$TOOLS_DIR/bin/kubernetes-fields"
+export KUBERNETES_FIELDS_BIN
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -148,6 +153,27 @@ ensure_vegeta() {
   mkdir -p "$TOOLS_DIR/bin"
   (cd /tmp && GOBIN="$TOOLS_DIR/bin" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION") || die "building vegeta failed (see above)"
   echo "$VEGETA_VERSION" > "$VEGETA_BIN.version"
+}
+
+# kustomize (Apache-2.0; Go module proxy): the tests render deploy/kubernetes/ with it, as
+# `kubectl apply -k` does (kubectl embeds the same library). No cluster is involved.
+ensure_kustomize() {
+  if [ -x "$KUSTOMIZE_BIN" ] && [ "$("$KUSTOMIZE_BIN" version 2>/dev/null)" = "$KUSTOMIZE_VERSION" ]; then return; fi
+  command -v go >/dev/null 2>&1 || die "go is needed to build kustomize $KUSTOMIZE_VERSION (the Kubernetes manifests' tests)"
+  say "building kustomize $KUSTOMIZE_VERSION (under a minute, once)"
+  mkdir -p "$TOOLS_DIR/bin"
+  (cd /tmp && GOBIN="$TOOLS_DIR/bin" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION") || die "building kustomize failed (see above)"
+}
+
+# The manifests' strict field check (tests/support/kubernetes-fields, on the Kubernetes API's Go
+# types), built from its own go.mod; rebuilt when its source changes.
+ensure_kubernetes_fields() {
+  local source="$ROOT/tests/support/kubernetes-fields"
+  if [ -x "$KUBERNETES_FIELDS_BIN" ] && [ -z "$(find "$source" -newer "$KUBERNETES_FIELDS_BIN" -print -quit)" ]; then return; fi
+  command -v go >/dev/null 2>&1 || die "go is needed to build the Kubernetes field check (tests/support/kubernetes-fields)"
+  say "building the Kubernetes field check (under a minute, once)"
+  mkdir -p "$TOOLS_DIR/bin"
+  (cd "$source" && go build -buildvcs=false -trimpath -o "$KUBERNETES_FIELDS_BIN" .) || die "building tests/support/kubernetes-fields failed (see above)"
 }
 
 ensure_database() {

@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { developmentJwtSecret } from '../../src/infra/config/schema';
-import { spawnApi, startApiProcess } from '../support/api-process';
+import { spawnApi, spawnReadyApi, startApiProcess } from '../support/api-process';
 import { registerLearner } from '../support/learners';
+import { migrateDatabase } from '../support/migrate';
 import { behindNginx, startNginx } from '../support/nginx';
 import { freePort } from '../support/ports';
 import { rawRequest } from '../support/raw-http';
@@ -104,5 +105,32 @@ describe("the local stack's secret (issue 30, finding 1)", () => {
       api.child.kill('SIGTERM');
       await api.exitCode;
     }
+  });
+});
+
+describe('secrets given as files (the Docker and Kubernetes way)', () => {
+  let folder: string;
+  beforeAll(() => (folder = mkdtempSync(join(tmpdir(), 'ep-secret-files-'))));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('the API starts in production with JWT_SECRET_FILE and the database URI from MONGODB_URI_FILE', async () => {
+    const port = await freePort();
+    const { MONGODB_URI: databaseUri, ...env } = deployedEnvironment({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1' });
+    await migrateDatabase(databaseUri!);
+    const jwtFile = join(folder, 'jwt-secret');
+    const mongoFile = join(folder, 'mongodb-uri');
+    writeFileSync(jwtFile, `${'s'.repeat(40)}\n`);
+    writeFileSync(mongoFile, `${databaseUri}\n`);
+    const api = await spawnReadyApi({ ...env, JWT_SECRET_FILE: jwtFile, MONGODB_URI_FILE: mongoFile }, port);
+    api.child.kill('SIGTERM');
+    expect(await api.exitCode).toBe(0);
+    expect(api.output()).not.toContain(databaseUri);
+  });
+
+  it('the API exits 1 with one line naming the variable whose file cannot be read', async () => {
+    const missing = join(folder, 'not-mounted');
+    const started = spawnApi(deployedEnvironment({ NODE_ENV: 'production', PORT: String(await freePort()), JWT_SECRET_FILE: missing }));
+    expect(await started.exitCode).toBe(1);
+    expect(started.output().trim()).toBe(`english-practice-api: invalid environment: JWT_SECRET_FILE names a file that cannot be read (${missing}: ENOENT)`);
   });
 });

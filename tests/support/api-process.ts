@@ -16,12 +16,24 @@ export interface ApiProcess {
 
 export const builtServer = join(projectRoot, 'dist', 'server.js');
 
-export function spawnApi(env: Record<string, string>): { child: ChildProcess; exitCode: Promise<number | null>; output(): string } {
+export interface StartedProcess {
+  child: ChildProcess;
+  exitCode: Promise<number | null>;
+  output(): string;
+}
+
+export function spawnApi(env: Record<string, string>): StartedProcess {
   if (!existsSync(builtServer)) throw new Error(`${builtServer} is missing: run \`npm run build\` (npm test does)`);
-  const child = spawn(process.execPath, [builtServer], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return trackProcess(
+    spawn(process.execPath, [builtServer], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+/** A spawned process's output (stdout and stderr together) and exit code. */
+export function trackProcess(child: ChildProcess): StartedProcess {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -34,7 +46,15 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
   const port = await freePort();
   const fullEnv = testEnvironment({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
   await migrateDatabase(fullEnv.MONGODB_URI!);
-  const started = spawnApi(fullEnv);
+  return spawnReadyApi(fullEnv, port);
+}
+
+/**
+ * The built server started from exactly `env` (its database migrated), once it answers /ready on
+ * `port`; `start` starts it another way than a plain child process (a pod sandbox).
+ */
+export async function spawnReadyApi(env: Record<string, string>, port: number, start: (env: Record<string, string>) => StartedProcess = spawnApi): Promise<ApiProcess> {
+  const started = start(env);
   let exited = false;
   void started.exitCode.then(() => (exited = true));
   await waitFor('the API to answer /ready', async () => {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { developmentEnvironments, developmentJwtSecret, envSchema, type Env } from './schema';
 import { readPackageVersion } from './package-version';
+import { readSecretFiles } from './secret-files';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -124,9 +125,15 @@ export class ConfigError extends Error {
  * variable, so the entry point can print one line and stop.
  */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
-  const parsed = envSchema.safeParse(withoutEmptyValues(environment));
+  const secrets = readSecretFiles(withoutEmptyValues(environment));
+  if (secrets.problems.length > 0) throw new ConfigError(`invalid environment: ${secrets.problems.join('; ')}`);
+  const parsed = envSchema.safeParse(secrets.environment);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const file = secrets.readFrom.get(name);
+      return `${file === undefined ? name : `${name} (read from ${file})`} ${issue.message}`;
+    });
     throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
   }
   const env = parsed.data;
@@ -159,7 +166,7 @@ function jwtSecretOf(env: Env, options: LoadOptions): string {
   if (env.JWT_SECRET !== undefined && (env.JWT_SECRET !== developmentJwtSecret || developmentAllowed)) return env.JWT_SECRET;
   if (developmentAllowed) return developmentJwtSecret;
   throw new ConfigError(
-    `invalid environment: JWT_SECRET must be set to a secret of your own, e.g. \`openssl rand -hex 32\` (NODE_ENV=${env.NODE_ENV}; the committed development secret is accepted only with NODE_ENV=test)`,
+    `invalid environment: JWT_SECRET must be set to a secret of your own (e.g. \`openssl rand -hex 32\`), or JWT_SECRET_FILE to a file holding one (NODE_ENV=${env.NODE_ENV}; the committed development secret is accepted only with NODE_ENV=test)`,
   );
 }
 

@@ -177,6 +177,25 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /**
+ * The settings that are secrets (keys, passwords, URIs that may carry a password). Each may
+ * instead be given as a file, named by `<NAME>_FILE` (secret-files.ts): how Docker and
+ * Kubernetes hand secrets to a container without putting them in its environment.
+ */
+export const secretSettings = [
+  'JWT_SECRET',
+  'MONGODB_URI',
+  'REDIS_URL',
+  'METRICS_TOKEN',
+  'SUPABASE_SERVICE_KEY',
+  'LLM_API_KEY',
+] as const satisfies readonly (keyof typeof envSchema.shape)[];
+
+/** The variable that names the file holding a secret setting. */
+export function fileVariableOf(setting: string): string {
+  return `${setting}_FILE`;
+}
+
+/**
  * Used only when NODE_ENV is explicitly `test` (the test suite's in-process apps and throwaway
  * processes on loopback); refused everywhere else, development included, since it is committed
  * here and anyone could sign tokens with it: a local stack that ran on it accepted forged tokens
