@@ -5,12 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportData, ServerSide } from './report-data.mts';
+import { escapeHtml, htmlTable, markdownTable } from './tables.mts';
 
 const chartJs = (root: string): string =>
   // `</script` inside the library would end the inline script early.
   readFileSync(join(root, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), 'utf8').replaceAll('</script', '<\\/script');
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
 
 const percent = (rate: number | null): string => (rate === null ? '–' : `${(rate * 100).toFixed(1)} %`);
 const milliseconds = (ms: number | null): string => (ms === null ? '–' : `${ms} ms`);
@@ -30,15 +29,12 @@ function serverTables(server: ServerSide): { heading: string; intro: string; rou
 
 function serverMarkdown(server: ServerSide): string[] {
   const { heading, intro, routes, cache } = serverTables(server);
-  const table = ([head, ...rows]: string[][]): string[] => [`| ${head!.join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
-  return [`## ${heading}`, '', intro, '', ...table(routes), '', ...table(cache), ''];
+  return [`## ${heading}`, '', intro, '', ...markdownTable(routes), '', ...markdownTable(cache), ''];
 }
 
 function serverHtml(server: ServerSide): string {
   const { heading, intro, routes, cache } = serverTables(server);
-  const table = ([head, ...rows]: string[][]): string =>
-    `<table><thead><tr>${head!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-  return `<h2>${escapeHtml(heading)}</h2><p>${escapeHtml(intro)}</p>${table(routes)}${table(cache)}\n`;
+  return `<h2>${escapeHtml(heading)}</h2><p>${escapeHtml(intro)}</p>${htmlTable(routes)}${htmlTable(cache)}\n`;
 }
 
 export function renderMarkdown(data: ReportData): string {

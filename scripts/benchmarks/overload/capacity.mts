@@ -1,0 +1,84 @@
+/**
+ * Capacity defined by latency (issue 26): the highest paced rate whose p99 stays ≤ 50 ms for
+ * 30 s, every answer a 2xx and no request left unsent. Found with the open model
+ * (report/open-model.mts): short runs double the rate from a start until one fails (or halve it
+ * until one passes), bisection then narrows the gap to 5 % of the rate, and a full-length run
+ * confirms the highest passing rate; when it fails, the rate steps down by 5 % and is confirmed
+ * again. A short run that fails narrowly (more than 99 % of its requests sent) is run once more,
+ * and the rate fails only if both do: one hiccup of the box (another process's burst, a GC)
+ * must not halve the search. Each run waits
+ * until the box answers quickly again (the previous one's pile-up drained) and begins with 2
+ * settling seconds that are not counted (connections being opened).
+ */
+import { openModel, type OpenModelResult, type PlannedRequest } from '../report/open-model.mts';
+import type { Capacity, CapacityProbe, RunFigures } from './overload-data.mts';
+import { settled } from './stall-run.mts';
+
+export const capacityP99Ms = 50;
+
+export interface SearchSettings {
+  /** The first rate tried. */
+  start: number;
+  /** Seconds of each search run. */
+  probeSeconds: number;
+  /** Seconds of the confirming run. */
+  confirmSeconds: number;
+  /** Bisection stops when the gap is at most this share of the rate. */
+  resolution: number;
+}
+
+export const searchSettings = (): SearchSettings => ({
+  start: Number(process.env.BENCH_CAPACITY_START ?? 500),
+  probeSeconds: Number(process.env.BENCH_PROBE_SECONDS ?? 5),
+  confirmSeconds: Number(process.env.BENCH_CAPACITY_SECONDS ?? 30),
+  resolution: 0.05,
+});
+
+const settleSeconds = 2;
+/** Below this nothing is worth measuring: the search gives up. */
+const lowestRate = 10;
+
+export const runFigures = ({ rate, seconds, sent, dropped, p50Ms, p99Ms, maxMs, kinds, cpu }: OpenModelResult): RunFigures => ({ rate, seconds, sent, dropped, p50Ms, p99Ms, maxMs, kinds, cpu });
+
+/** Whether a run held the rate: p99 within the bound, every answer a 2xx (a thousandth of slack for noise), nothing left unsent. */
+export const held = (run: OpenModelResult): boolean =>
+  run.sent > 0 && run.p99Ms <= capacityP99Ms && run.sent - run.kinds.ok <= run.sent * 0.001 && run.dropped <= run.rate * run.seconds * 0.001;
+
+/** The capacity of whatever answers `targets` at `port`; `log` hears each run. */
+export async function findCapacity(port: number, targets: PlannedRequest[], settings: SearchSettings, log: (line: string) => void): Promise<Capacity> {
+  const probes: CapacityProbe[] = [];
+  const runAt = async (rate: number, confirming: boolean): Promise<OpenModelResult> => {
+    const settledBefore = await settled(port);
+    const run = await openModel(port, targets, rate, confirming ? settings.confirmSeconds : settings.probeSeconds, settleSeconds);
+    const passed = held(run);
+    probes.push({ ...runFigures(run), passed, confirming, settledBefore });
+    log(
+      `  ${rate}/s for ${run.seconds} s: p99 ${run.p99Ms} ms, ${run.sent - run.kinds.ok} not 2xx, ${run.dropped} never sent: ${passed ? 'held' : 'not held'}${confirming ? ' (confirming)' : ''}${settledBefore ? '' : ' (the box had not settled before it)'}`,
+    );
+    return run;
+  };
+  const tryRate = async (rate: number, confirming: boolean): Promise<boolean> => {
+    const run = await runAt(rate, confirming);
+    if (held(run)) return true;
+    const narrowly = run.dropped <= run.rate * run.seconds * 0.01;
+    return !confirming && narrowly && held(await runAt(rate, false));
+  };
+  // The highest rate that held and the lowest that did not (0 and Infinity: none yet).
+  let low = 0;
+  let high = Infinity;
+  for (let rate = settings.start; low === 0 || high === Infinity; ) {
+    if (await tryRate(rate, false)) low = rate;
+    else high = rate;
+    if (low === 0 && rate / 2 < lowestRate) throw new Error(`not even ${rate}/s held a p99 ≤ ${capacityP99Ms} ms at port ${port}`);
+    rate = low === 0 ? Math.round(rate / 2) : rate * 2;
+  }
+  while (high - low > low * settings.resolution) {
+    const middle = Math.round((low + high) / 2);
+    if (await tryRate(middle, false)) low = middle;
+    else high = middle;
+  }
+  for (let rate = low; rate >= lowestRate; rate = Math.round(rate * (1 - settings.resolution))) {
+    if (await tryRate(rate, true)) return { rate, probes };
+  }
+  throw new Error(`no rate held a p99 ≤ ${capacityP99Ms} ms for ${settings.confirmSeconds} s at port ${port}`);
+}
