@@ -63,22 +63,35 @@ export async function findCapacity(port: number, targets: PlannedRequest[], sett
     const narrowly = run.dropped <= run.rate * run.seconds * 0.01;
     return !confirming && narrowly && held(await runAt(rate, false));
   };
+  try {
+    return { rate: await searchRate(tryRate, settings), probes };
+  } catch (error) {
+    throw new Error(`port ${port}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * The search itself: `holds(rate, confirming)` runs the box at `rate` (a short run, or the
+ * full-length one that confirms) and says whether it held. The highest rate that held a
+ * full-length run.
+ */
+export async function searchRate(holds: (rate: number, confirming: boolean) => Promise<boolean>, settings: Pick<SearchSettings, 'start' | 'resolution'>): Promise<number> {
   // The highest rate that held and the lowest that did not (0 and Infinity: none yet).
   let low = 0;
   let high = Infinity;
   for (let rate = settings.start; low === 0 || high === Infinity; ) {
-    if (await tryRate(rate, false)) low = rate;
+    if (await holds(rate, false)) low = rate;
     else high = rate;
-    if (low === 0 && rate / 2 < lowestRate) throw new Error(`not even ${rate}/s held a p99 ≤ ${capacityP99Ms} ms at port ${port}`);
+    if (low === 0 && rate / 2 < lowestRate) throw new Error(`not even ${rate}/s held a p99 ≤ ${capacityP99Ms} ms`);
     rate = low === 0 ? Math.round(rate / 2) : rate * 2;
   }
   while (high - low > low * settings.resolution) {
     const middle = Math.round((low + high) / 2);
-    if (await tryRate(middle, false)) low = middle;
+    if (await holds(middle, false)) low = middle;
     else high = middle;
   }
   for (let rate = low; rate >= lowestRate; rate = Math.round(rate * (1 - settings.resolution))) {
-    if (await tryRate(rate, true)) return { rate, probes };
+    if (await holds(rate, true)) return rate;
   }
-  throw new Error(`no rate held a p99 ≤ ${capacityP99Ms} ms for ${settings.confirmSeconds} s at port ${port}`);
+  throw new Error(`no rate held a p99 ≤ ${capacityP99Ms} ms for the full-length run`);
 }

@@ -32,7 +32,7 @@ const lowest = (values: number[]): number => values.reduce((min, value) => Math.
 const highest = (values: number[]): number => values.reduce((max, value) => Math.max(max, value), -Infinity);
 
 /** Each second from `start` until the last answer arrived: what left in it and what arrived in it. */
-function seconds(answers: Answer[], live: LiveSample[], start: number): OverloadSecond[] {
+export function overloadSeconds(answers: Answer[], live: LiveSample[], start: number): OverloadSecond[] {
   const last = Math.max(highest(answers.map((answer) => answer.at + answer.ms)), highest(live.map((sample) => sample.at)));
   const perSecond = Array.from({ length: Math.ceil((last - start) / 1000) }, (_, second) => ({ second, left: [] as Answer[], goodput: 0, refused: 0, live: [] as number[] }));
   const at = (ms: number) => perSecond[Math.min(perSecond.length - 1, Math.max(0, Math.floor((ms - start) / 1000)))]!;
@@ -76,7 +76,7 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
 
   const start = lowest(base.answers.map((answer) => answer.at));
   const all = [...base.answers, ...extra.answers];
-  const perSecond = seconds(all, live, start);
+  const perSecond = overloadSeconds(all, live, start);
   const sentTimes = extra.answers.map((answer) => answer.at);
   const spikeFrom = (lowest(sentTimes) - start) / 1000;
   const spikeTo = (highest(sentTimes) - start) / 1000;

@@ -99,14 +99,16 @@ function kindOf(status: number, line: string): AnswerKind {
   return /timeout|deadline exceeded/i.test(error) ? 'timeout' : 'connection';
 }
 
-/** Each answer, from vegeta's CSV: send time (ns since the epoch), status, latency (ns), …, headers last. */
+/** One answer from a line of vegeta's CSV: send time (ns since the epoch), status, latency (ns), bytes out and in, error, body, attack, seq, method, URL, headers. */
+export function answerOf(line: string): Answer {
+  const [timestamp, code, latency] = line.split(',', 3);
+  const status = Number(code);
+  return { at: Number(timestamp) / 1e6, status, ms: Number(latency) / 1e6, kind: kindOf(status, line) };
+}
+
 async function* answers(results: string): AsyncGenerator<Answer> {
   const child = spawn(vegeta, ['encode', '--to=csv', results], { stdio: ['ignore', 'pipe', 'inherit'] });
-  for await (const line of createInterface({ input: child.stdout })) {
-    const [timestamp, code, latency] = line.split(',', 3);
-    const status = Number(code);
-    yield { at: Number(timestamp) / 1e6, status, ms: Number(latency) / 1e6, kind: kindOf(status, line) };
-  }
+  for await (const line of createInterface({ input: child.stdout })) yield answerOf(line);
 }
 
 const emptyKinds = (): Record<AnswerKind, number> => ({ ok: 0, refused: 0, timeout: 0, connection: 0, generator: 0, other: 0 });
