@@ -80,12 +80,15 @@ export interface Cluster {
 
 /** Each cluster's stop: its PM2 daemon killed (with its processes) and its PM2 home removed. */
 const clusterStops = new Map<Cluster, () => Promise<void>>();
+/** Clusters being stopped or stopped: any PM2 command but the kill would start a new daemon in their home. */
+const stopped = new WeakSet<Cluster>();
 
 export async function newCluster(name: string, env: Record<string, string>, checkout = root): Promise<Cluster> {
   const cluster: Cluster = { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
   clusterStops.set(
     cluster,
     stopOnExit(`the PM2 daemon of ${name}`, async () => {
+      stopped.add(cluster);
       continueProcesses(cluster);
       await pm2(cluster, 'kill').catch(() => undefined);
       rmSync(cluster.pm2Home, { recursive: true, force: true });
@@ -97,6 +100,7 @@ export async function newCluster(name: string, env: Record<string, string>, chec
 
 /** A PM2 command on the cluster's daemon; its output (e.g. of `jlist`). LOG_LEVEL is `warn` unless `cluster.env` sets it. */
 export async function pm2(cluster: Cluster, ...args: string[]): Promise<string> {
+  if (stopped.has(cluster) && args[0] !== 'kill') throw new Error(`the PM2 cluster ${cluster.name} is stopped: pm2 ${args.join(' ')} would start another daemon`);
   const { stdout } = await run(process.execPath, [join(cluster.checkout, 'node_modules/pm2/bin/pm2'), ...args], {
     cwd: cluster.checkout,
     env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2' },

@@ -25,6 +25,8 @@ export interface SearchSettings {
   confirmSeconds: number;
   /** Bisection stops when the gap is at most this share of the rate. */
   resolution: number;
+  /** The generator's connections per run (open-model.mts: maxConnections). */
+  maxConnections: number;
 }
 
 export const searchSettings = (): SearchSettings => ({
@@ -32,7 +34,19 @@ export const searchSettings = (): SearchSettings => ({
   probeSeconds: Number(process.env.BENCH_PROBE_SECONDS ?? 5),
   confirmSeconds: Number(process.env.BENCH_CAPACITY_SECONDS ?? 30),
   resolution: 0.05,
+  maxConnections: generatorConnections(),
 });
+
+/**
+ * The connections the generator may open per attack: 1,000, the k6 spike scenario's maxVUs
+ * (load/options.js), each virtual user with its connection. Unlimited, an overload made vegeta
+ * open tens of thousands: ephemeral ports ran out and the next runs could not send.
+ */
+export function generatorConnections(): number {
+  const value = Number(process.env.BENCH_MAX_CONNECTIONS ?? 1000);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`BENCH_MAX_CONNECTIONS must be a whole number of connections, not '${process.env.BENCH_MAX_CONNECTIONS}'`);
+  return value;
+}
 
 const settleSeconds = 2;
 /** Below this nothing is worth measuring: the search gives up. */
@@ -49,7 +63,7 @@ export async function findCapacity(port: number, targets: PlannedRequest[], sett
   const probes: CapacityProbe[] = [];
   const runAt = async (rate: number, confirming: boolean): Promise<OpenModelResult> => {
     const settledBefore = await settled(port);
-    const run = await openModel(port, targets, rate, confirming ? settings.confirmSeconds : settings.probeSeconds, settleSeconds);
+    const run = await openModel(port, targets, rate, confirming ? settings.confirmSeconds : settings.probeSeconds, settleSeconds, { maxConnections: settings.maxConnections });
     const passed = held(run);
     probes.push({ ...runFigures(run), passed, confirming, settledBefore });
     log(

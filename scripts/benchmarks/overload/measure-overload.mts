@@ -22,7 +22,7 @@ export interface OverloadSettings {
   /** Seconds of the run at 70 % of the capacity. */
   atSeventySeconds: number;
   spikes: SpikeShape[];
-  stall: { seconds: number; stallMs: number; stallAtSeconds: number };
+  stall: { seconds: number; stallMs: number; stallAtSeconds: number; maxConnections: number };
 }
 
 /** Defaults: the issue's lengths; each shorter by an environment variable for a quick try. */
@@ -35,14 +35,15 @@ export function overloadSettings(): OverloadSettings {
   const search = searchSettings();
   const leadSeconds = number('BENCH_SPIKE_LEAD', 10);
   const afterSeconds = number('BENCH_SPIKE_AFTER', 30);
+  const { maxConnections } = search;
   return {
     search,
     atSeventySeconds: search.confirmSeconds,
     spikes: [
-      { multiple: 2, leadSeconds, spikeSeconds: number('BENCH_SPIKE_SECONDS', 30), afterSeconds },
-      { multiple: 4, leadSeconds, spikeSeconds: number('BENCH_SPIKE4_SECONDS', 10), afterSeconds },
+      { multiple: 2, leadSeconds, spikeSeconds: number('BENCH_SPIKE_SECONDS', 30), afterSeconds, maxConnections },
+      { multiple: 4, leadSeconds, spikeSeconds: number('BENCH_SPIKE4_SECONDS', 10), afterSeconds, maxConnections },
     ],
-    stall: { seconds: number('BENCH_STALL_SECONDS', 15), stallMs: number('BENCH_STALL_MS', 2000), stallAtSeconds: 4 },
+    stall: { seconds: number('BENCH_STALL_SECONDS', 15), stallMs: number('BENCH_STALL_MS', 2000), stallAtSeconds: 4, maxConnections },
   };
 }
 
@@ -78,7 +79,7 @@ export async function measureOverload(setup: OverloadSetup, mode: PinMode, pinni
   log(`capacity of the stack (Nginx, ${stackEdge.shedding === 'absent' ? 'no in-flight bound' : `shedding ${stackEdge.shedding}`}):`);
   const stack = await findCapacity(stackEdge.edge.port, setup.targets, settings.search, log);
   const seventy = Math.round(stack.rate * baseShare);
-  const atSeventy = runFigures(await openModel(stackEdge.edge.port, setup.targets, seventy, settings.atSeventySeconds, 3));
+  const atSeventy = runFigures(await openModel(stackEdge.edge.port, setup.targets, seventy, settings.atSeventySeconds, 3, { maxConnections: settings.search.maxConnections }));
   log(`capacity ${stack.rate}/s ÷ ${bare.rate}/s = ${(stack.rate / bare.rate).toFixed(2)}; at 70 % (${seventy}/s): p99 ${atSeventy.p99Ms} ms`);
 
   const runs: OverloadRun[] = [];

@@ -22,6 +22,8 @@ export interface SpikeShape {
   leadSeconds: number;
   spikeSeconds: number;
   afterSeconds: number;
+  /** Each of the two attacks' connections (capacity.mts: generatorConnections). */
+  maxConnections: number;
 }
 
 const tenth = (ms: number): number => Math.round(ms * 10) / 10;
@@ -68,8 +70,8 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const restartsBefore = await restarts(cluster);
   const probe = probeLive(edgePort, 100, liveTimeoutMs);
   const [base, extra] = await Promise.all([
-    attack(edgePort, targets, baseRate, shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds),
-    delay(shape.leadSeconds * 1000).then(() => attack(edgePort, targets, spikeRate - baseRate, shape.spikeSeconds)),
+    attack(edgePort, targets, baseRate, shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds, { maxConnections: shape.maxConnections }),
+    delay(shape.leadSeconds * 1000).then(() => attack(edgePort, targets, spikeRate - baseRate, shape.spikeSeconds, { maxConnections: shape.maxConnections })),
   ]);
   const live = await probe.stop();
   const restartsAfter = await restarts(cluster);

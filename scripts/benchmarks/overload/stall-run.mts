@@ -49,15 +49,15 @@ export interface StallRun {
   recoveredAfterSeconds: number | null;
 }
 
-/** `targets` at `rate` through Nginx at `edgePort` for `seconds`; `stallAtSeconds` in, the cluster's API processes stopped for `stallMs` (0: no stall). */
+/** `targets` at `rate` through Nginx at `edgePort` for `seconds`; `stallAtSeconds` in, the cluster's API processes stopped for `stallMs` (0: no stall); the generator's connections unlimited unless `maxConnections`. */
 export async function stallRun(
   edgePort: number,
   cluster: Cluster,
   targets: PlannedRequest[],
-  options: { rate: number; seconds: number; stallMs: number; stallAtSeconds: number },
+  options: { rate: number; seconds: number; stallMs: number; stallAtSeconds: number; maxConnections?: number },
 ): Promise<StallRun> {
   const settledBefore = await settled(edgePort);
-  const running = openModel(edgePort, targets, options.rate, options.seconds);
+  const running = openModel(edgePort, targets, options.rate, options.seconds, 0, options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections });
   if (options.stallMs > 0) {
     await delay(options.stallAtSeconds * 1000);
     // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.

@@ -120,11 +120,22 @@ export function countKinds(all: Answer[]): Record<AnswerKind, number> {
   return kinds;
 }
 
+export interface AttackOptions {
+  /** From when (seconds into the attack) to watch how busy the box is. */
+  cpuFromSeconds?: number;
+  /**
+   * At most this many connections (vegeta's -max-connections; unlimited without it): a request
+   * that finds them all busy waits in the generator for one, and the wait counts as its latency.
+   */
+  maxConnections?: number;
+}
+
 /**
  * One vegeta attack: `rate` requests per second for `seconds`, cycling through `requests`;
  * every answer, and how busy the box was from `cpuFromSeconds` to the end of the sending.
  */
-export async function attack(port: number, requests: PlannedRequest[], rate: number, seconds: number, cpuFromSeconds = 0): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
+export async function attack(port: number, requests: PlannedRequest[], rate: number, seconds: number, options: AttackOptions = {}): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
+  const { cpuFromSeconds = 0, maxConnections } = options;
   // vegeta records each answer with its headers: 24 MB per 10 s run at 2,400 req/s. On disk, the
   // kernel's writeback of it took 0.75–1.4 s of CPU per run from the cores being measured.
   const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ep-open-model-'));
@@ -146,14 +157,23 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
         .map((line) => `${line}\n`)
         .join(''),
     );
-    const child = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`], {
+    const limit = maxConnections === undefined ? [] : [`-max-connections=${maxConnections}`];
+    const child = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', ...limit, `-output=${results}`], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const stopAttack = stopOnExit('vegeta', () => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'));
+    // Stopped while it runs (the bench is being interrupted), vegeta exits 0 as if done, and its
+    // results are about to be removed: the run must fail, not go on as a run without answers.
+    let stoppedEarly = false;
+    const stopAttack = stopOnExit('vegeta', () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stoppedEarly = true;
+      child.kill('SIGTERM');
+    });
     const cpuWatch = child.pid === undefined ? null : watchCpu(child.pid, cpuFromSeconds * 1000, seconds * 1000);
     let cpu: CpuShare | null = null;
     try {
       const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      if (stoppedEarly) throw new Error('vegeta was stopped: the bench is stopping');
       if (code !== 0) throw new Error(`vegeta attack exited with ${code ?? signal}`);
     } finally {
       cpu = cpuWatch?.result() ?? null;
@@ -173,8 +193,15 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
  * `settling`): a run that starts from an idle box first opens its connections (Nginx's upstream
  * pool closes idle ones after 2 s), which is a step in load, not the steady rate being measured.
  */
-export async function openModel(port: number, requests: PlannedRequest[], rate: number, seconds: number, settleSeconds = 0): Promise<OpenModelResult> {
-  const { answers: received, cpu } = await attack(port, requests, rate, seconds + settleSeconds, settleSeconds);
+export async function openModel(
+  port: number,
+  requests: PlannedRequest[],
+  rate: number,
+  seconds: number,
+  settleSeconds = 0,
+  options: Pick<AttackOptions, 'maxConnections'> = {},
+): Promise<OpenModelResult> {
+  const { answers: received, cpu } = await attack(port, requests, rate, seconds + settleSeconds, { ...options, cpuFromSeconds: settleSeconds });
   const first = received.reduce((earliest, answer) => Math.min(earliest, answer.at), Infinity);
   const started = first + settleSeconds * 1000;
   const all = received.filter((answer) => answer.at >= started);
