@@ -1,7 +1,7 @@
-import { searchRate } from '../../scripts/benchmarks/overload/capacity.mts';
+import { misses, searchRate } from '../../scripts/benchmarks/overload/capacity.mts';
 import { overloadSeconds } from '../../scripts/benchmarks/overload/spike.mts';
 import { recoveredAfter } from '../../scripts/benchmarks/overload/stall-run.mts';
-import { answerOf, type Answer } from '../../scripts/benchmarks/report/open-model.mts';
+import { answerOf, type Answer, type OpenModelResult } from '../../scripts/benchmarks/report/open-model.mts';
 
 /** The arithmetic behind the overload figures of `./scripts/bench spike` and `report`, on fixed inputs rather than a 20-minute run. */
 
@@ -47,6 +47,17 @@ test('recovered: from the end of the spike or stall until every later second has
   expect(recoveredAfter(seconds, 2.5, 100)).toBe(1.5);
   expect(recoveredAfter([...seconds, { count: 0, p99Ms: 0 }], 2.5, 50)).toBeNull();
   expect(recoveredAfter(seconds, 6, 50)).toBe(0);
+});
+
+test('a run holds its rate with p99 ≤ 50 ms, every answer a 2xx and every request sent (a thousandth of slack each)', () => {
+  const kinds = { ok: 10_000, refused: 0, timeout: 0, connection: 0, generator: 0, other: 0 };
+  const run = { rate: 1000, seconds: 10, sent: 10_000, dropped: 0, p99Ms: 50, kinds } as OpenModelResult;
+  expect(misses(run)).toEqual([]);
+  expect(misses({ ...run, kinds: { ...kinds, ok: 9990, refused: 10 } })).toEqual([]);
+  expect(misses({ ...run, p99Ms: 50.1, kinds: { ...kinds, ok: 9989, refused: 11 } })).toEqual(['p99', 'not 2xx']);
+  // The generator fell behind: the box answered what it got in time, the rate was not offered.
+  expect(misses({ ...run, sent: 9000, dropped: 1000, kinds: { ...kinds, ok: 9000 } })).toEqual(['never sent']);
+  expect(misses({ ...run, sent: 0, kinds: { ...kinds, ok: 0 } })).toEqual(['p99']);
 });
 
 describe('the rate search', () => {

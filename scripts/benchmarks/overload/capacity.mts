@@ -54,9 +54,27 @@ const lowestRate = 10;
 
 export const runFigures = ({ rate, seconds, sent, dropped, p50Ms, p99Ms, maxMs, kinds, cpu }: OpenModelResult): RunFigures => ({ rate, seconds, sent, dropped, p50Ms, p99Ms, maxMs, kinds, cpu });
 
-/** Whether a run held the rate: p99 within the bound, every answer a 2xx (a thousandth of slack for noise), nothing left unsent. */
-export const held = (run: OpenModelResult): boolean =>
-  run.sent > 0 && run.p99Ms <= capacityP99Ms && run.sent - run.kinds.ok <= run.sent * 0.001 && run.dropped <= run.rate * run.seconds * 0.001;
+/**
+ * Why a run did not hold its rate, each of: p99 over the bound, answers other than a 2xx (a
+ * thousandth of slack for noise), requests the generator never sent (over a thousandth: it
+ * could not keep the schedule). Empty: it held.
+ */
+export function misses(run: OpenModelResult): CapacityProbe['misses'] {
+  const found: CapacityProbe['misses'] = [];
+  if (run.sent === 0 || run.p99Ms > capacityP99Ms) found.push('p99');
+  if (run.sent - run.kinds.ok > run.sent * 0.001) found.push('not 2xx');
+  if (run.dropped > run.rate * run.seconds * 0.001) found.push('never sent');
+  return found;
+}
+
+export const held = (run: OpenModelResult): boolean => misses(run).length === 0;
+
+/**
+ * The capacity is the generator's, not the box's, when a higher rate failed only because the
+ * generator could not send on schedule (the box answered what it got within the bound).
+ */
+export const generatorBound = (capacity: Capacity): boolean =>
+  capacity.probes.some((probe) => probe.rate > capacity.rate && probe.misses.length === 1 && probe.misses[0] === 'never sent');
 
 /** The capacity of whatever answers `targets` at `port`; `log` hears each run. */
 export async function findCapacity(port: number, targets: PlannedRequest[], settings: SearchSettings, log: (line: string) => void): Promise<Capacity> {
@@ -64,10 +82,11 @@ export async function findCapacity(port: number, targets: PlannedRequest[], sett
   const runAt = async (rate: number, confirming: boolean): Promise<OpenModelResult> => {
     const settledBefore = await settled(port);
     const run = await openModel(port, targets, rate, confirming ? settings.confirmSeconds : settings.probeSeconds, settleSeconds, { maxConnections: settings.maxConnections });
-    const passed = held(run);
-    probes.push({ ...runFigures(run), passed, confirming, settledBefore });
+    const missed = misses(run);
+    probes.push({ ...runFigures(run), passed: missed.length === 0, misses: missed, confirming, settledBefore });
+    const vegeta = run.cpu === null ? '' : `, vegeta ${Math.round(run.cpu.process * run.cpu.cores * 100)} % of a CPU`;
     log(
-      `  ${rate}/s for ${run.seconds} s: p99 ${run.p99Ms} ms, ${run.sent - run.kinds.ok} not 2xx, ${run.dropped} never sent: ${passed ? 'held' : 'not held'}${confirming ? ' (confirming)' : ''}${settledBefore ? '' : ' (the box had not settled before it)'}`,
+      `  ${rate}/s for ${run.seconds} s: p99 ${run.p99Ms} ms, ${run.sent - run.kinds.ok} not 2xx, ${run.dropped} never sent${vegeta}: ${missed.length === 0 ? 'held' : `not held (${missed.join(', ')})`}${confirming ? ', confirming' : ''}${settledBefore ? '' : ' (the box had not settled before it)'}`,
     );
     return run;
   };

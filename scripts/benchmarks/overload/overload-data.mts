@@ -23,6 +23,8 @@ export interface RunFigures {
 /** One step of a rate search: a short run at `rate`, passed or not. */
 export interface CapacityProbe extends RunFigures {
   passed: boolean;
+  /** Why it did not hold (capacity.mts: misses); empty when it did. */
+  misses: ('p99' | 'not 2xx' | 'never sent')[];
   /** The full-length run that confirms the final rate (or failed to). */
   confirming: boolean;
   /** Whether the box answered /live within 50 ms again before the run (stall-run.mts: settled). */
