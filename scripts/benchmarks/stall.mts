@@ -131,7 +131,7 @@ running.`
 
 ${date}, Node ${process.version}. An open model (vegeta, report/open-model.mts) sends a cached signed-in GET /api/profiles/:id
 through Nginx (the project's configuration, 1 worker) at ${rate} req/s for ${runSeconds} s; ${stall} ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. Before each run the bench waits (up to 60 s) until 20
-reads of /live in a row through Nginx answer within 50 ms ("settled before"). "Recovered": seconds
+reads of /live in a row through Nginx, each on a new connection, answer within 50 ms ("settled before"). "Recovered": seconds
 from the end of the stall until every later second of the run has a p99 ≤ ${recoveredP99Ms} ms.
 
 | round | configuration | settled before | failed | never sent | answers | p50 ms | p99 ms | recovered |
