@@ -10,9 +10,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { behindNginx, daemonPid, dropKeys, loadProfile, newCluster, registerLearners, root, startCluster, startEdge, waitForSearchIndex, type Edge } from './bench-kit.mts';
-import { measureOverload, overloadSettings, sheddingSettings } from './overload/measure-overload.mts';
-import type { OverloadFigures, Shedding } from './overload/overload-data.mts';
+import { behindNginx, daemonPid, dropKeys, loadProfile, newCluster, registerLearners, root, startCluster, waitForSearchIndex } from './bench-kit.mts';
+import { measureOverload, overloadSettings, startEdges } from './overload/measure-overload.mts';
+import type { OverloadFigures } from './overload/overload-data.mts';
 import { overloadMarkdown } from './overload/render-overload.mts';
 import { pinningFromEnv, stackProcesses } from './pinning.mts';
 import { startProgram } from './report/hello-servers.mts';
@@ -30,10 +30,7 @@ async function main(): Promise<void> {
   const bare = await startProgram('nodeHttpCluster');
   const cluster = await newCluster('pm2', { ...loadProfile, ...behindNginx, REDIS_KEY_PREFIX: `${prefix}:` });
   await startCluster(cluster);
-  const edges: { shedding: Shedding; edge: Edge }[] = [];
-  for (const shedding of sheddingSettings(checkout)) {
-    edges.push({ shedding, edge: await startEdge(cluster.port, { ...(checkout ? { checkout } : {}), ...(shedding === 'absent' ? {} : { shedding }) }) });
-  }
+  const edges = await startEdges(cluster.port, checkout);
   await waitForSearchIndex(cluster.port, `${prefix}:`);
   const learners = await registerLearners(cluster.port, 20);
   const headers = { authorization: `Bearer ${learners[0]!.token}` };

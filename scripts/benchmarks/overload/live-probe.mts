@@ -19,10 +19,11 @@ export interface LiveProbe {
 export function probeLive(port: number, everyMs = 100, timeoutMs = 5000): LiveProbe {
   const samples: LiveSample[] = [];
   const pending: Promise<void>[] = [];
+  // Unreferenced: a run that fails before stop() must not keep the bench alive.
   const timer = setInterval(() => {
     const at = Date.now();
     pending.push(timeLive(port, false, timeoutMs).then((ms) => void samples.push({ at, ms })));
-  }, everyMs);
+  }, everyMs).unref();
   return {
     async stop() {
       clearInterval(timer);

@@ -9,7 +9,7 @@
  * headline's ratio (whose goal, 0.35, P7 keeps), so the ratio prices everything the stack adds
  * to a bare node:http server, Nginx included.
  */
-import { sheddingKnown, type Cluster, type Edge } from '../bench-kit.mts';
+import { sheddingKnown, startEdge, type Cluster, type Edge } from '../bench-kit.mts';
 import type { PinMode } from '../pinning.mts';
 import { openModel, type PlannedRequest } from '../report/open-model.mts';
 import { findCapacity, runFigures, searchSettings, type SearchSettings } from './capacity.mts';
@@ -58,6 +58,15 @@ export function sheddingSettings(checkout?: string): Shedding[] {
   const settings = ({ on: ['on'], off: ['off'], both: ['on', 'off'] } as Record<string, Shedding[]>)[setting];
   if (!settings) throw new Error(`BENCH_SHEDDING must be on, off or both, not '${setting}'`);
   return settings;
+}
+
+/** Nginx in front of the cluster at `port` once per shedding setting (sheddingSettings' order), with the configuration of `checkout` (this one without it). */
+export async function startEdges(port: number, checkout?: string): Promise<OverloadSetup['edges']> {
+  const edges: OverloadSetup['edges'] = [];
+  for (const shedding of sheddingSettings(checkout)) {
+    edges.push({ shedding, edge: await startEdge(port, { ...(checkout ? { checkout } : {}), ...(shedding === 'absent' ? {} : { shedding }) }) });
+  }
+  return edges;
 }
 
 export interface OverloadSetup {
