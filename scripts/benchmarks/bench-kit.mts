@@ -27,6 +27,9 @@ export const loadProfile: Record<string, string> = Object.fromEntries(
     .map((line) => line.split('=') as [string, string]),
 );
 
+/** How the API runs behind Nginx (as ecosystem.config.js sets it): the client address from one proxy hop, gzip and security headers at the edge. */
+export const behindNginx: Record<string, string> = { TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false', SECURITY_HEADERS: 'edge' };
+
 export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export function freePort(): Promise<number> {
@@ -77,12 +80,15 @@ export interface Cluster {
 
 /** Each cluster's stop: its PM2 daemon killed (with its processes) and its PM2 home removed. */
 const clusterStops = new Map<Cluster, () => Promise<void>>();
+/** Clusters being stopped or stopped: any PM2 command but the kill would start a new daemon in their home. */
+const stopped = new WeakSet<Cluster>();
 
 export async function newCluster(name: string, env: Record<string, string>, checkout = root): Promise<Cluster> {
   const cluster: Cluster = { name, env, port: await freePort(), pm2Home: mkdtempSync(join(tmpdir(), 'ep-bench-pm2-')), checkout };
   clusterStops.set(
     cluster,
     stopOnExit(`the PM2 daemon of ${name}`, async () => {
+      stopped.add(cluster);
       continueProcesses(cluster);
       await pm2(cluster, 'kill').catch(() => undefined);
       rmSync(cluster.pm2Home, { recursive: true, force: true });
@@ -94,11 +100,21 @@ export async function newCluster(name: string, env: Record<string, string>, chec
 
 /** A PM2 command on the cluster's daemon; its output (e.g. of `jlist`). LOG_LEVEL is `warn` unless `cluster.env` sets it. */
 export async function pm2(cluster: Cluster, ...args: string[]): Promise<string> {
+  if (stopped.has(cluster) && args[0] !== 'kill') throw new Error(`the PM2 cluster ${cluster.name} is stopped: pm2 ${args.join(' ')} would start another daemon`);
   const { stdout } = await run(process.execPath, [join(cluster.checkout, 'node_modules/pm2/bin/pm2'), ...args], {
     cwd: cluster.checkout,
     env: { ...process.env, LOG_LEVEL: 'warn', ...cluster.env, PM2_HOME: cluster.pm2Home, PORT: String(cluster.port), HOST: '127.0.0.1', API_INSTANCES: '2' },
   });
   return stdout;
+}
+
+/** The cluster's PM2 daemon, parent of its API processes. */
+export const daemonPid = (cluster: Cluster): number => Number(readFileSync(join(cluster.pm2Home, 'pm2.pid'), 'utf8'));
+
+/** How often PM2 has restarted the cluster's processes since they started (`restart_time`, summed). */
+export async function restarts(cluster: Cluster): Promise<number> {
+  const apps = JSON.parse(await pm2(cluster, 'jlist')) as { pm2_env: { restart_time?: number } }[];
+  return apps.reduce((sum, app) => sum + (app.pm2_env.restart_time ?? 0), 0);
 }
 
 export async function startCluster(cluster: Cluster): Promise<void> {
@@ -156,7 +172,7 @@ export async function freezeCluster(cluster: Cluster, frozen: boolean): Promise<
   if (frozen === frozenProcesses.has(cluster)) return;
   if (frozen) {
     const apps = JSON.parse(await pm2(cluster, 'jlist')) as { pid: number }[];
-    const pids = [Number(readFileSync(join(cluster.pm2Home, 'pm2.pid'), 'utf8')), ...apps.map((app) => app.pid)].filter((pid) => pid > 0);
+    const pids = [daemonPid(cluster), ...apps.map((app) => app.pid)].filter((pid) => pid > 0);
     frozenProcesses.set(cluster, pids);
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     return;
@@ -184,16 +200,29 @@ export async function stopCluster(cluster: Cluster): Promise<void> {
 /** Nginx with the project's configuration (scripts/lib/render-nginx-conf) in front of `apiPort`. */
 export interface Edge {
   port: number;
+  /** Nginx's master process (its workers are its children). */
+  pid: number;
   /** Nginx's error log (logs/error.log under its prefix); removed by stop(). */
   errorLog: string;
   stop(): Promise<void>;
 }
 
 /**
- * `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older
- * setting); `checkout` takes the configuration of another checkout (an older commit's).
+ * Whether the Nginx configuration of `checkout` bounds the requests in flight (issue 26's load
+ * shedding at the edge: render-nginx-conf's NGINX_SHEDDING). Before it, there is nothing to turn on.
  */
-export async function startEdge(apiPort: number, options: { workers?: string; upstreamPool?: { keepalive: number; requests: number }; checkout?: string } = {}): Promise<Edge> {
+export const sheddingKnown = (checkout = root): boolean => readFileSync(join(checkout, 'scripts/lib/render-nginx-conf'), 'utf8').includes('NGINX_SHEDDING');
+
+/**
+ * `upstreamPool` replaces the upstream pool's size and requests per connection (to measure an older
+ * setting); `checkout` takes the configuration of another checkout (an older commit's); `shedding`
+ * sets NGINX_SHEDDING (only where the configuration knows it, sheddingKnown). The in-flight bounds
+ * (NGINX_INFLIGHT_*) come from the bench's environment when set there, else the configuration's defaults.
+ */
+export async function startEdge(
+  apiPort: number,
+  options: { workers?: string; upstreamPool?: { keepalive: number; requests: number }; checkout?: string; shedding?: 'on' | 'off' } = {},
+): Promise<Edge> {
   const prefix = mkdtempSync(join(tmpdir(), 'ep-bench-nginx-'));
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
@@ -224,6 +253,8 @@ export async function startEdge(apiPort: number, options: { workers?: string; up
       ...(options.upstreamPool
         ? { NGINX_UPSTREAM_KEEPALIVE: String(options.upstreamPool.keepalive), NGINX_UPSTREAM_KEEPALIVE_REQUESTS: String(options.upstreamPool.requests) }
         : {}),
+      ...(options.shedding ? { NGINX_SHEDDING: options.shedding } : {}),
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('NGINX_INFLIGHT_'))),
     },
   });
   writeFileSync(join(prefix, 'nginx.conf'), stdout);
@@ -231,7 +262,7 @@ export async function startEdge(apiPort: number, options: { workers?: string; up
   child = nginx;
   exited = new Promise<void>((resolve) => nginx.once('exit', () => resolve()));
   await waitReady(port);
-  return { port, errorLog: join(prefix, 'logs', 'error.log'), stop };
+  return { port, pid: nginx.pid!, errorLog: join(prefix, 'logs', 'error.log'), stop };
 }
 
 export interface Measurement {

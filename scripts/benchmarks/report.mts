@@ -1,22 +1,49 @@
 /**
- * `./scripts/bench report`: the whole box in one run (≤ 15 minutes), every configuration
- * started fresh here on the stack's Redis and database, side by side in interleaved rounds.
- * Rows P1–P7, the headline and the mix (docs/benchmarks.md); writes
- * bench/results/report-<date>.md and .html (charts by Chart.js, render-report.mts).
+ * `./scripts/bench report`: the whole box in one run, every configuration started fresh here on
+ * the stack's Redis and database, side by side in interleaved rounds, under each pinning
+ * (BENCH_PIN, pinning.mts: the generator on one CPU, the box on the other, then unpinned).
+ * Rows P1–P7, the spike, the headline and the mix, and the overload section (capacity by
+ * latency, 2× and 4× spikes, a stall: overload/measure-overload.mts, the same as
+ * `./scripts/bench spike`) (docs/benchmarks.md); writes bench/results/report-<date>.md, .html
+ * (charts by Chart.js, render-report.mts) and .json.
  *
- * Run: ./scripts/bench report   (BENCH_SECONDS per measurement, default 5; BENCH_ROUNDS, default 3)
+ * Run: ./scripts/bench report   (BENCH_SECONDS per closed-model measurement, default 5;
+ * BENCH_ROUNDS, default 3; the overload's settings: docs/benchmarks.md)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { dropKeys, loadProfile, measure, median, newCluster, registerLearners, root, startCluster, startEdge, stopCluster, waitForSearchIndex, type Cluster, type Edge, type Measurement } from './bench-kit.mts';
+import {
+  behindNginx,
+  daemonPid,
+  dropKeys,
+  loadProfile,
+  measure,
+  median,
+  newCluster,
+  registerLearners,
+  root,
+  startCluster,
+  startEdge,
+  stopCluster,
+  waitForSearchIndex,
+  type Cluster,
+  type Edge,
+  type Measurement,
+} from './bench-kit.mts';
+import { generatorBound } from './overload/capacity.mts';
+import { measureOverload, overloadSettings, startEdges } from './overload/measure-overload.mts';
+import type { OverloadFigures } from './overload/overload-data.mts';
+import { sheddingLabel } from './overload/render-overload.mts';
+import { settled } from './overload/stall-run.mts';
+import { pinningFromEnv, stackProcesses } from './pinning.mts';
 import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
 import { mixRequests } from './report/mix.mts';
-import { openModel, type OpenModelResult, type PlannedRequest } from './report/open-model.mts';
-import type { MixStep, ReportData, ReportRow, ServerSide, SpikePoint } from './report/report-data.mts';
+import { openModel, type PlannedRequest } from './report/open-model.mts';
+import type { MixStep, ReportData, ReportRow, ServerSide, ThroughputBar } from './report/report-data.mts';
 import { renderHtml, renderMarkdown } from './report/render-report.mts';
 import type { buildSummary } from '../../src/components/metrics/summary.js';
 
@@ -53,9 +80,11 @@ async function serverSide(port: number): Promise<ServerSide | null> {
 async function main(): Promise<void> {
   if (!process.env.MONGODB_URI || !process.env.REDIS_URL) throw new Error('run ./scripts/stack up first (scripts/bench reads .stack/env)');
   const began = Date.now();
+  const pinning = pinningFromEnv();
+  const overloadSetting = overloadSettings();
+  const checkout = process.env.BENCH_NGINX_CHECKOUT;
   const prefix = `report${Date.now() % 1_000_000}`;
   const dropOurKeys = stopOnExit(`the Redis keys under ${prefix}`, () => dropKeys(prefix));
-  const behindNginx = { TRUST_PROXY_HOPS: '1', HTTP_COMPRESSION: 'false', SECURITY_HEADERS: 'edge' };
   const servers: Server[] = [];
   const edges: Edge[] = [];
   const clusters: Cluster[] = [];
@@ -66,6 +95,11 @@ async function main(): Promise<void> {
       servers.push(server);
       return server;
     };
+    const keptEdge = async (started: Promise<Edge>): Promise<Edge> => {
+      const edge = await started;
+      edges.push(edge);
+      return edge;
+    };
     const nodeHello = await kept(startProgram('nodeHttp'));
     const expressHello = await kept(startProgram('express'));
     const clusterHello = await kept(startProgram('nodeHttpCluster'));
@@ -75,10 +109,11 @@ async function main(): Promise<void> {
     const pm2 = await newCluster('pm2', { ...loadProfile, ...behindNginx, REDIS_KEY_PREFIX: `${prefix}a:` });
     clusters.push(pm2);
     await startCluster(pm2);
-    const helloEdge = await startEdge(nodeHello.port);
-    edges.push(helloEdge);
-    const pm2Edge = await startEdge(pm2.port);
-    edges.push(pm2Edge);
+    const helloEdge = await keptEdge(startEdge(nodeHello.port, checkout ? { checkout } : {}));
+    // The stack's Nginx once per shedding setting measured; the first is the stack's own (its closed-model row, the mix).
+    const pm2Edges = await startEdges(pm2.port, checkout);
+    edges.push(...pm2Edges.map(({ edge }) => edge));
+    const pm2Edge = pm2Edges[0]!.edge;
 
     await waitForSearchIndex(api.port, `${prefix}a:`);
     const learners = await registerLearners(api.port, 20);
@@ -99,78 +134,105 @@ async function main(): Promise<void> {
       ['node:http hello (node:cluster ×2)', clusterHello.port, ['/']],
       ['Nginx → PM2 ×2 cached profile', pm2Edge.port, profiles],
     ];
-    // Warm-up: caches filled, JIT warm.
-    for (const [label, port, paths, headers] of configs) await measure(label, port, paths, { seconds: 1, connections, ...(headers ? { headers } : {}) });
-    const measurements: Measurement[] = [];
-    for (let round = 0; round < rounds; round++) {
-      for (const [label, port, paths, headers] of configs) measurements.push(await measure(label, port, paths, { seconds, connections, ...(headers ? { headers } : {}) }));
-    }
-    const of = (label: string) => {
-      const series = measurements.filter((m) => m.label === label);
-      return { rps: median(series.map((m) => m.requestsPerSecond)), p95: round(median(series.map((m) => m.p95Ms))) };
-    };
-    const r = (numerator: string, denominator: string): string => ratio(of(numerator).rps, of(denominator).rps);
-    const rps = (label: string): string => `${label} ${of(label).rps} req/s`;
-
-    // P7: an open model at 70 % of the maximum the closed model found through Nginx + PM2.
-    const maximum = of('Nginx → PM2 ×2 cached profile').rps;
-    const baseRate = Math.max(10, Math.round(maximum * 0.7));
-    const paths: PlannedRequest[] = profiles.map((path) => ({ method: 'GET', path }));
-    const baseline = await openModel(pm2Edge.port, paths, baseRate, 20);
-    const spike = await openModel(pm2Edge.port, paths, baseRate * 2, 30);
-    const recovery = await openModel(pm2Edge.port, paths, baseRate, 30);
-    const recoveredAt = recovery.perSecond.findIndex((second) => second.count > 0 && second.p95Ms <= baseline.p95Ms * 1.1);
-    const timeline: SpikePoint[] = [
-      ...[baseline, spike, recovery].flatMap((run: OpenModelResult) => run.perSecond.map((second) => ({ targetRate: run.rate, sent: second.count, ...second }))),
-    ].map((point, second) => ({ second, targetRate: point.targetRate, sent: point.sent, p50Ms: point.p50Ms, p95Ms: point.p95Ms, p99Ms: point.p99Ms }));
-
-    // Mix: rising fixed rates until p95 > 100 ms, failures over 1 % or the rate is not reached.
+    const signedInReads: PlannedRequest[] = profiles.map((path) => ({ method: 'GET', path, headers: signedIn }));
     const mixPlan = mixRequests(learners);
+    const boxPids = [...servers.map((server) => server.pid), ...edges.map((edge) => edge.pid), daemonPid(pm2), ...stackProcesses()];
+    const log = (line: string): void => void process.stdout.write(`${line}\n`);
+    if (pinning.unavailable) log(pinning.unavailable);
+
+    const rows: ReportRow[] = [];
+    const throughput: ThroughputBar[] = [];
+    const overload: OverloadFigures[] = [];
     const mix: MixStep[] = [];
-    let sustainable = 0;
-    // From a low rate up, so that a box whose mix sustains far less than its cached reads still finds its rate.
-    for (let rate = 10; mix.length < 12; rate = Math.round(rate * 1.5)) {
-      const run = await openModel(pm2Edge.port, mixPlan, rate, 10);
-      const achieved = Math.round(run.sent / run.seconds);
-      mix.push({ rate, achieved, p95Ms: run.p95Ms, failed: run.failed });
-      if (run.p95Ms > 100 || run.failed > run.sent * 0.01 || achieved < rate * 0.95) break;
-      sustainable = rate;
+    for (const mode of pinning.modes) {
+      pinning.apply(mode, boxPids);
+      // Warm-up: caches filled, JIT warm.
+      for (const [label, port, paths, headers] of configs) await measure(label, port, paths, { seconds: 1, connections, ...(headers ? { headers } : {}) });
+      const measurements: Measurement[] = [];
+      for (let round = 0; round < rounds; round++) {
+        for (const [label, port, paths, headers] of configs) measurements.push(await measure(label, port, paths, { seconds, connections, ...(headers ? { headers } : {}) }));
+      }
+      const of = (label: string) => {
+        const series = measurements.filter((m) => m.label === label);
+        return { rps: median(series.map((m) => m.requestsPerSecond)), p95: round(median(series.map((m) => m.p95Ms))) };
+      };
+      const r = (numerator: string, denominator: string): string => ratio(of(numerator).rps, of(denominator).rps);
+      const rps = (label: string): string => `${label} ${of(label).rps} req/s`;
+
+      // P7 and the overload figures: capacity by latency, spikes, a stall (overload/measure-overload.mts).
+      const figures = await measureOverload({ cluster: pm2, edges: pm2Edges, barePort: clusterHello.port, targets: signedInReads }, mode, pinning.describe(mode), overloadSetting, log);
+      overload.push(figures);
+      const [firstRun] = figures.runs;
+      const spike = firstRun?.spikes.find((each) => each.multiple === 2);
+
+      // Mix: rising fixed rates until p95 > 100 ms, failures over 1 % or the rate is not reached;
+      // from a box that answers quickly again after the overload's last run.
+      await settled(pm2Edge.port);
+      let sustainable = 0;
+      const steps: MixStep[] = [];
+      // From a low rate up, so that a box whose mix sustains far less than its cached reads still finds its rate.
+      for (let rate = 10; steps.length < 12; rate = Math.round(rate * 1.5)) {
+        const run = await openModel(pm2Edge.port, mixPlan, rate, 10);
+        const achieved = Math.round(run.sent / run.seconds);
+        steps.push({ pinning: mode, rate, achieved, p95Ms: run.p95Ms, failed: run.failed });
+        if (run.p95Ms > 100 || run.failed > run.sent * 0.01 || achieved < rate * 0.95) break;
+        sustainable = rate;
+      }
+      mix.push(...steps);
+
+      const limiterOn = of('API cached profile (1 process)');
+      const limiterOff = of('API cached profile, limiter off (1 process)');
+      const row = (id: string, compares: string, value: string, detail: string): ReportRow => ({ id, pinning: mode, compares, value, detail });
+      rows.push(
+        row('P1', 'Express hello ÷ node:http hello', r('Express hello', 'node:http hello'), `${rps('Express hello')}, ${rps('node:http hello')}`),
+        row('P2', 'node:http hello behind our Nginx config ÷ direct', r('Nginx → node:http hello', 'node:http hello'), rps('Nginx → node:http hello')),
+        row('P3', 'the liveness probe (/live, answered ahead of the middleware stack) ÷ bare Express', r('API /live (1 process)', 'Express hello'), rps('API /live (1 process)')),
+        row(
+          'P4',
+          "the limiter's cost on a cached read (load-profile budgets vs RATE_LIMIT_ENABLED=false)",
+          `${(((limiterOn.rps - limiterOff.rps) / limiterOff.rps) * 100).toFixed(1)} % throughput, ${(limiterOn.p95 - limiterOff.p95).toFixed(1)} ms at p95`,
+          `${limiterOn.rps} vs ${limiterOff.rps} req/s; p95 ${limiterOn.p95} vs ${limiterOff.p95} ms`,
+        ),
+        row(
+          'P5',
+          'cached GET /api/profiles/:id signed in (Bearer) ÷ the constant route GET /api/ping behind the same /api stack (1 process)',
+          r('API cached profile, signed in (1 process)', 'API GET /api/ping (1 process)'),
+          `${rps('API cached profile, signed in (1 process)')}, ${rps('API GET /api/ping (1 process)')}`,
+        ),
+        row(
+          'P6',
+          'PM2 ×2 ÷ one process, and ÷ hand-written node:cluster ×2 (API /live)',
+          `${r('API /live (PM2 ×2)', 'API /live (1 process)')}; ${r('API /live (PM2 ×2)', 'API /live (node:cluster ×2)')}`,
+          `${rps('API /live (PM2 ×2)')}, ${rps('API /live (node:cluster ×2)')}`,
+        ),
+        row(
+          'P7',
+          'capacity (the highest paced rate with p99 ≤ 50 ms for the full run) of the stack, a cached signed-in read through Nginx → PM2 ×2, ÷ that of the bare node:http cluster ×2; p99 at 70 % of the capacity',
+          `${generatorBound(figures.capacity.bare) ? '≤ ' : ''}${figures.ratio.toFixed(2)}×; p99 ${figures.atSeventy.p99Ms} ms at 70 %`,
+          `${figures.capacity.stack.rate} vs ${generatorBound(figures.capacity.bare) ? `≥ ${figures.capacity.bare.rate} (the generator's limit)` : figures.capacity.bare.rate} req/s; at ${figures.atSeventy.rate}/s for ${figures.atSeventy.seconds} s: p50 ${figures.atSeventy.p50Ms} ms, p99 ${figures.atSeventy.p99Ms} ms`,
+        ),
+        ...(spike && firstRun
+          ? [
+              row(
+                'Spike',
+                `2× the capacity (${spike.spikeRate}/s) for ${Math.round(spike.spikeTo - spike.spikeFrom)} s from 70 %, ${sheddingLabel(firstRun.shedding)} (all shedding settings: the overload section)`,
+                `lowest goodput ${spike.goodputMin}/s (${Math.round((spike.goodputMin / spike.capacity) * 100)} % of capacity); p99 of the 2xx ${spike.okP99Ms ?? '–'} ms; p99 back ≤ 50 ms ${spike.recoveredAfterSeconds === null ? 'not within the run' : `after ${spike.recoveredAfterSeconds.toFixed(1)} s`}`,
+                `${spike.kinds.refused} refused (p99 ${spike.refusedP99Ms ?? '–'} ms), ${spike.kinds.timeout} timeouts, ${spike.kinds.connection} connection errors, ${spike.kinds.other} other answers`,
+              ),
+            ]
+          : []),
+        row(
+          'Headline',
+          'Nginx + PM2 ×2 + full stack cached read ÷ bare node:http cluster ×2 (closed model)',
+          r('Nginx → PM2 ×2 cached profile', 'node:http hello (node:cluster ×2)'),
+          `${rps('Nginx → PM2 ×2 cached profile')}, ${rps('node:http hello (node:cluster ×2)')}`,
+        ),
+        row('Mix', 'maximum sustainable rate of the mix (reads, search, stats, profile edits) at p95 ≤ 100 ms', `${sustainable} req/s`, steps.map((step) => `${step.rate}/s → p95 ${step.p95Ms} ms`).join('; ')),
+      );
+      throughput.push(...configs.map(([label]) => ({ label, pinning: mode, requestsPerSecond: of(label).rps, p95Ms: of(label).p95 })));
     }
 
     const server = await serverSide(pm2.port);
-    const limiterOn = of('API cached profile (1 process)');
-    const limiterOff = of('API cached profile, limiter off (1 process)');
-    const rows: ReportRow[] = [
-      { id: 'P1', compares: 'Express hello ÷ node:http hello', value: r('Express hello', 'node:http hello'), detail: `${rps('Express hello')}, ${rps('node:http hello')}` },
-      { id: 'P2', compares: 'node:http hello behind our Nginx config ÷ direct', value: r('Nginx → node:http hello', 'node:http hello'), detail: rps('Nginx → node:http hello') },
-      { id: 'P3', compares: 'the liveness probe (/live, answered ahead of the middleware stack) ÷ bare Express', value: r('API /live (1 process)', 'Express hello'), detail: rps('API /live (1 process)') },
-      {
-        id: 'P4',
-        compares: "the limiter's cost on a cached read (load-profile budgets vs RATE_LIMIT_ENABLED=false)",
-        value: `${(((limiterOn.rps - limiterOff.rps) / limiterOff.rps) * 100).toFixed(1)} % throughput, ${(limiterOn.p95 - limiterOff.p95).toFixed(1)} ms at p95`,
-        detail: `${limiterOn.rps} vs ${limiterOff.rps} req/s; p95 ${limiterOn.p95} vs ${limiterOff.p95} ms`,
-      },
-      {
-        id: 'P5',
-        compares: 'cached GET /api/profiles/:id signed in (Bearer) ÷ the constant route GET /api/ping behind the same /api stack (1 process)',
-        value: r('API cached profile, signed in (1 process)', 'API GET /api/ping (1 process)'),
-        detail: `${rps('API cached profile, signed in (1 process)')}, ${rps('API GET /api/ping (1 process)')}`,
-      },
-      {
-        id: 'P6',
-        compares: 'PM2 ×2 ÷ one process, and ÷ hand-written node:cluster ×2 (API /live)',
-        value: `${r('API /live (PM2 ×2)', 'API /live (1 process)')}; ${r('API /live (PM2 ×2)', 'API /live (node:cluster ×2)')}`,
-        detail: `${rps('API /live (PM2 ×2)')}, ${rps('API /live (node:cluster ×2)')}`,
-      },
-      {
-        id: 'P7',
-        compares: `open model at 70 % of the maximum (${maximum} req/s, Nginx → PM2 ×2 cached read): ${baseRate}/s, then 2× for 30 s`,
-        value: `p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms, dropped ${baseline.dropped}; recovered ${recoveredAt < 0 ? 'not within 30 s' : `in ${recoveredAt} s`}`,
-        detail: `spike: p95 ${spike.p95Ms} ms, p99 ${spike.p99Ms} ms, dropped ${spike.dropped}, failed ${spike.failed}; baseline p95 ${baseline.p95Ms} ms`,
-      },
-      { id: 'Headline', compares: 'Nginx + PM2 ×2 + full stack cached read ÷ bare node:http cluster ×2', value: r('Nginx → PM2 ×2 cached profile', 'node:http hello (node:cluster ×2)'), detail: `${rps('Nginx → PM2 ×2 cached profile')}, ${rps('node:http hello (node:cluster ×2)')}` },
-      { id: 'Mix', compares: 'maximum sustainable rate of the mix (reads, search, stats, profile edits) at p95 ≤ 100 ms', value: `${sustainable} req/s`, detail: mix.map((step) => `${step.rate}/s → p95 ${step.p95Ms} ms`).join('; ') },
-    ];
     const date = new Date().toISOString();
     const data: ReportData = {
       date,
@@ -182,16 +244,18 @@ async function main(): Promise<void> {
         autocannon: (JSON.parse(readFileSync(join(root, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string }).version,
       },
       durationSeconds: (Date.now() - began) / 1000,
-      generator: `autocannon; closed model (${connections} connections, ${seconds} s × ${rounds} interleaved rounds, medians) for P1–P6 and the headline; open model (vegeta: a fixed arrival rate evenly paced, a worker per request in flight, requests that never left counted as dropped; the generator shares the 2 cores, about half a core at 2,200 req/s) for P7 and the mix`,
+      generator: `autocannon, in the bench's own process; closed model (${connections} connections, ${seconds} s × ${rounds} interleaved rounds, medians) for P1–P6 and the headline; open model (vegeta: a fixed arrival rate evenly paced, a worker per request in flight, requests that never left counted as dropped) for P7, the overload section and the mix`,
+      pinning: Object.fromEntries(pinning.modes.map((mode) => [mode, pinning.describe(mode)])),
       rows,
-      throughput: configs.map(([label]) => ({ label, requestsPerSecond: of(label).rps, p95Ms: of(label).p95 })),
-      spike: timeline,
+      throughput,
+      overload,
       mix,
       ...(server ? { server } : {}),
       notes: [
         'Everything here ran against the stack’s Redis and database, with fresh processes and a fresh Redis key prefix.',
+        `Each figure was measured under each pinning (BENCH_PIN: ${pinning.modes.join(', ')}), all of one pinning before the next.${checkout ? ` Nginx's configuration: ${checkout}'s (BENCH_NGINX_CHECKOUT).` : ''}`,
         server
-          ? 'Server-side figures: /metrics/summary of the PM2 cluster behind Nginx, its 1-minute window taken at the end of the mix (the last minute of the mix, or with a short mix also the end of the spike recovery); p95 from the servers’ own histograms (from the request reaching Express to its response, interpolated within buckets of 5, 10, 25, 50 ms …), so without Nginx and the queueing before Express.'
+          ? `Server-side figures: /metrics/summary of the PM2 cluster behind Nginx, its 1-minute window taken at the end of the last mix (${pinning.modes.at(-1)}); p95 from the servers’ own histograms (from the request reaching Express to its response, interpolated within buckets of 5, 10, 25, 50 ms …), so without Nginx and the queueing before Express.`
           : 'Server-side figures: /metrics/summary of the PM2 cluster did not answer (METRICS_ENABLED=false?).',
         'The mix is the stand-alone flows of load-test.js by weight (profile reads, search, statistics, profile views and edits); it leaves out sign-ins, uploads and lesson jobs (multi-step flows with polling), which load-test.js covers.',
         'Chaos figures (Redis or database down, SIGTERM, pm2 reloads, a worker killed mid-job, under the mix) come from ./scripts/bench chaos (bench/results/chaos-<date>.md).',

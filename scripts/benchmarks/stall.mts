@@ -13,13 +13,11 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   dropKeys,
   freezeCluster,
   loadProfile,
   newCluster,
-  pm2,
   registerLearners,
   root,
   seededProfilePaths,
@@ -32,14 +30,13 @@ import {
 } from './bench-kit.mts';
 import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { openModel, type OpenModelResult } from './report/open-model.mts';
+import { stallRecoveredP99Ms as recoveredP99Ms, stallRun, type StallRun as Run } from './overload/stall-run.mts';
 
 const rate = Number(process.env.BENCH_STALL_RATE ?? 2400);
 const stallMs = Number(process.env.BENCH_STALL_MS ?? 2000);
 const runSeconds = Number(process.env.BENCH_STALL_SECONDS ?? 15);
 const stallAtSeconds = 4;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-/** A second of the run counts as recovered when its p99 is at most this. */
-const recoveredP99Ms = 100;
 
 interface Configuration {
   name: string;
@@ -47,38 +44,9 @@ interface Configuration {
   edge: Edge;
 }
 
-interface StallRun {
+interface StallRun extends Run {
   config: string;
   round: number;
-  result: OpenModelResult;
-  /** Whether the box answered quickly again before the run started (it waits up to 60 s). */
-  settledBefore: boolean;
-  /** Seconds from the end of the stall until every later second's p99 is ≤ recoveredP99Ms; null: not within the run. */
-  recoveredAfterSeconds: number | null;
-}
-
-/**
- * Waits (at most 60 s) until 20 reads in a row through Nginx each answer within 50 ms: a run
- * must not start while the previous one's pile-up still drains. False if it never did.
- */
-async function settled(port: number): Promise<boolean> {
-  const deadline = Date.now() + 60_000;
-  let fast = 0;
-  while (fast < 20 && Date.now() < deadline) {
-    const started = performance.now();
-    const answered = await fetch(`http://127.0.0.1:${port}/live`).then((response) => response.ok, () => false);
-    fast = answered && performance.now() - started <= 50 ? fast + 1 : 0;
-    await delay(fast === 0 ? 500 : 10);
-  }
-  return fast >= 20;
-}
-
-function recoveredAfter(result: OpenModelResult): number | null {
-  const stallEnds = stallAtSeconds + stallMs / 1000;
-  for (let second = Math.floor(stallEnds); second < result.perSecond.length; second++) {
-    if (result.perSecond.slice(second).every((s) => s.count > 0 && s.p99Ms <= recoveredP99Ms)) return Math.max(0, second - stallEnds);
-  }
-  return null;
 }
 
 /** Nginx's error log lines by kind (the text after the connection number, digits removed). */
@@ -131,18 +99,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       for (const c of round % 2 === 1 ? configurations : [...configurations].reverse()) {
         await awake(c);
-        const settledBefore = await settled(c.edge.port);
-        const running = openModel(c.edge.port, targets, rate, runSeconds);
-        if (stallMs > 0) {
-          await delay(stallAtSeconds * 1000);
-          // The API processes only: the PM2 daemon, which hands new connections to them, keeps running.
-          const pids = (JSON.parse(await pm2(c.cluster, 'jlist')) as { pid: number }[]).map((app) => app.pid);
-          for (const pid of pids) process.kill(pid, 'SIGSTOP');
-          await delay(stallMs);
-          for (const pid of pids) process.kill(pid, 'SIGCONT');
-        }
-        const result = await running;
-        const run = { config: c.name, round, result, settledBefore, recoveredAfterSeconds: recoveredAfter(result) };
+        const run = { config: c.name, round, ...(await stallRun(c.edge.port, c.cluster, targets, { rate, seconds: runSeconds, stallMs, stallAtSeconds })) };
+        const { result } = run;
         runs.push(run);
         process.stdout.write(
           `round ${round} ${c.name}: ${result.failed} failed, ${result.dropped} never sent, p99 ${result.p99Ms} ms, recovered: ${run.recoveredAfterSeconds === null ? 'not within the run' : `${run.recoveredAfterSeconds} s after the stall`}\n`,
@@ -173,7 +131,7 @@ running.`
 
 ${date}, Node ${process.version}. An open model (vegeta, report/open-model.mts) sends a cached signed-in GET /api/profiles/:id
 through Nginx (the project's configuration, 1 worker) at ${rate} req/s for ${runSeconds} s; ${stall} ${rounds} interleaved rounds per configuration; the configuration not measured is stopped meanwhile. Before each run the bench waits (up to 60 s) until 20
-reads of /live in a row through Nginx answer within 50 ms ("settled before"). "Recovered": seconds
+reads of /live in a row through Nginx, each on a new connection, answer within 50 ms ("settled before"). "Recovered": seconds
 from the end of the stall until every later second of the run has a p99 ≤ ${recoveredP99Ms} ms.
 
 | round | configuration | settled before | failed | never sent | answers | p50 ms | p99 ms | recovered |

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import type { OverloadRun, Shedding, SpikeFigures } from '../../scripts/benchmarks/overload/overload-data.mts';
 import type { ReportData } from '../../scripts/benchmarks/report/report-data.mts';
 import { renderHtml, renderMarkdown } from '../../scripts/benchmarks/report/render-report.mts';
 import { projectRoot } from '../support/servers';
@@ -13,6 +14,52 @@ import { projectRoot } from '../support/servers';
  */
 jest.setTimeout(60_000);
 
+const kinds = { ok: 0, refused: 0, timeout: 0, connection: 0, generator: 0, other: 0 };
+
+/** A spike from 70 % of a capacity of 1000/s: seconds 5–9 at `multiple` ×, 20 seconds in all. */
+function spike(multiple: number, shedding: Shedding): SpikeFigures {
+  const inSpike = (second: number): boolean => second >= 5 && second < 10;
+  return {
+    multiple,
+    capacity: 1000,
+    baseRate: 700,
+    spikeRate: 1000 * multiple,
+    spikeFrom: 5,
+    spikeTo: 9.9,
+    goodputMin: shedding === 'on' ? 950 : 400,
+    goodputMean: shedding === 'on' ? 990 : 700,
+    okP99Ms: shedding === 'on' ? 120 : 9000,
+    refusedP99Ms: shedding === 'on' ? 3.5 : null,
+    spikeKinds: { ...kinds, ok: 5000, refused: shedding === 'on' ? 5000 : 0 },
+    kinds: { ...kinds, ok: 19000, refused: shedding === 'on' ? 5000 : 0, timeout: shedding === 'on' ? 0 : 12 },
+    recoveredAfterSeconds: shedding === 'on' ? 1.1 : null,
+    live: { count: 200, failed: 0, p99Ms: 4, maxMs: shedding === 'on' ? 6 : 2400, over100Ms: shedding === 'on' ? 0 : 35 },
+    restarts: 0,
+    settledBefore: true,
+    perSecond: Array.from({ length: 20 }, (_, second) => ({
+      second,
+      sent: inSpike(second) ? 1000 * multiple : 700,
+      goodput: inSpike(second) ? 990 : 700,
+      refused: inSpike(second) && shedding === 'on' ? 1000 * multiple - 990 : 0,
+      p99Ms: inSpike(second) ? 150 : 6,
+      okP99Ms: inSpike(second) ? 120 + second : 5,
+      refusedP99Ms: inSpike(second) && shedding === 'on' ? 3 : null,
+      timeouts: 0,
+      connectionErrors: 0,
+      otherErrors: 0,
+      liveMaxMs: 4,
+    })),
+  };
+}
+
+const run = (shedding: Shedding): OverloadRun => ({
+  shedding,
+  spikes: [spike(2, shedding), spike(4, shedding)],
+  stall: { rate: 700, stallMs: 2000, p99Ms: 2100, kinds: { ...kinds, ok: 10500 }, settledBefore: true, recoveredAfterSeconds: shedding === 'on' ? 2 : null },
+});
+
+const probe = { seconds: 5, sent: 5000, dropped: 0, p50Ms: 2, p99Ms: 30, maxMs: 60, kinds: { ...kinds, ok: 5000 }, cpu: null, passed: true, misses: [], confirming: false, settledBefore: true };
+
 const fixture: ReportData = {
   date: '2026-11-26',
   commit: 'abc1234',
@@ -20,19 +67,36 @@ const fixture: ReportData = {
   versions: { node: 'v24.21.0', nginx: '1.22.1' },
   durationSeconds: 600,
   generator: 'autocannon 9.0.0',
+  pinning: { pinned: 'pinned: the generator on CPU 0, the box on CPU 1', unpinned: 'unpinned: generator and box share CPUs 0-1' },
   rows: [
-    { id: 'P1', compares: 'Express hello ÷ node:http hello', value: '0.61×', detail: '9,800 vs 16,000 req/s' },
-    { id: 'P7', compares: '70 % of the maximum <rate>', value: 'p99 12 ms', detail: 'recovered in 4 s' },
+    { id: 'P1', pinning: 'pinned', compares: 'Express hello ÷ node:http hello', value: '0.61×', detail: '9,800 vs 16,000 req/s' },
+    { id: 'P7', pinning: 'pinned', compares: '70 % of the maximum <rate>', value: 'p99 12 ms', detail: 'recovered in 4 s' },
   ],
   throughput: [
-    { label: 'node:http hello', requestsPerSecond: 16000, p95Ms: 4 },
-    { label: 'Express hello', requestsPerSecond: 9800, p95Ms: 6 },
+    { label: 'node:http hello', pinning: 'pinned', requestsPerSecond: 16000, p95Ms: 4 },
+    { label: 'Express hello', pinning: 'pinned', requestsPerSecond: 9800, p95Ms: 6 },
+    { label: 'node:http hello', pinning: 'unpinned', requestsPerSecond: 17000, p95Ms: 4 },
+    { label: 'Express hello', pinning: 'unpinned', requestsPerSecond: 10100, p95Ms: 6 },
   ],
-  spike: Array.from({ length: 20 }, (_, second) => ({ second, targetRate: second >= 5 && second < 10 ? 400 : 200, sent: 200, p50Ms: 2, p95Ms: 5 + (second % 7), p99Ms: 9 + second })),
+  overload: [
+    {
+      mode: 'pinned',
+      pinning: 'pinned: the generator on CPU 0, the box on CPU 1',
+      capacity: {
+        stack: { rate: 1000, probes: [{ ...probe, rate: 1000 }, { ...probe, rate: 2000, p99Ms: 900, passed: false, misses: ['p99'] }, { ...probe, rate: 1000, seconds: 30, confirming: true }] },
+        // Faster, the generator could not keep the schedule: the bare cluster's capacity is at least this.
+        bare: { rate: 2500, probes: [{ ...probe, rate: 5000, dropped: 900, passed: false, misses: ['never sent'] }, { ...probe, rate: 2500, seconds: 30, confirming: true }] },
+        stackShedding: 'on',
+      },
+      ratio: 0.4,
+      atSeventy: { rate: 700, seconds: 30, sent: 21000, dropped: 0, p50Ms: 2, p99Ms: 14, maxMs: 40, kinds: { ...kinds, ok: 21000 }, cpu: null },
+      runs: [run('on'), run('off')],
+    },
+  ],
   mix: [
-    { rate: 100, achieved: 100, p95Ms: 8, failed: 0 },
-    { rate: 200, achieved: 199, p95Ms: 30, failed: 0 },
-    { rate: 400, achieved: 310, p95Ms: 180, failed: 2 },
+    { pinning: 'pinned', rate: 100, achieved: 100, p95Ms: 8, failed: 0 },
+    { pinning: 'pinned', rate: 200, achieved: 199, p95Ms: 30, failed: 0 },
+    { pinning: 'pinned', rate: 400, achieved: 310, p95Ms: 180, failed: 2 },
   ],
   server: {
     window: 'the last minute, ending at the end of the mix',
@@ -61,7 +125,7 @@ afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-test('the HTML report draws its three charts offline, from the inlined Chart.js', async () => {
+test('the HTML report draws its charts offline, from the inlined Chart.js: throughput, goodput and p99 through each 2× spike, the mix', async () => {
   const file = join(folder, 'report.html');
   writeFileSync(file, renderHtml(fixture, projectRoot));
   const page = await browser.newPage();
@@ -73,27 +137,55 @@ test('the HTML report draws its three charts offline, from the inlined Chart.js'
 
   // Per canvas: a Chart.js chart is bound to it, with its data points laid out, and pixels painted.
   // (A string: this project's types have no DOM.)
-  const drawn = await page.evaluate<{ id: string; points: number; painted: number }[]>(`
+  const drawn = await page.evaluate<{ id: string; points: number; datasets: string[]; painted: number }[]>(`
     [...document.querySelectorAll('canvas')].map((canvas) => {
       const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let painted = 0;
       for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
-      return { id: canvas.id, points: Chart.getChart(canvas)?.data.datasets[0]?.data.length ?? 0, painted };
+      const chart = Chart.getChart(canvas);
+      return { id: canvas.id, points: chart?.data.datasets[0]?.data.length ?? 0, datasets: chart?.data.datasets.map((dataset) => dataset.label) ?? [], painted };
     })`);
   expect(errors).toEqual([]);
   expect(requests).toEqual([pathToFileURL(file).href]);
   expect(drawn.map((chart) => [chart.id, chart.points])).toEqual([
     ['throughput', 2],
-    ['spike', 20],
+    ['spike-0', 20],
+    ['spike-1', 20],
     ['mix', 3],
   ]);
   for (const chart of drawn) expect(chart.painted).toBeGreaterThan(1000);
+  // A dataset per pinning; through each spike, goodput and the p99 of the 2xx second by second.
+  expect(drawn[0]!.datasets).toEqual(['requests/s, pinned', 'requests/s, unpinned']);
+  expect(drawn[1]!.datasets).toEqual(['goodput (2xx/s)', 'refused/s', 'sent/s', 'capacity', 'p99 of the 2xx, ms']);
+});
+
+test('the overload section: capacity by latency, P7, the goals per shedding setting, the 2× spike second by second', () => {
+  const markdown = renderMarkdown(fixture);
+  expect(markdown).toContain(
+    "| the bare node:http cluster ×2, straight from the generator | ≥ 2500/s (the generator's limit: faster, it could not send on schedule) | 30 ms | 5000 ✗ never sent, 2500 (30 s) ✓ |",
+  );
+  expect(markdown).toContain('| 1000/s | 30 ms | 1000 ✓, 2000 ✗ p99, 1000 (30 s) ✓ |');
+  expect(markdown).toContain('| capacity ratio (the stack ÷ the bare node:http cluster) ≥ 0.35 | ≤ 0.40× not known (an upper bound: the generator capped the bare cluster) |');
+  expect(markdown).toContain('| p99 ≤ 20 ms at 70 % of capacity (700/s for 30 s) | p50 2 ms, p99 14 ms, 0 not 2xx ✓ |');
+  expect(markdown).toContain('| goal | shedding on (in-flight bound at Nginx) | shedding off |');
+  expect(markdown).toContain('| 2×: p99 of the 2xx ≤ 250 ms | 120 ms ✓ | 9000 ms ✗ |');
+  expect(markdown).toContain('| 2×: refused answered in p99 ≤ 50 ms | 3.5 ms (5000 refused) ✓ | none refused ✓ |');
+  expect(markdown).toContain('| 2×: 0 timeouts, 0 connection errors (other answers: neither 2xx nor a refusal) | 0 timeouts, 0 connection errors (other: 0) ✓ | 12 timeouts, 0 connection errors (other: 0) ✗ |');
+  expect(markdown).toContain('| 2×: p99 back ≤ 50 ms within 5 s after the spike | after 1.1 s ✓ | not within the run ✗ |');
+  expect(markdown).toContain('| 4× capacity for 5 s: /live (every 100 ms, through Nginx) within 100 ms throughout | slowest 6 ms, p99 4 ms; 0 of 200 over 100 ms or failed ✓ | slowest 2400 ms, p99 4 ms; 35 of 200 over 100 ms or failed ✗ |');
+  expect(markdown).toContain('| a 2 s stall of both API processes at 70 %: recovered (every later second p99 ≤ 100 ms) within 5 s | after 2.0 s ✓ | not within the run ✗ |');
+  expect(markdown).toContain('| second | phase | on: sent | on: 2xx/s | on: refused/s | on: p99 2xx | on: timeouts + errors | off: sent |');
+  expect(markdown).toContain('| 5 | 2× | 2000 | 990 | 1010 | 125 ms | 0 | 2000 | 990 | 0 | 125 ms | 0 |');
+  expect(markdown).toContain('| 4 | 70 % | 700 |');
+  expect(markdown).toContain('| 10 | after | 700 |');
+  expect(renderHtml(fixture, projectRoot)).toContain('<td>2×: p99 of the 2xx ≤ 250 ms</td><td>120 ms ✓</td><td>9000 ms ✗</td>');
 });
 
 test('the Markdown report has every row, and names are escaped in the HTML', () => {
   const markdown = renderMarkdown(fixture);
-  expect(markdown).toContain('| P1 | Express hello ÷ node:http hello | 0.61× | 9,800 vs 16,000 req/s |');
-  expect(markdown).toContain('| 400/s | 310/s | 180 ms | 2 |');
+  expect(markdown).toContain('| P1 | pinned | Express hello ÷ node:http hello | 0.61× | 9,800 vs 16,000 req/s |');
+  expect(markdown).toContain('| pinned | 400/s | 310/s | 180 ms | 2 |');
+  expect(markdown).toContain('- unpinned: generator and box share CPUs 0-1');
   expect(renderHtml(fixture, projectRoot)).toContain('70 % of the maximum &#60;rate&#62;');
 });
 

@@ -34,24 +34,26 @@ function figures(times: number[]): ProbeFigures {
   };
 }
 
+/** GET /live at `port` on `agent` (false: a new connection): ms to the end of a 200 answer, -1 for anything else or no answer within `timeoutMs`. */
+export function timeLive(port: number, agent: http.Agent | false, timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const request = http.get({ host: '127.0.0.1', port, path: '/live', agent, timeout: timeoutMs }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200 ? performance.now() - started : -1));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(-1));
+  });
+}
+
 export function probeConnections(port: number, everyMs = 20): ConnectionProbe {
   const keptAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  /** Milliseconds to the end of the answer; -1 for an error or a 10 s timeout. */
-  const live = (agent: http.Agent | false): Promise<number> =>
-    new Promise((resolve) => {
-      const started = performance.now();
-      const request = http.get({ host: '127.0.0.1', port, path: '/live', agent, timeout: 10_000 }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode === 200 ? performance.now() - started : -1));
-      });
-      request.on('timeout', () => request.destroy());
-      request.on('error', () => resolve(-1));
-    });
   const times = { newConnection: [] as number[], keptAlive: [] as number[] };
   let running = true;
   const probing = (async () => {
     while (running) {
-      const [fresh, kept] = await Promise.all([live(false), live(keptAlive)]);
+      const [fresh, kept] = await Promise.all([timeLive(port, false), timeLive(port, keptAlive)]);
       times.newConnection.push(fresh);
       times.keptAlive.push(kept);
       await delay(everyMs);

@@ -19,6 +19,8 @@ const programs = {
 
 export interface Server {
   port: number;
+  /** The server's process (a node:cluster's primary, parent of its workers). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -36,5 +38,5 @@ export async function startProgram(program: keyof typeof programs, env: Record<s
     await exited;
   });
   await waitReady(port);
-  return { port, stop };
+  return { port, pid: child.pid!, stop };
 }

@@ -33,11 +33,30 @@ export interface PlannedRequest {
 const tenth = (ms: number): number => Math.round(ms * 10) / 10;
 const percentile = (sorted: number[], p: number): number => tenth(rawPercentile(sorted, p));
 
+/**
+ * What became of a request: a 2xx; refused (503 or 429 with Retry-After: an expected answer of
+ * a box that sheds load); no answer within the timeout; a connection error (refused, reset,
+ * closed: status 0 in vegeta's results); the generator's own limit (out of file descriptors:
+ * not the box's failure); any other status.
+ */
+export type AnswerKind = 'ok' | 'refused' | 'timeout' | 'connection' | 'generator' | 'other';
+
+export interface Answer {
+  /** When the request left, ms since the epoch. */
+  at: number;
+  /** Latency: from leaving to the end of the answer, ms. */
+  ms: number;
+  /** 0: no answer (see kind). */
+  status: number;
+  kind: AnswerKind;
+}
+
 export interface OpenModelResult {
   rate: number;
   seconds: number;
   sent: number;
   dropped: number;
+  /** Answers other than a 2xx, refusals included. */
   failed: number;
   p50Ms: number;
   p95Ms: number;
@@ -45,6 +64,8 @@ export interface OpenModelResult {
   maxMs: number;
   /** Answers by status code (0: no answer: a connection error or the 30 s timeout). */
   statuses: Record<string, number>;
+  /** Answers by what became of them. */
+  kinds: Record<AnswerKind, number>;
   /** How busy the box was over the measured seconds and vegeta's own share (cpu-share.mts); null where /proc is missing. */
   cpu: CpuShare | null;
   /** The settling seconds' requests (see openModel), left out of every other figure; null without them. */
@@ -55,22 +76,66 @@ export interface OpenModelResult {
 
 const vegeta = process.env.VEGETA_BIN ?? 'vegeta';
 
-/** Each answer's send time (ns since the epoch), status and latency (ns), from vegeta's CSV. */
-async function* answers(results: string): AsyncGenerator<{ at: number; status: number; ms: number }> {
-  const child = spawn(vegeta, ['encode', '--to=csv', results], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // The first three columns (timestamp, code, latency) never hold a comma; later ones may.
-  for await (const line of createInterface({ input: child.stdout })) {
-    const [timestamp, code, latency] = line.split(',', 3);
-    yield { at: Number(timestamp) / 1e6, status: Number(code), ms: Number(latency) / 1e6 };
+/** The sixth field of a CSV line (vegeta's error text): the first five never hold a comma; it is quoted when it holds one or a quote. */
+function errorField(line: string): string {
+  let start = 0;
+  for (let field = 0; field < 5; field++) start = line.indexOf(',', start) + 1;
+  if (line[start] !== '"') return line.slice(start, line.indexOf(',', start));
+  let end = start + 1;
+  for (end = line.indexOf('"', end); line[end + 1] === '"'; end = line.indexOf('"', end + 2));
+  return line.slice(start + 1, end).replaceAll('""', '"');
+}
+
+function kindOf(status: number, line: string): AnswerKind {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 503 || status === 429) {
+    // The last field: the answer's headers, base64 (no comma in it), as HTTP header lines.
+    const headers = Buffer.from(line.slice(line.lastIndexOf(',') + 1), 'base64').toString('latin1');
+    return /^Retry-After:/im.test(headers) ? 'refused' : 'other';
   }
+  if (status !== 0) return 'other';
+  const error = errorField(line);
+  if (/too many open files/i.test(error)) return 'generator';
+  return /timeout|deadline exceeded/i.test(error) ? 'timeout' : 'connection';
+}
+
+/** One answer from a line of vegeta's CSV: send time (ns since the epoch), status, latency (ns), bytes out and in, error, body, attack, seq, method, URL, headers. */
+export function answerOf(line: string): Answer {
+  const [timestamp, code, latency] = line.split(',', 3);
+  const status = Number(code);
+  return { at: Number(timestamp) / 1e6, status, ms: Number(latency) / 1e6, kind: kindOf(status, line) };
+}
+
+async function* answers(results: string): AsyncGenerator<Answer> {
+  const child = spawn(vegeta, ['encode', '--to=csv', results], { stdio: ['ignore', 'pipe', 'inherit'] });
+  for await (const line of createInterface({ input: child.stdout })) yield answerOf(line);
+}
+
+const emptyKinds = (): Record<AnswerKind, number> => ({ ok: 0, refused: 0, timeout: 0, connection: 0, generator: 0, other: 0 });
+
+/** How many answers of each kind. */
+export function countKinds(all: Answer[]): Record<AnswerKind, number> {
+  const kinds = emptyKinds();
+  for (const answer of all) kinds[answer.kind]++;
+  return kinds;
+}
+
+export interface AttackOptions {
+  /** From when (seconds into the attack) to watch how busy the box is. */
+  cpuFromSeconds?: number;
+  /**
+   * At most this many connections (vegeta's -max-connections; unlimited without it): a request
+   * that finds them all busy waits in the generator for one, and the wait counts as its latency.
+   */
+  maxConnections?: number;
 }
 
 /**
- * `settleSeconds` more are sent first at the same rate and left out of the figures (but kept in
- * `settling`): a run that starts from an idle box first opens its connections (Nginx's upstream
- * pool closes idle ones after 2 s), which is a step in load, not the steady rate being measured.
+ * One vegeta attack: `rate` requests per second for `seconds`, cycling through `requests`;
+ * every answer, and how busy the box was from `cpuFromSeconds` to the end of the sending.
  */
-export async function openModel(port: number, requests: PlannedRequest[], rate: number, seconds: number, settleSeconds = 0): Promise<OpenModelResult> {
+export async function attack(port: number, requests: PlannedRequest[], rate: number, seconds: number, options: AttackOptions = {}): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
+  const { cpuFromSeconds = 0, maxConnections } = options;
   // vegeta records each answer with its headers: 24 MB per 10 s run at 2,400 req/s. On disk, the
   // kernel's writeback of it took 0.75–1.4 s of CPU per run from the cores being measured.
   const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ep-open-model-'));
@@ -92,56 +157,83 @@ export async function openModel(port: number, requests: PlannedRequest[], rate: 
         .map((line) => `${line}\n`)
         .join(''),
     );
-    const attack = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds + settleSeconds}s`, '-max-body=0', '-timeout=30s', `-output=${results}`], {
+    const limit = maxConnections === undefined ? [] : [`-max-connections=${maxConnections}`];
+    const child = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', ...limit, `-output=${results}`], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const stopAttack = stopOnExit('vegeta', () => attack.exitCode === null && attack.signalCode === null && attack.kill('SIGTERM'));
-    const cpuWatch = attack.pid === undefined ? null : watchCpu(attack.pid, settleSeconds * 1000, (settleSeconds + seconds) * 1000);
+    // Stopped while it runs (the bench is being interrupted), vegeta exits 0 as if done, and its
+    // results are about to be removed: the run must fail, not go on as a run without answers.
+    let stoppedEarly = false;
+    const stopAttack = stopOnExit('vegeta', () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stoppedEarly = true;
+      child.kill('SIGTERM');
+    });
+    const cpuWatch = child.pid === undefined ? null : watchCpu(child.pid, cpuFromSeconds * 1000, seconds * 1000);
     let cpu: CpuShare | null = null;
     try {
-      const [code, signal] = (await once(attack, 'exit')) as [number | null, NodeJS.Signals | null];
+      const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      if (stoppedEarly) throw new Error('vegeta was stopped: the bench is stopping');
       if (code !== 0) throw new Error(`vegeta attack exited with ${code ?? signal}`);
     } finally {
       cpu = cpuWatch?.result() ?? null;
       await stopAttack();
     }
 
-    const received: { at: number; status: number; ms: number }[] = [];
+    const received: Answer[] = [];
     for await (const answer of answers(results)) received.push(answer);
-    const first = received.reduce((earliest, answer) => Math.min(earliest, answer.at), Infinity);
-    const started = first + settleSeconds * 1000;
-    const all = received.filter((answer) => answer.at >= started);
-    const settlingTimes = received.filter((answer) => answer.at < started).map((answer) => answer.ms);
-    const statuses: Record<string, number> = {};
-    let failed = 0;
-    for (const answer of all) {
-      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-      if (answer.status < 200 || answer.status >= 300) failed++;
-    }
-    const sorted = (times: number[]): number[] => [...times].sort((a, b) => a - b);
-    const every = sorted(all.map((answer) => answer.ms));
-    const settled = sorted(settlingTimes);
-    const buckets: number[][] = Array.from({ length: seconds }, () => []);
-    for (const answer of all) buckets[Math.min(seconds - 1, Math.floor((answer.at - started) / 1000))]!.push(answer.ms);
-    return {
-      rate,
-      seconds,
-      sent: all.length,
-      dropped: Math.max(0, rate * seconds - all.length),
-      failed,
-      p50Ms: percentile(every, 50),
-      p95Ms: percentile(every, 95),
-      p99Ms: percentile(every, 99),
-      maxMs: tenth(every.at(-1) ?? 0),
-      statuses,
-      cpu,
-      settling: settleSeconds === 0 ? null : { seconds: settleSeconds, count: settled.length, p99Ms: percentile(settled, 99), maxMs: tenth(settled.at(-1) ?? 0) },
-      perSecond: buckets.map((bucket) => {
-        const times = sorted(bucket);
-        return { p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), p99Ms: percentile(times, 99), count: times.length };
-      }),
-    };
+    return { answers: received, cpu };
   } finally {
     await removeFolder();
   }
+}
+
+/**
+ * `settleSeconds` more are sent first at the same rate and left out of the figures (but kept in
+ * `settling`): a run that starts from an idle box first opens its connections (Nginx's upstream
+ * pool closes idle ones after 2 s), which is a step in load, not the steady rate being measured.
+ */
+export async function openModel(
+  port: number,
+  requests: PlannedRequest[],
+  rate: number,
+  seconds: number,
+  settleSeconds = 0,
+  options: Pick<AttackOptions, 'maxConnections'> = {},
+): Promise<OpenModelResult> {
+  const { answers: received, cpu } = await attack(port, requests, rate, seconds + settleSeconds, { ...options, cpuFromSeconds: settleSeconds });
+  const first = received.reduce((earliest, answer) => Math.min(earliest, answer.at), Infinity);
+  const started = first + settleSeconds * 1000;
+  const all = received.filter((answer) => answer.at >= started);
+  const settlingTimes = received.filter((answer) => answer.at < started).map((answer) => answer.ms);
+  const statuses: Record<string, number> = {};
+  let failed = 0;
+  for (const answer of all) {
+    statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    if (answer.status < 200 || answer.status >= 300) failed++;
+  }
+  const sorted = (times: number[]): number[] => [...times].sort((a, b) => a - b);
+  const every = sorted(all.map((answer) => answer.ms));
+  const settled = sorted(settlingTimes);
+  const buckets: number[][] = Array.from({ length: seconds }, () => []);
+  for (const answer of all) buckets[Math.min(seconds - 1, Math.floor((answer.at - started) / 1000))]!.push(answer.ms);
+  return {
+    rate,
+    seconds,
+    sent: all.length,
+    dropped: Math.max(0, rate * seconds - all.length),
+    failed,
+    p50Ms: percentile(every, 50),
+    p95Ms: percentile(every, 95),
+    p99Ms: percentile(every, 99),
+    maxMs: tenth(every.at(-1) ?? 0),
+    statuses,
+    kinds: countKinds(all),
+    cpu,
+    settling: settleSeconds === 0 ? null : { seconds: settleSeconds, count: settled.length, p99Ms: percentile(settled, 99), maxMs: tenth(settled.at(-1) ?? 0) },
+    perSecond: buckets.map((bucket) => {
+      const times = sorted(bucket);
+      return { p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), p99Ms: percentile(times, 99), count: times.length };
+    }),
+  };
 }

@@ -4,13 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { overloadHtml, overloadMarkdown, spikeCharts } from '../overload/render-overload.mts';
+import type { PinMode } from '../pinning.mts';
 import type { ReportData, ServerSide } from './report-data.mts';
+import { escapeHtml, htmlTable, markdownTable } from './tables.mts';
 
 const chartJs = (root: string): string =>
   // `</script` inside the library would end the inline script early.
   readFileSync(join(root, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), 'utf8').replaceAll('</script', '<\\/script');
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
 
 const percent = (rate: number | null): string => (rate === null ? '–' : `${(rate * 100).toFixed(1)} %`);
 const milliseconds = (ms: number | null): string => (ms === null ? '–' : `${ms} ms`);
@@ -30,16 +31,17 @@ function serverTables(server: ServerSide): { heading: string; intro: string; rou
 
 function serverMarkdown(server: ServerSide): string[] {
   const { heading, intro, routes, cache } = serverTables(server);
-  const table = ([head, ...rows]: string[][]): string[] => [`| ${head!.join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
-  return [`## ${heading}`, '', intro, '', ...table(routes), '', ...table(cache), ''];
+  return [`## ${heading}`, '', intro, '', ...markdownTable(routes), '', ...markdownTable(cache), ''];
 }
 
 function serverHtml(server: ServerSide): string {
   const { heading, intro, routes, cache } = serverTables(server);
-  const table = ([head, ...rows]: string[][]): string =>
-    `<table><thead><tr>${head!.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-  return `<h2>${escapeHtml(heading)}</h2><p>${escapeHtml(intro)}</p>${table(routes)}${table(cache)}\n`;
+  return `<h2>${escapeHtml(heading)}</h2><p>${escapeHtml(intro)}</p>${htmlTable(routes)}${htmlTable(cache)}\n`;
 }
+
+const pinnings = (data: ReportData): PinMode[] => Object.keys(data.pinning) as PinMode[];
+/** What each pinning meant (each says its mode first: pinning.mts, describe). */
+const pinningLines = (data: ReportData): string[] => Object.values(data.pinning);
 
 export function renderMarkdown(data: ReportData): string {
   const lines = [
@@ -48,21 +50,24 @@ export function renderMarkdown(data: ReportData): string {
     `Commit ${data.commit}; ${data.machine}; ${Object.entries(data.versions).map(([name, version]) => `${name} ${version}`).join(', ')}.`,
     `Generator: ${data.generator}. The run took ${Math.round(data.durationSeconds)} s.`,
     '',
-    '| row | compares | value | measurements |',
-    '|---|---|---|---|',
-    ...data.rows.map((row) => `| ${row.id} | ${row.compares} | ${row.value} | ${row.detail} |`),
+    ...pinningLines(data).map((line) => `- ${line}`),
+    '',
+    '| row | pinning | compares | value | measurements |',
+    '|---|---|---|---|---|',
+    ...data.rows.map((row) => `| ${row.id} | ${row.pinning} | ${row.compares} | ${row.value} | ${row.detail} |`),
     '',
     '## Throughput (median round)',
     '',
-    '| configuration | req/s | p95 |',
-    '|---|---|---|',
-    ...data.throughput.map((bar) => `| ${bar.label} | ${bar.requestsPerSecond} | ${bar.p95Ms} ms |`),
+    '| configuration | pinning | req/s | p95 |',
+    '|---|---|---|---|',
+    ...data.throughput.map((bar) => `| ${bar.label} | ${bar.pinning} | ${bar.requestsPerSecond} | ${bar.p95Ms} ms |`),
     '',
+    ...overloadMarkdown(data.overload),
     '## Mix: rate search (p95 ≤ 100 ms)',
     '',
-    '| offered rate | achieved | p95 | failed |',
-    '|---|---|---|---|',
-    ...data.mix.map((step) => `| ${step.rate}/s | ${step.achieved}/s | ${step.p95Ms} ms | ${step.failed} |`),
+    '| pinning | offered rate | achieved | p95 | failed |',
+    '|---|---|---|---|---|',
+    ...data.mix.map((step) => `| ${step.pinning} | ${step.rate}/s | ${step.achieved}/s | ${step.p95Ms} ms | ${step.failed} |`),
     '',
     ...(data.server ? serverMarkdown(data.server) : []),
     '## Notes',
@@ -73,37 +78,42 @@ export function renderMarkdown(data: ReportData): string {
   return lines.join('\n');
 }
 
-/** The three charts: throughput per configuration, the spike's percentiles over time, the mix's p95 per rate. */
+const colours = ['#4e79a7', '#f28e2b', '#76b7b2'];
+
+/** The charts: throughput per configuration and the mix's p95 per rate, a dataset per pinning; goodput and p99 through each 2× spike (render-overload.mts). */
 function chartConfigs(data: ReportData): Record<string, unknown> {
+  const modes = pinnings(data);
+  const labels = [...new Set(data.throughput.map((bar) => bar.label))];
   return {
     throughput: {
       type: 'bar',
-      data: { labels: data.throughput.map((bar) => bar.label), datasets: [{ label: 'requests/s', data: data.throughput.map((bar) => bar.requestsPerSecond), backgroundColor: '#4e79a7' }] },
+      data: {
+        labels,
+        datasets: modes.map((mode, index) => ({
+          label: `requests/s, ${mode}`,
+          data: labels.map((label) => data.throughput.find((bar) => bar.label === label && bar.pinning === mode)?.requestsPerSecond ?? null),
+          backgroundColor: colours[index % colours.length],
+        })),
+      },
       options: { indexAxis: 'y', animation: false },
     },
-    spike: {
-      type: 'line',
-      data: {
-        labels: data.spike.map((point) => point.second),
-        datasets: [
-          { label: 'p50 ms', data: data.spike.map((point) => point.p50Ms), borderColor: '#59a14f' },
-          { label: 'p95 ms', data: data.spike.map((point) => point.p95Ms), borderColor: '#f28e2b' },
-          { label: 'p99 ms', data: data.spike.map((point) => point.p99Ms), borderColor: '#e15759' },
-          { label: 'target rate/s', data: data.spike.map((point) => point.targetRate), borderColor: '#bab0ac', yAxisID: 'rate' },
-        ],
-      },
-      options: { animation: false, scales: { x: { title: { display: true, text: 'second' } }, y: { title: { display: true, text: 'ms' } }, rate: { position: 'right', title: { display: true, text: 'requests/s' } } } },
-    },
+    ...spikeCharts(data.overload),
     mix: {
       type: 'line',
-      data: { labels: data.mix.map((step) => step.rate), datasets: [{ label: 'p95 ms', data: data.mix.map((step) => step.p95Ms), borderColor: '#76b7b2' }] },
-      options: { animation: false, scales: { x: { title: { display: true, text: 'offered requests/s' } } } },
+      data: {
+        datasets: modes.map((mode, index) => ({
+          label: `p95 ms, ${mode}`,
+          data: data.mix.filter((step) => step.pinning === mode).map((step) => ({ x: step.rate, y: step.p95Ms })),
+          borderColor: colours[index % colours.length],
+        })),
+      },
+      options: { animation: false, scales: { x: { type: 'linear', title: { display: true, text: 'offered requests/s' } } } },
     },
   };
 }
 
 export function renderHtml(data: ReportData, root: string): string {
-  const rows = data.rows.map((row) => `<tr><td>${row.id}</td><td>${escapeHtml(row.compares)}</td><td><b>${escapeHtml(row.value)}</b></td><td>${escapeHtml(row.detail)}</td></tr>`).join('\n');
+  const rows = data.rows.map((row) => `<tr><td>${row.id}</td><td>${row.pinning}</td><td>${escapeHtml(row.compares)}</td><td><b>${escapeHtml(row.value)}</b></td><td>${escapeHtml(row.detail)}</td></tr>`).join('\n');
   // JSON in a script block: `<` escaped so no value can close the block.
   const configs = JSON.stringify(chartConfigs(data)).replaceAll('<', '\\u003c');
   return `<!doctype html>
@@ -112,12 +122,12 @@ export function renderHtml(data: ReportData, root: string): string {
 </head><body>
 <h1>Performance report, ${escapeHtml(data.date)}</h1>
 <p>Commit ${escapeHtml(data.commit)}; ${escapeHtml(data.machine)}; ${escapeHtml(Object.entries(data.versions).map(([name, version]) => `${name} ${version}`).join(', '))}. Generator: ${escapeHtml(data.generator)}.</p>
-<table><thead><tr><th>row</th><th>compares</th><th>value</th><th>measurements</th></tr></thead><tbody>
+<ul>${pinningLines(data).map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+<table><thead><tr><th>row</th><th>pinning</th><th>compares</th><th>value</th><th>measurements</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <h2>Throughput</h2><div class="chart"><canvas id="throughput"></canvas></div>
-<h2>Spike: latency percentiles over time</h2><div class="chart"><canvas id="spike"></canvas></div>
-<h2>Mix: p95 per offered rate</h2><div class="chart"><canvas id="mix"></canvas></div>
+${overloadHtml(data.overload)}<h2>Mix: p95 per offered rate</h2><div class="chart"><canvas id="mix"></canvas></div>
 ${data.server ? serverHtml(data.server) : ''}<h2>Notes</h2><ul>${data.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
 <script>${chartJs(root)}</script>
 <script>

@@ -1,6 +1,11 @@
 /** What one `./scripts/bench report` run measured: the input of render-report.mts. */
+import type { OverloadFigures } from '../overload/overload-data.mts';
+import type { PinMode } from '../pinning.mts';
+
 export interface ReportRow {
   id: string;
+  /** Under which pinning it was measured (ReportData.pinning says what that meant). */
+  pinning: PinMode;
   /** What the row compares, e.g. "Express hello ÷ node:http hello". */
   compares: string;
   /** The figure, e.g. "0.62×" or "−3.1 % rps, +0.4 ms p95". */
@@ -11,22 +16,14 @@ export interface ReportRow {
 
 export interface ThroughputBar {
   label: string;
+  pinning: PinMode;
   requestsPerSecond: number;
   p95Ms: number;
 }
 
-/** One second of the open-model spike run: the target rate and the latency percentiles. */
-export interface SpikePoint {
-  second: number;
-  targetRate: number;
-  sent: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-}
-
 /** One step of the mix's rate search. */
 export interface MixStep {
+  pinning: PinMode;
   rate: number;
   achieved: number;
   p95Ms: number;
@@ -51,9 +48,12 @@ export interface ReportData {
   versions: Record<string, string>;
   durationSeconds: number;
   generator: string;
+  /** What each pinning measured meant on this box (pinning.mts: describe), by mode. */
+  pinning: Partial<Record<PinMode, string>>;
   rows: ReportRow[];
   throughput: ThroughputBar[];
-  spike: SpikePoint[];
+  /** Capacity, P7's figures, the spikes and the stall, per pinning. */
+  overload: OverloadFigures[];
   mix: MixStep[];
   /** What the servers measured themselves (/metrics/summary); absent when it did not answer. */
   server?: ServerSide;
