@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const lifecycle = new Lifecycle();
   const storage = createStorage(config.storage);
   const cache = createApiCache(config, logger, redis, database);
-  const queues = openJobQueues(config, logger, { failFast: true });
+  const queues = openJobQueues(config, redis, logger, { failFast: true });
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
   const server = createServer(createApp({ config, logger, database, redis, lifecycle, storage, cache, queues, metrics }));

@@ -18,11 +18,11 @@ const program = 'english-practice-worker';
 
 async function main(): Promise<void> {
   const config = configOrExit(program);
-  if (config.redis.url === null) exitWithMessage(program, 'REDIS_URL is required: the queues live in Redis');
+  if (config.redis.server === null) exitWithMessage(program, 'REDIS_URL or REDIS_SENTINELS is required: the queues live in Redis');
   const logger = createLogger(config).child({ workerId: config.worker.id });
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger)!;
-  const queues = openJobQueues(config, logger, { failFast: false })!;
+  const queues = openJobQueues(config, redis, logger, { failFast: false })!;
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
   const generator = createLessonGenerator(config.lessons, logger);
   const startedAt = new Date().toISOString();

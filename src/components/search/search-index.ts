@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../infra/logger';
+import { luaScript } from '../../infra/redis/lua-script';
 import type { Profile } from '../profiles/profile.schema';
 import { searchTermsFor, type SearchFilters } from './search-terms';
 
@@ -62,7 +63,7 @@ interface StoredEntry {
  * Replaces a learner's entry unless the stored one is of a newer version.
  * KEYS: the entries hash. ARGV: id, version, entry JSON, key base. Returns 1 if applied.
  */
-const putScript = `
+const putEntry = luaScript<number>('epSearchPut', `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 local had = {}
 if stored then
@@ -80,7 +81,7 @@ for name in pairs(had) do
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
-`;
+`);
 
 /**
  * One round trip: the tiers as one sorted set (score 1 name, 2 interests, 3 bio; the best tier
@@ -89,7 +90,7 @@ return 1
  * KEYS: marker, entries hash, scratch key, n name sets, n interest sets, n bio sets, m filter
  * sets. ARGV: n, m, offset, limit. Returns nil when the marker is missing.
  */
-const queryScript = `
+const queryIndex = luaScript<[number, string[], (string | null)[]] | null>('epSearchQuery', `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
 local first, last = tonumber(ARGV[3]), tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1
@@ -122,21 +123,24 @@ redis.call('DEL', scratch)
 local entries = {}
 if #ids > 0 then entries = redis.call('HMGET', KEYS[2], unpack(ids)) end
 return {total, ids, entries}
-`;
+`);
 
 /** Entries by id, only while the index is complete. KEYS: marker, entries hash. ARGV: ids. */
-const entriesScript = `
+const readEntries = luaScript<(string | null)[] | null>(
+  'epSearchEntries',
+  `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('HMGET', KEYS[2], unpack(ARGV))
-`;
+`,
+);
 
 /** Learners in all and in each of the given sets, while the index is complete. KEYS: marker, all, sets. */
-const countsScript = `
+const countLearners = luaScript<number[] | null>('epSearchCounts', `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local counts = {}
 for i = 2, #KEYS do counts[#counts + 1] = redis.call('ZCARD', KEYS[i]) end
 return counts
-`;
+`);
 
 const rebuildBatch = 500;
 const rebuildLockMs = 5 * 60_000;
@@ -193,7 +197,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
     incomplete = false;
   }
 
-  const put = (client: Redis, learner: IndexedLearner): Promise<unknown> => client.eval(putScript, 1, entries, learner.id, learner.version, entryOf(learner), base);
+  const put = (client: Redis, learner: IndexedLearner): Promise<unknown> => putEntry(client, [entries], learner.id, learner.version, entryOf(learner), base);
 
   /** `fresh`: from nothing, dropping entries of learners the database no longer has. */
   async function rebuild(client: Redis, fresh: boolean): Promise<void> {
@@ -275,9 +279,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
           ...words.map((word) => key(`bio:${word}`)),
           ...sets,
         ];
-        const answer = (await redis.eval(queryScript, keys.length, ...keys, words.length, sets.length, page.offset, page.limit)) as
-          | [number, string[], (string | null)[]]
-          | null;
+        const answer = await queryIndex(redis, keys, words.length, sets.length, page.offset, page.limit);
         if (answer === null) {
           rebuildInBackground(redis);
           return null;
@@ -298,7 +300,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
       const redis = usable();
       if (!redis || ids.length === 0) return redis ? [] : null;
       try {
-        const stored = (await redis.eval(entriesScript, 2, marker, entries, ...ids)) as (string | null)[] | null;
+        const stored = await readEntries(redis, [marker, entries], ...ids);
         if (stored === null) return null;
         return ids.flatMap((id, n) => (stored[n] ? [learnerOf(id, stored[n])] : []));
       } catch {
@@ -315,7 +317,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
       if (!redis) return null;
       try {
         const keys = [marker, key('all'), ...levels.map((level) => key(`level:${level}`))];
-        const counts = (await redis.eval(countsScript, keys.length, ...keys)) as number[] | null;
+        const counts = await countLearners(redis, keys);
         if (counts === null) return null;
         const [total, ...perLevel] = counts;
         return { total: total!, byLevel: Object.fromEntries(levels.map((level, n) => [level, perLevel[n]!])) as Record<Level, number> };

@@ -1,6 +1,10 @@
 import { hostname } from 'node:os';
 import { developmentEnvironments, developmentJwtSecret, envSchema, type Env } from './schema';
+import { ConfigError } from './config-error';
 import { readPackageVersion } from './package-version';
+import { redisConfigOf, type RedisConfig } from './redis-config';
+
+export { ConfigError } from './config-error';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -31,7 +35,7 @@ export interface Config {
     /** How long a database answer may take (socket timeout); 0: no bound. */
     operationTimeoutMs: number;
   };
-  redis: { url: string | null; keyPrefix: string };
+  redis: RedisConfig;
   cache: {
     ttlSeconds: { profile: number; search: number; stats: number; lesson: number };
     local: { ttlMs: number; maxBytes: number };
@@ -100,10 +104,6 @@ export interface RateLimitRule {
   anonymousMax?: number;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 /**
  * Validates the environment once. Throws a ConfigError whose message names every bad
  * variable, so the entry point can print one line and stop.
@@ -127,7 +127,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options
   if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
     throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
   }
-  return toConfig(env, jwtSecretOf(env, options));
+  return toConfig(env, jwtSecretOf(env, options), redisConfigOf(env));
 }
 
 export interface LoadOptions {
@@ -155,7 +155,7 @@ function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, stri
   );
 }
 
-function toConfig(env: Env, jwtSecret: string): Config {
+function toConfig(env: Env, jwtSecret: string, redis: RedisConfig): Config {
   return {
     env: env.NODE_ENV,
     version: readPackageVersion(),
@@ -182,7 +182,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
       connectRetryMs: env.MONGODB_CONNECT_RETRY_MS,
       operationTimeoutMs: env.MONGODB_OPERATION_TIMEOUT_MS,
     },
-    redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis,
     cache: {
       ttlSeconds: {
         profile: env.CACHE_TTL_PROFILE_SECONDS,

@@ -1,11 +1,17 @@
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
-import type { Config } from '../config/config';
+import type { Redis } from 'ioredis';
+import type { RedisConfig } from '../config/redis-config';
 import type { Logger } from '../logger';
 import { withTimeout } from '../with-timeout';
+import { createConnections, type RedisConnections } from './connections';
+import { watchTopology, type TopologyWatch } from './topology';
 
 export interface RedisHandle {
   readonly client: Redis;
+  /** Where every other client of this process (queues, subscribers) comes from. */
+  readonly connections: RedisConnections;
+  /** Who is master and how many replicas follow it, read every second. */
+  readonly topology: TopologyWatch;
   isReady(): boolean;
   /** Resolves once connected (at once if already), or after `timeoutMs` whatever the state. */
   waitUntilReady(timeoutMs: number): Promise<void>;
@@ -21,39 +27,35 @@ export async function waitForReady(client: Redis, timeoutMs: number): Promise<vo
 }
 
 /**
- * One shared client per process. Commands fail at once while Redis is unreachable
- * (no offline queue), so callers can fall back instead of waiting; the client keeps
- * reconnecting in the background and is used again as soon as Redis is back.
- * Returns null when no Redis is configured: the API then runs without it.
+ * One shared client per process (connections.ts, `shared`). Commands fail at once while Redis
+ * is unreachable or hung, so callers can fall back instead of waiting; the client keeps
+ * reconnecting in the background (to the new master after a failover) and is used again as
+ * soon as Redis is back. Returns null when no Redis is configured: the API then runs without it.
  */
-export function createRedis(config: Config['redis'], logger: Logger): RedisHandle | null {
-  if (config.url === null) {
-    logger.warn({ component: 'redis' }, 'REDIS_URL is not set: running without cache and shared rate limits');
+export function createRedis(config: RedisConfig, logger: Logger): RedisHandle | null {
+  const { server } = config;
+  if (server === null) {
+    logger.warn({ component: 'redis' }, 'neither REDIS_URL nor REDIS_SENTINELS is set: running without cache and shared rate limits');
     return null;
   }
   const log = logger.child({ component: 'redis' });
-  const client = new Redis(config.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-    lazyConnect: false,
-    // Commands issued in the same tick (cache reads, rate-limit counters of concurrent
-    // requests) go to Redis in one write: fewer syscalls and round trips under load.
-    enableAutoPipelining: true,
-  });
+  const connections = createConnections({ ...config, server }, logger);
+  const client = connections.open('shared');
   let reported: 'up' | 'down' | null = null;
   client.on('ready', () => {
-    if (reported !== 'up') log.info('connected to redis');
+    if (reported !== 'up') log.info({ master: connections.stats().master }, 'connected to redis');
     reported = 'up';
   });
   client.on('error', (error: Error) => {
     if (reported !== 'down') log.warn({ err: error }, 'redis unavailable; continuing without it until it is back');
     reported = 'down';
   });
+  const topology = watchTopology(connections, client, logger);
 
   return {
     client,
+    connections,
+    topology,
     isReady: () => client.status === 'ready',
     waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async ping(timeoutMs) {
@@ -62,6 +64,7 @@ export function createRedis(config: Config['redis'], logger: Logger): RedisHandl
       return performance.now() - started;
     },
     async close() {
+      topology.stop();
       await client.quit().catch(() => client.disconnect());
     },
   };
