@@ -9,6 +9,7 @@ import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
 import { createLogger } from './infra/logger';
 import { createProcessMetrics } from './infra/metrics/process-metrics';
+import { watchQueues } from './infra/queue/queue-watchdog';
 import { startHeartbeats } from './infra/queue/worker-heartbeats';
 import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
@@ -27,7 +28,14 @@ async function main(): Promise<void> {
   const generator = createLessonGenerator(config.lessons, logger);
   const startedAt = new Date().toISOString();
   const metrics = createProcessMetrics('worker', config.worker.id, { config, logger, redis, database, cache });
-  registerQueueMetrics(metrics.registry, queues);
+  const watchdog = watchQueues(
+    [
+      { queue: queues.uploads.queue, concurrency: config.worker.uploadConcurrency },
+      { queue: queues.lessons.queue, concurrency: config.worker.lessonConcurrency },
+    ],
+    logger,
+  );
+  registerQueueMetrics(metrics.registry, queues, watchdog);
   registerGeneratorMetrics(metrics.registry, generator);
 
   // Jobs need the database: take none before it answers.
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
       logger.error({ activeJobs: activity.active }, 'worker shutdown timed out; unfinished jobs will be picked up by another worker');
       process.exit(1);
     }, config.worker.shutdownTimeoutMs).unref();
+    watchdog.stop();
     await closeJobQueues(queues);
     await Promise.all([stopHeartbeats(), metrics.stop()]);
     generator.shutdown();

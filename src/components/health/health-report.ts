@@ -5,6 +5,7 @@ import type { RateLimitMode } from '../../infra/rate-limit/failover-store';
 import { errorText } from '../../infra/error-text';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { queueChecks, type QueueCheckDependencies } from './queue-checks';
+import { replicationCheck } from './replication-check';
 import { eventLoopLag, memoryUsage } from './runtime-metrics';
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';
@@ -119,6 +120,7 @@ export async function buildHealthReport(deps: HealthDependencies): Promise<Healt
       },
     ],
     'redis:responseTime': [redis],
+    ...(deps.redis ? { 'redis:replication': [replicationCheck(deps.redis, deps.queues?.lessons.acknowledgement ?? null, time)] } : {}),
     'memory:utilization': [
       {
         componentType: 'system',

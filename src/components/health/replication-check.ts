@@ -1,0 +1,39 @@
+import type { Acknowledgement } from '../../infra/queue/acknowledgement';
+import type { RedisHandle } from '../../infra/redis/redis';
+import type { HealthCheck } from './health-report';
+
+/**
+ * `redis:replication`: the master (as the sentinels name it, and the one this process talks
+ * to), its replicas in sync out of those known, and how many a queued job waits for. "warn" when
+ * a known replica is missing or too few follow the master to acknowledge jobs.
+ */
+export function replicationCheck(redis: RedisHandle, acknowledgement: Acknowledgement | null, time: string): HealthCheck {
+  const topology = redis.topology.current();
+  const { master: connectedTo, failovers } = redis.connections.stats();
+  if (topology === null) {
+    return { componentType: 'datastore', time, status: 'warn', output: 'topology not read yet', connectedTo, failovers };
+  }
+  const waitFor = acknowledgement?.replicas();
+  const missing = topology.knownReplicas - topology.healthyReplicas;
+  const problems = [
+    ...(missing > 0 ? [`${missing} of ${topology.knownReplicas} known replicas not in sync`] : []),
+    ...(waitFor === null ? ['too few replicas follow the master: jobs are refused (503)'] : []),
+  ];
+  return {
+    componentType: 'datastore',
+    time,
+    status: problems.length > 0 ? 'warn' : 'pass',
+    observedValue: topology.healthyReplicas,
+    observedUnit: 'replicas in sync',
+    ...(problems.length > 0 ? { output: problems.join('; ') } : {}),
+    mode: topology.mode,
+    master: topology.master,
+    connectedTo,
+    knownReplicas: topology.knownReplicas,
+    sentinels: topology.sentinels,
+    masterFlags: topology.flags,
+    jobsWaitForReplicas: waitFor ?? null,
+    failovers,
+    readAt: new Date(topology.readAt).toISOString(),
+  };
+}
