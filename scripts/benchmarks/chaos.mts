@@ -23,11 +23,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { levels, readingText } from '../../load/flows.js';
 import { llmEnvironment, startFakeLlm } from '../../tests/support/fake-llm.ts';
 import { loadProfile, newCluster, percentile, pm2, registerLearners, root, startCluster, startEdge, stopCluster, waitReady, type Cluster } from './bench-kit.mts';
 import type { ChaosData, ChaosRow } from './chaos/chaos-data.mts';
 import { between, describeFlips, failed, failingRequests, readJobLog, seconds, serverFailed, share, statusCounts, timeline } from './chaos/figures.mts';
+import { jobStates, lessonRequests, readyDocument } from './chaos/lesson-jobs.mts';
 import { startFerretDb, startRedis, waitFor, type PrivateServer } from './chaos/private-server.mts';
 import { watchReadiness } from './chaos/readiness.mts';
 import { renderChaosMarkdown } from './chaos/render-chaos.mts';
@@ -88,26 +88,6 @@ const workerApp = 'english-practice-worker';
 async function onlineProcesses(cluster: Cluster, app: string): Promise<Pm2Process[]> {
   const list = JSON.parse(await pm2(cluster, 'jlist')) as Pm2Process[];
   return list.filter((entry) => entry.name === app && entry.pm2_env.status === 'online' && entry.pid > 0);
-}
-
-/** A call to the API through Nginx, as a client makes it. */
-async function api<T>(port: number, path: string, init: { token: string; form?: FormData }): Promise<{ status: number; body: T }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: init.form ? 'POST' : 'GET', headers: { authorization: `Bearer ${init.token}` }, body: init.form ?? null });
-  const text = await response.text();
-  return { status: response.status, body: (text.startsWith('{') ? JSON.parse(text) : text) as T };
-}
-
-/** The state of each job once finished (or 'missing'), waiting at most `windowMs`; unfinished ones keep their last state. */
-async function jobStates(port: number, token: string, jobIds: string[], windowMs: number): Promise<Map<string, string>> {
-  const states = new Map<string, string>();
-  const finished = (id: string): boolean => ['completed', 'failed', 'missing'].includes(states.get(id) ?? '');
-  for (const deadline = Date.now() + windowMs; ; await delay(500)) {
-    for (const id of jobIds.filter((candidate) => !finished(candidate))) {
-      const answer = await api<{ state?: string }>(port, `/api/jobs/${encodeURIComponent(id)}`, { token });
-      states.set(id, answer.status === 404 ? 'missing' : answer.status === 200 ? (answer.body.state ?? 'unknown') : `unanswered (${answer.status})`);
-    }
-    if (jobIds.every(finished) || Date.now() > deadline) return states;
-  }
 }
 
 const count = (states: Map<string, string>, wanted: (state: string) => boolean): number => [...states.values()].filter(wanted).length;
@@ -358,24 +338,6 @@ async function workerKilledMidJob(box: Box): Promise<Outcome> {
   };
 }
 
-/** A document of `sections` distinct sections (each a paragraph of ~46 words), processed by the worker. */
-async function readyDocument(edgePort: number, token: string): Promise<string> {
-  const paragraphs = readingText.split('\n\n');
-  const text = Array.from({ length: sections }, (_, i) => `${paragraphs[i % paragraphs.length]} This is note ${i + 1} of the chaos run.`).join('\n\n');
-  const form = new FormData();
-  form.append('file', new Blob([text], { type: 'text/plain' }), 'chaos.txt');
-  const uploaded = await api<{ document: { id: string } }>(edgePort, '/api/documents', { token, form });
-  if (uploaded.status !== 202) throw new Error(`the upload answered ${uploaded.status}`);
-  const id = uploaded.body.document.id;
-  let status = '';
-  await waitFor('the document to be processed', async () => {
-    status = (await api<{ status: string }>(edgePort, `/api/documents/${id}`, { token })).body.status;
-    if (status === 'failed') throw new Error('the document failed to process');
-    return status === 'ready';
-  });
-  return id;
-}
-
 const version = (command: string, ...args: string[]): string => {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   return `${result.stdout}${result.stderr}`.split('\n')[0]!.trim();
@@ -421,13 +383,8 @@ async function main(): Promise<void> {
 
   const learners = await registerLearners(edge.port, 10);
   const token = learners[0]!.token;
-  const documentId = await readyDocument(edge.port, token);
-  const lessonPlans: PlannedRequest[] = Array.from({ length: sections * levels.length }, (_, i) => ({
-    method: 'POST',
-    path: '/api/lessons',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ documentId, section: Math.floor(i / levels.length), level: levels[i % levels.length] }),
-  }));
+  const documentId = await readyDocument(edge.port, token, sections);
+  const lessonPlans = lessonRequests(documentId, token, sections);
   const mix = startTraffic(edge.port, spread(mixRequests(learners)), rate);
   cleanups.push({ what: 'the traffic', step: () => mix.stop() });
   const box: Box = { cluster, edgePort: edge.port, mix, token, lessonPlans, nextPlan: 0, workerLog: () => readFileSync(workerLogPath, 'utf8') };

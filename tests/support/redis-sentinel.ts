@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './ports';
-import { portAccepts, waitFor } from './wait';
+import { freePort } from './ports.ts';
+import { portAccepts, waitFor } from './wait.ts';
 
 /**
  * One redis-server or redis-sentinel on a loopback port, run from a configuration file in its
@@ -89,8 +89,10 @@ export interface RedisSentinels {
    * says it is one and has `replicas` replicas online (default: every other node), and returns it.
    */
   settled(options?: { not?: RedisProcess; replicas?: number; timeoutMs?: number }): Promise<RedisProcess>;
-  /** Waits until the deployment is settled, asks a sentinel for a failover, and returns the master it replaces. */
-  failover(): Promise<RedisProcess>;
+  /** Asks the sentinels for a failover (SENTINEL FAILOVER), the next one when one refuses. */
+  requestFailover(): Promise<void>;
+  /** Resolves as soon as a sentinel names a master other than `old`, with that master. */
+  masterChanged(old: RedisProcess, timeoutMs?: number): Promise<RedisProcess>;
   /** A command to a node or a sentinel, on a connection of its own. */
   command(target: RedisProcess, ...args: (string | number)[]): Promise<unknown>;
   destroy(): Promise<void>;
@@ -223,8 +225,7 @@ export async function startRedisSentinels(options: SentinelOptions = {}): Promis
       );
       return master!;
     },
-    async failover() {
-      const before = await deployment.settled();
+    async requestFailover() {
       // A sentinel refuses while a failover of its own is recent or in progress: ask another.
       await waitFor('a sentinel to accept SENTINEL FAILOVER', async () => {
         for (const sentinel of sentinels) {
@@ -232,7 +233,20 @@ export async function startRedisSentinels(options: SentinelOptions = {}): Promis
         }
         return false;
       });
-      return before;
+    },
+    async masterChanged(old, timeoutMs = 60_000) {
+      let fresh: RedisProcess | null = null;
+      await waitFor(
+        `a sentinel to name a master other than ${old.address}`,
+        async () => {
+          const named = await Promise.all(sentinels.map((sentinel) => masterNamedBy(sentinel).catch(() => null)));
+          const other = named.find((address) => address !== null && address !== old.address);
+          if (other) fresh = byAddress(other);
+          return fresh !== null;
+        },
+        timeoutMs,
+      );
+      return fresh!;
     },
     destroy,
   };

@@ -72,18 +72,21 @@ export interface JobLog {
   completions: Map<string, number>;
   /** Per worker id, the jobs it started and has not completed or failed (yet). */
   running: Map<string, Set<string>>;
+  /** Every 'job started' and 'job completed' line with its time (ms since the epoch), in log order. */
+  events: { msg: 'job started' | 'job completed'; jobId: string; at: number }[];
 }
 
 /**
  * The workers' pino lines (PM2's merged log; other lines are skipped): 'job started' (debug)
- * and 'job completed' / 'job failed', each naming the job and the worker.
+ * and 'job completed' / 'job failed', each naming the job and the worker, and its time.
  */
 export function readJobLog(text: string): JobLog {
   const completions = new Map<string, number>();
   const running = new Map<string, Set<string>>();
+  const events: JobLog['events'] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let entry: { msg?: string; jobId?: string; workerId?: string };
+    let entry: { msg?: string; jobId?: string; workerId?: string; time?: string };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
@@ -95,6 +98,7 @@ export function readJobLog(text: string): JobLog {
     if (entry.msg === 'job started') jobs.add(entry.jobId);
     if (entry.msg === 'job completed' || entry.msg === 'job failed') jobs.delete(entry.jobId);
     if (entry.msg === 'job completed') completions.set(entry.jobId, (completions.get(entry.jobId) ?? 0) + 1);
+    if ((entry.msg === 'job started' || entry.msg === 'job completed') && entry.time) events.push({ msg: entry.msg, jobId: entry.jobId, at: Date.parse(entry.time) });
   }
-  return { completions, running };
+  return { completions, running, events };
 }

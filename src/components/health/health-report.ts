@@ -103,7 +103,12 @@ function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: s
 /** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
 export async function buildHealthReport(deps: HealthDependencies): Promise<HealthReport> {
   const time = new Date().toISOString();
-  const [mongo, redis, queues] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time), queueChecks(deps, time, dependencyTimeoutMs)]);
+  const [mongo, redis, replication, queues] = await Promise.all([
+    mongoCheck(deps.database, time),
+    redisCheck(deps.redis, time),
+    deps.redis ? replicationCheck(deps.redis, deps.queues?.lessons.acknowledgement ?? null, time, dependencyTimeoutMs) : null,
+    queueChecks(deps, time, dependencyTimeoutMs),
+  ]);
   const memory = memoryUsage();
   const lag = eventLoopLag();
   const pool = deps.database.pool();
@@ -120,7 +125,7 @@ export async function buildHealthReport(deps: HealthDependencies): Promise<Healt
       },
     ],
     'redis:responseTime': [redis],
-    ...(deps.redis ? { 'redis:replication': [replicationCheck(deps.redis, deps.queues?.lessons.acknowledgement ?? null, time)] } : {}),
+    ...(replication ? { 'redis:replication': [replication] } : {}),
     'memory:utilization': [
       {
         componentType: 'system',

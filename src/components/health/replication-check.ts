@@ -1,5 +1,6 @@
 import type { Acknowledgement } from '../../infra/queue/acknowledgement';
 import type { RedisHandle } from '../../infra/redis/redis';
+import { withTimeout } from '../../infra/with-timeout';
 import type { HealthCheck } from './health-report';
 
 /**
@@ -7,11 +8,12 @@ import type { HealthCheck } from './health-report';
  * to), its replicas in sync out of those known, and how many a queued job waits for. "warn" when
  * a known replica is missing or too few follow the master to acknowledge jobs.
  */
-export function replicationCheck(redis: RedisHandle, acknowledgement: Acknowledgement | null, time: string): HealthCheck {
-  const topology = redis.topology.current();
+export async function replicationCheck(redis: RedisHandle, acknowledgement: Acknowledgement | null, time: string, timeoutMs: number): Promise<HealthCheck> {
+  // Right after start-up the first reading may still be under way.
+  const topology = redis.topology.current() ?? (await withTimeout(redis.topology.refresh(), timeoutMs, 'redis topology').catch(() => null));
   const { master: connectedTo, failovers } = redis.connections.stats();
   if (topology === null) {
-    return { componentType: 'datastore', time, status: 'warn', output: 'topology not read yet', connectedTo, failovers };
+    return { componentType: 'datastore', time, status: 'warn', output: 'topology unknown: neither the sentinels nor the master answered', connectedTo, failovers };
   }
   const waitFor = acknowledgement?.replicas();
   const missing = topology.knownReplicas - topology.healthyReplicas;

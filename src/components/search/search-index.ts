@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../infra/logger';
 import { luaScript } from '../../infra/redis/lua-script';
+import type { RedisHandle } from '../../infra/redis/redis';
 import type { Profile } from '../profiles/profile.schema';
 import { searchTermsFor, type SearchFilters } from './search-terms';
 
@@ -43,7 +44,7 @@ export interface IndexedPage {
 }
 
 export interface SearchIndexOptions {
-  redis: Redis | null;
+  redis: Pick<RedisHandle, 'client' | 'isReady'> | null;
   keyPrefix: string;
   logger: Logger;
   /** False where the database ranks searches itself (MongoDB's text index): nothing is kept. */
@@ -189,7 +190,12 @@ export function createSearchIndex(options: SearchIndexOptions) {
   let incomplete = false;
 
   /** Redis, when the index is in use. */
-  const usable = (): Redis | null => (options.enabled() ? options.redis : null);
+  const usable = (): Redis | null => (options.enabled() ? (options.redis?.client ?? null) : null);
+  /**
+   * Redis for a read, when it answers now: a search or a statistic while it is away or hung
+   * goes to the database at once, rather than after a command timeout.
+   */
+  const readable = (): Redis | null => (options.redis?.isReady() ? usable() : null);
 
   async function forgetIfIncomplete(client: Redis): Promise<void> {
     if (!incomplete) return;
@@ -260,7 +266,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
      * (disabled, Redis unavailable, not built yet). A missing index starts a rebuild.
      */
     async query(words: string[], filters: SearchFilters, page: { offset: number; limit: number }): Promise<IndexedPage | null> {
-      const redis = usable();
+      const redis = readable();
       if (!redis) return null;
       try {
         await forgetIfIncomplete(redis);
@@ -297,7 +303,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
      * is not complete (an entry may then be older than the database).
      */
     async learners(ids: string[]): Promise<IndexedLearner[] | null> {
-      const redis = usable();
+      const redis = readable();
       if (!redis || ids.length === 0) return redis ? [] : null;
       try {
         const stored = await readEntries(redis, [marker, entries], ...ids);
@@ -313,7 +319,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
      * without a scan); null when it cannot say.
      */
     async levelCounts<Level extends string>(levels: readonly Level[]): Promise<{ total: number; byLevel: Record<Level, number> } | null> {
-      const redis = usable();
+      const redis = readable();
       if (!redis) return null;
       try {
         const keys = [marker, key('all'), ...levels.map((level) => key(`level:${level}`))];

@@ -26,6 +26,36 @@ export async function waitForReady(client: Redis, timeoutMs: number): Promise<vo
   await withTimeout(once(client, 'ready'), timeoutMs, 'redis connection').catch(() => undefined);
 }
 
+const hungAfterMs = 500;
+
+/**
+ * A hung master (SIGSTOP, a paused VM, a dead network path) leaves the connection open and
+ * `ready`: every command would wait for the command timeout. A PING every 500 ms notices it
+ * within a second; until one is answered again, or the client is ready on a new connection (the
+ * new master after a failover), the client does not count as ready and callers fall back at once.
+ */
+function watchAnswers(client: Redis, log: Logger): { now(): boolean; stop(): void } {
+  let answering = true;
+  let pending = false;
+  const set = (value: boolean): void => {
+    if (answering && !value) log.warn({ afterMs: hungAfterMs }, 'redis does not answer: treating it as away until it does');
+    answering = value;
+  };
+  const timer = setInterval(() => {
+    if (pending || client.status !== 'ready') return;
+    pending = true;
+    withTimeout(client.ping(), hungAfterMs, 'redis ping')
+      .then(
+        () => set(true),
+        () => set(false),
+      )
+      .finally(() => (pending = false));
+  }, hungAfterMs);
+  timer.unref();
+  client.on('ready', () => set(true));
+  return { now: () => answering, stop: () => clearInterval(timer) };
+}
+
 /**
  * One shared client per process (connections.ts, `shared`). Commands fail at once while Redis
  * is unreachable or hung, so callers can fall back instead of waiting; the client keeps
@@ -51,12 +81,13 @@ export function createRedis(config: RedisConfig, logger: Logger): RedisHandle | 
     reported = 'down';
   });
   const topology = watchTopology(connections, client, logger);
+  const answering = watchAnswers(client, log);
 
   return {
     client,
     connections,
     topology,
-    isReady: () => client.status === 'ready',
+    isReady: () => client.status === 'ready' && answering.now(),
     waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async ping(timeoutMs) {
       const started = performance.now();
@@ -65,6 +96,7 @@ export function createRedis(config: RedisConfig, logger: Logger): RedisHandle | 
     },
     async close() {
       topology.stop();
+      answering.stop();
       await client.quit().catch(() => client.disconnect());
     },
   };

@@ -22,6 +22,8 @@ export interface Topology {
 export interface TopologyWatch {
   /** The last reading, or null before the first one succeeded. */
   current(): Topology | null;
+  /** Reads now (or joins the read under way), then answers like `current`. */
+  refresh(): Promise<Topology | null>;
   stop(): void;
 }
 
@@ -75,7 +77,7 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
   const { server } = connections;
   const log = logger.child({ component: 'redis-topology' });
   let last: Topology | null = null;
-  let reading = false;
+  let reading: Promise<Topology | null> | null = null;
   let sentinel: Redis | null = null;
   let next = 0;
   let failing = false;
@@ -100,9 +102,7 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
     throw lastError instanceof Error ? lastError : new Error('no sentinel answered');
   }
 
-  async function read(): Promise<void> {
-    if (reading) return;
-    reading = true;
+  async function readOnce(): Promise<void> {
     try {
       const snapshot =
         server.mode === 'sentinel' ? await readFromSentinels(server.name, server.sentinels.length) : await standaloneReading(shared, connections.stats().master);
@@ -112,9 +112,15 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
     } catch (error) {
       if (!failing) log.warn({ err: errorText(error) }, 'cannot read the redis topology; keeping the last reading');
       failing = true;
-    } finally {
-      reading = false;
     }
+  }
+
+  function read(): Promise<Topology | null> {
+    reading ??= readOnce().then(() => {
+      reading = null;
+      return last;
+    });
+    return reading;
   }
 
   void read();
@@ -122,6 +128,7 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
   timer.unref();
   return {
     current: () => last,
+    refresh: read,
     stop() {
       clearInterval(timer);
       sentinel?.disconnect();
