@@ -115,6 +115,9 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   const base: RedisOptions = { retryStrategy, connectTimeout: 2000, lazyConnect: false };
 
   function track(client: Redis, use: ConnectionUse): Redis {
+    // quit() ends the connection but not the failover detector's subscriptions to the sentinels,
+    // which would keep the process alive; disconnect() ends those too.
+    if (server.mode === 'sentinel') client.once('end', () => client.disconnect());
     let connectedBefore = false;
     client.on('ready', () => {
       if (connectedBefore) stats.reconnections[use]++;
