@@ -15,12 +15,6 @@ SENTINEL_NAME="${STACK_SENTINEL_NAME:-english-practice}"
 redis_sentinel_node_ports() { echo "$REDIS_PORT" "$((REDIS_PORT + 1))" "$((REDIS_PORT + 2))"; }
 redis_sentinel_ports() { echo "$SENTINEL_PORT" "$((SENTINEL_PORT + 1))" "$((SENTINEL_PORT + 2))"; }
 
-ensure_redis_sentinel() {
-  ensure_redis
-  command -v redis-sentinel >/dev/null 2>&1 || apt_install redis-sentinel
-  command -v redis-sentinel >/dev/null 2>&1 || die "redis-sentinel is still missing after installing it"
-}
-
 # A data node's configuration, written once: Redis and Sentinel rewrite it as roles change
 # (CONFIG REWRITE), so that a restart keeps the node's current role.
 write_node_conf() {
@@ -124,7 +118,6 @@ stack_redis_mode() { [ "${STACK_REDIS:-}" = sentinel ] && echo sentinel || echo 
 start_stack_redis() {
   if [ "$(stack_redis_mode)" = sentinel ]; then
     pid_alive "$STACK_DIR/redis.pid" && die "the stack runs a single Redis: ./scripts/stack down first, then STACK_REDIS=sentinel ./scripts/stack up"
-    ensure_redis_sentinel
     start_redis_sentinel
   else
     pid_alive "$STACK_DIR/sentinel-$SENTINEL_PORT.pid" && die "the stack runs Redis with Sentinel: ./scripts/stack down first, or keep STACK_REDIS=sentinel"

@@ -4,7 +4,7 @@ import { failoverFigures, recovered, type FailoverFigures } from '../../scripts/
 import { between, readJobLog } from '../../scripts/benchmarks/chaos/figures.mts';
 import { jobStates, lessonRequests, readyDocument } from '../../scripts/benchmarks/chaos/lesson-jobs.mts';
 import { enforced, makeFault, sentinelFaults, startLimitProbes, type FaultOptions, type SentinelFault } from '../../scripts/benchmarks/chaos/sentinel-faults.mts';
-import { spread, startTraffic, type Sample, type Traffic } from '../../scripts/benchmarks/chaos/traffic.mts';
+import { spread, startTraffic, type Traffic } from '../../scripts/benchmarks/chaos/traffic.mts';
 import { mixRequests } from '../../scripts/benchmarks/report/mix.mts';
 import { registerOver } from '../support/edge-traffic';
 import { llmEnvironment, startFakeLlm, type FakeLlm } from '../support/fake-llm';
@@ -58,7 +58,6 @@ const figures: Record<SentinelFault, FailoverFigures[]> = { kill: [], stop: [], 
 
 const processes = async (): Promise<Pm2Process[]> => (JSON.parse(await pm2.command('jlist')) as Pm2Process[]).filter((entry) => entry.pm2_env.status === 'online');
 const workerLog = (): string => readFileSync(processesAtStart.find((entry) => entry.name === workerApp)!.pm2_env.pm_out_log_path, 'utf8');
-const cachedRead = (sample: Sample): boolean => /^GET \/api\/(profiles\/<id>|search\/profiles|stats)/.test(sample.request);
 
 beforeAll(async () => {
   deployment = await startRedisSentinels({ downAfterMs: 2000, failoverTimeoutMs: 6000 });
@@ -138,7 +137,7 @@ async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {
   const acknowledged = runLessons.flatMap((sample) => (sample.jobId === undefined ? [] : [sample.jobId]));
   const states = await jobStates(nginx.port, token, acknowledged, Math.max(5000, times.at + 60_000 - Date.now()));
   const events = await Promise.race([stream.events(), delay(30_000).then(() => null)]);
-  const result = failoverFigures({ times, mix: runMix, lessons: runLessons, states, log: readJobLog(workerLog()), probes: limitProbes, limit: authLimit, cachedRead, baselineMs });
+  const result = failoverFigures({ times, mix: runMix, lessons: runLessons, states, log: readJobLog(workerLog()), probes: limitProbes, limit: authLimit, baselineMs });
   process.stdout.write(`${fault}: ${times.from} -> ${times.to}, ${JSON.stringify(result)}\n`);
   // The stream followed the job across the failover: it ended, with the job completed.
   expect(events?.some((event) => event.event === 'completed' || (event.event === 'state' && (event.data as { state: string }).state === 'completed'))).toBe(true);

@@ -12,7 +12,7 @@ const sample = (due: number, status: number, ms: number, request = 'GET /api/pro
 const emptyLog: JobLog = { completions: new Map(), running: new Map(), events: [] };
 
 function run(overrides: Partial<FailoverRun>): FailoverRun {
-  return { times, mix: [], lessons: [], states: new Map(), log: emptyLog, probes: [], limit: 5, cachedRead: (s) => s.request.startsWith('GET /api/profiles'), baselineMs: 10_000, ...overrides };
+  return { times, mix: [], lessons: [], states: new Map(), log: emptyLog, probes: [], limit: 5, baselineMs: 10_000, ...overrides };
 }
 
 /** One request every 100 ms from `from` to `to`, each taking `ms`. */

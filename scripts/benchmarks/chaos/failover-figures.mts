@@ -19,8 +19,6 @@ export interface FailoverRun {
   probes: LimitProbe[];
   /** The auth limit the probes test. */
   limit: number;
-  /** Which requests of the mix are cached reads (public profile, search, statistics). */
-  cachedRead: (sample: Sample) => boolean;
   /** How long before the fault the baseline latency is taken. */
   baselineMs: number;
 }
@@ -64,6 +62,9 @@ export interface FailoverFigures {
   limits: { probes: number; serverErrors: number; enforcedAfterMs: number | null };
 }
 
+/** The cached reads of the mix (public profile, search, statistics): they must answer 200 throughout. */
+export const cachedRead = (sample: Sample): boolean => /^GET \/api\/(profiles\/<id>|search\/profiles|stats)/.test(sample.request);
+
 export function percentileOf(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -105,7 +106,7 @@ export function failoverFigures(run: FailoverRun): FailoverFigures {
 
   const probesAfter = run.probes.filter((probe) => probe.at >= times.newMaster);
   const firstEnforced = probesAfter.find((probe) => enforced(probe, run.limit));
-  const cached = mix.filter(run.cachedRead);
+  const cached = mix.filter(cachedRead);
 
   return {
     newMasterAfterMs: times.newMaster - times.at,

@@ -1,0 +1,150 @@
+/**
+ * The Redis Sentinel scenarios of `./scripts/bench chaos` (issue 27): the cluster is moved onto
+ * a master, two replicas and three sentinels of its own, the cost of acknowledging an enqueue
+ * only once the replicas hold the job is measured, then each fault (SIGKILL, SIGSTOP, SENTINEL
+ * FAILOVER of the master) is made under the mix with the figures the end-to-end test asserts on
+ * (tests/e2e/redis-failover.test.ts).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RedisSentinels } from '../../../tests/support/redis-sentinel.ts';
+import { percentile, pm2, waitReady, type Cluster } from '../bench-kit.mts';
+import type { ChaosFigure, Outcome } from './chaos-data.mts';
+import { failoverFigures, recovered, type FailoverFigures } from './failover-figures.mts';
+import { between, readJobLog, seconds } from './figures.mts';
+import { jobStates } from './lesson-jobs.mts';
+import { describeFault, makeFault, startLimitProbes, type FaultOptions, type SentinelFault } from './sentinel-faults.mts';
+import type { Sample } from './traffic.mts';
+
+export interface SentinelStage {
+  cluster: Cluster;
+  edgePort: number;
+  token: string;
+  keyPrefix: string;
+  /** Lesson requests through Nginx at `rate` a second, each a new job. */
+  startLessons(rate: number): { samples: Sample[]; stop(): Promise<Sample[]> };
+  workerLog(): string;
+  settleMs: number;
+}
+
+/** The auth limit the probes test (the mix signs nobody in). */
+export const sentinelAuthLimit = 5;
+
+/** Reloads the API processes and the worker onto the Sentinel deployment, with REDIS_ACK_REPLICAS `ack`. */
+export async function moveOntoSentinel(stage: SentinelStage, deployment: RedisSentinels, ack: '0' | 'auto'): Promise<void> {
+  Object.assign(stage.cluster.env, { REDIS_URL: '', ...deployment.env, REDIS_ACK_REPLICAS: ack, RATE_LIMIT_AUTH_MAX: String(sentinelAuthLimit) });
+  await pm2(stage.cluster, 'reload', 'english-practice-api', '--update-env');
+  // 'job started' is a debug line: the figures time when workers take jobs from it.
+  await pm2({ ...stage.cluster, env: { ...stage.cluster.env, LOG_LEVEL: 'debug' } }, 'reload', 'english-practice-worker', '--update-env');
+  await waitReady(stage.cluster.port);
+  await delay(stage.settleMs);
+}
+
+const p = (samples: Sample[], q: number): string => `${Math.round(percentile(samples.map((sample) => sample.ms).sort((a, b) => a - b), q))} ms`;
+
+/**
+ * Enqueue latency (lesson requests answered 202) at `rate` a second for `ms`, first without the
+ * acknowledgement wait (REDIS_ACK_REPLICAS=0), then with it (auto: WAIT for both replicas).
+ */
+export async function acknowledgementCost(stage: SentinelStage, deployment: RedisSentinels, rate: number, ms: number): Promise<Outcome> {
+  const start = Date.now();
+  const phases: { ack: '0' | 'auto'; samples: Sample[] }[] = [];
+  for (const ack of ['0', 'auto'] as const) {
+    await moveOntoSentinel(stage, deployment, ack);
+    const lessons = stage.startLessons(rate);
+    await delay(ms);
+    phases.push({ ack, samples: (await lessons.stop()).filter((sample) => sample.status === 202) });
+  }
+  const [without, withWait] = phases.map((phase) => phase.samples) as [Sample[], Sample[]];
+  return {
+    origin: start,
+    start,
+    end: Date.now(),
+    row: () => ({
+      id: 'A',
+      scenario: 'Cost of the acknowledgement wait',
+      fault: `none: lesson requests at ${rate}/s for ${ms / 1000} s on the Sentinel deployment, without and with WAIT for the replicas`,
+      figures: [
+        { name: 'enqueue latency, no wait (REDIS_ACK_REPLICAS=0)', value: `p50 ${p(without, 50)}, p95 ${p(without, 95)} (${without.length} acknowledged)` },
+        { name: 'enqueue latency, WAIT for every healthy replica (auto)', value: `p50 ${p(withWait, 50)}, p95 ${p(withWait, 95)} (${withWait.length} acknowledged)` },
+      ],
+    }),
+  };
+}
+
+const list = (values: (number | null)[], unit: (value: number) => string): string => values.map((value) => (value === null ? 'never' : unit(value))).join(', ');
+
+/** One row over every run of a fault: each figure lists the runs in order. */
+function faultFigures(results: FailoverFigures[]): ChaosFigure[] {
+  const sum = (pick: (result: FailoverFigures) => number): number => results.reduce((total, result) => total + pick(result), 0);
+  const during = sum((result) => Object.values(result.mix.statuses).reduce((a, b) => a + b, 0));
+  const unavailable = sum((result) => result.mix.statuses['503'] ?? 0);
+  return [
+    { name: 'new master named after', value: list(results.map((result) => result.newMasterAfterMs), seconds) },
+    {
+      name: 'mix during the failover',
+      value: `${unavailable} of ${during} answered 503, ${sum((result) => result.mix.unexpected)} other failures (500, 502, 504, none); slowest ${list(results.map((result) => result.mix.slowestMs), seconds)}`,
+    },
+    {
+      name: 'p99 before → 10–20 s after the new master',
+      value: results.map((result) => `${result.mix.p99BeforeMs} → ${result.mix.p99AfterMs} ms (bound ${recovered(result.mix.p99BeforeMs)} ms)`).join(', '),
+    },
+    { name: 'p99 back to baseline after the new master', value: list(results.map((result) => result.mix.backToBaselineAfterMs), seconds) },
+    { name: 'cached reads not 200', value: `${sum((result) => result.cachedReads.not200)} of ${sum((result) => result.cachedReads.sent)}` },
+    {
+      name: 'acknowledged jobs lost',
+      value: `${sum((result) => result.jobs.lost)} of ${sum((result) => result.jobs.acknowledged)} (not completed: ${sum((result) => result.jobs.notCompleted)}; completed twice: ${sum((result) => result.jobs.duplicates)}; enqueues refused 503: ${sum((result) => result.jobs.refused)})`,
+    },
+    { name: 'last acknowledged job completed after the fault', value: list(results.map((result) => result.jobs.lastCompletedAfterMs), seconds) },
+    { name: 'enqueues acknowledged again after the new master', value: list(results.map((result) => result.jobs.acceptedAgainAfterMs), seconds) },
+    { name: 'a worker took a new job after the new master', value: list(results.map((result) => result.jobs.firstTakenAfterMs), seconds) },
+    {
+      name: 'limits',
+      value: `${sum((result) => result.limits.serverErrors)} 5xx in ${sum((result) => result.limits.probes)} probes; a budget enforced across processes again after ${list(results.map((result) => result.limits.enforcedAfterMs), seconds)}`,
+    },
+  ];
+}
+
+/** `runs` times `fault` under the mix and lesson requests at `jobRate`; one row for all of them. */
+export async function sentinelFault(
+  stage: SentinelStage,
+  deployment: RedisSentinels,
+  scenario: { id: string; fault: SentinelFault; runs: number; jobRate: number; options: FaultOptions },
+): Promise<Outcome> {
+  const start = Date.now();
+  const results: FailoverFigures[] = [];
+  const baselineMs = 10_000;
+  let origin = 0;
+  const runs: { times: Awaited<ReturnType<typeof makeFault>>; lessons: Sample[]; probes: Awaited<ReturnType<ReturnType<typeof startLimitProbes>['stop']>>; states: Map<string, string> }[] = [];
+  for (let run = 0; run < scenario.runs; run++) {
+    await deployment.settled();
+    const lessons = stage.startLessons(scenario.jobRate);
+    await delay(baselineMs);
+    const counted = async (client: string): Promise<number | null> => {
+      const value = await deployment.command(await deployment.master(), 'GET', `${stage.keyPrefix}rl:auth:ip:${client}`);
+      return value === null ? null : Number(value);
+    };
+    const probes = startLimitProbes({ port: stage.cluster.port, limit: sentinelAuthLimit, everyMs: 1000, counted });
+    const times = await makeFault(deployment, scenario.fault, scenario.options);
+    origin ||= times.at;
+    await delay(Math.max(0, times.newMaster + 25_000 - Date.now()));
+    const limitProbes = await probes.stop();
+    const samples = await lessons.stop();
+    const acknowledged = samples.flatMap((sample) => (sample.jobId === undefined ? [] : [sample.jobId]));
+    const states = await jobStates(stage.edgePort, stage.token, acknowledged, Math.max(5000, times.at + 60_000 - Date.now()));
+    runs.push({ times, lessons: samples, probes: limitProbes, states });
+    process.stdout.write(`  ${scenario.fault} run ${run + 1}: ${times.from} → ${times.to}, new master after ${seconds(times.newMaster - times.at)}\n`);
+  }
+  return {
+    origin,
+    start,
+    end: Date.now(),
+    row: (mix) => {
+      const log = readJobLog(stage.workerLog());
+      for (const run of runs) {
+        const runMix = between(mix, run.times.at - baselineMs, run.times.newMaster + 25_000);
+        results.push(failoverFigures({ times: run.times, mix: runMix, lessons: run.lessons, states: run.states, log, probes: run.probes, limit: sentinelAuthLimit, baselineMs }));
+      }
+      return { id: scenario.id, scenario: `Redis Sentinel: ${scenario.fault}`, fault: `${describeFault(scenario.fault, scenario.options)}; ${scenario.runs} run(s)`, figures: faultFigures(results) };
+    },
+  };
+}
