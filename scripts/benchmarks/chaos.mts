@@ -413,9 +413,9 @@ async function main(): Promise<void> {
     process.stdout.write('moving the cluster onto Redis with Sentinel\n');
     const deployment = await startRedisSentinels({ downAfterMs: sentinelDownAfterMs, failoverTimeoutMs: 10_000 });
     cleanups.push({ what: 'Redis with Sentinel', step: () => deployment.destroy() });
-    const stage: SentinelStage = { cluster, edgePort: edge.port, token, keyPrefix: env.REDIS_KEY_PREFIX, startLessons: (perSecond) => startJobs(box, perSecond), workerLog: () => box.workerLog(), settleMs };
+    const stage: SentinelStage = { cluster, edgePort: edge.port, token, keyPrefix: env.REDIS_KEY_PREFIX, startLessons: (perSecond) => startJobs(box, perSecond), workerLog: () => box.workerLog(), providerDelay: (ms) => (llm.delayMs = ms), settleMs };
     process.stdout.write('scenario A: the cost of the acknowledgement wait\n');
-    outcomes.push(await acknowledgementCost(stage, deployment, ackRate, ackMs));
+    outcomes.push(await acknowledgementCost(stage, deployment, ackRate, ackMs, llmDelayMs));
     for (const [index, fault] of sentinelFaults.entries()) {
       const id = sentinelIds[index]!;
       if (!chosen.includes(id)) continue;

@@ -136,7 +136,7 @@ async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {
   const runLessons = between(lessons.samples, times.at - baselineMs, Date.now());
   const acknowledged = runLessons.flatMap((sample) => (sample.jobId === undefined ? [] : [sample.jobId]));
   const states = await jobStates(nginx.port, token, acknowledged, Math.max(5000, times.at + 60_000 - Date.now()));
-  const events = await Promise.race([stream.events(), delay(30_000).then(() => null)]);
+  const events = await Promise.race([stream.events(), delay(30_000, null, { ref: false })]);
   const result = failoverFigures({ times, mix: runMix, lessons: runLessons, states, log: readJobLog(workerLog()), probes: limitProbes, limit: authLimit, baselineMs });
   process.stdout.write(`${fault}: ${times.from} -> ${times.to}, ${JSON.stringify(result)}\n`);
   // The stream followed the job across the failover: it ended, with the job completed.

@@ -109,7 +109,7 @@ describe('loadConfig', () => {
         tls: true,
         sentinelTls: false,
       });
-      expect(redis).toMatchObject({ ackReplicas: 'auto', ackTimeoutMs: 500, commandTimeoutMs: 1000, tlsCa: null });
+      expect(redis).toMatchObject({ ackReplicas: 'auto', ackTimeoutMs: 500, commandTimeoutMs: 500, tlsCa: null });
     });
 
     it('waits for no replica by default with one server, and for the number given', () => {

@@ -29,11 +29,11 @@ export function statusCounts(samples: Sample[]): Record<string, number> {
   return counts;
 }
 
-/** The 5xx and unanswered requests per status, method and path (query left out), e.g. "503 GET /api/stats". */
+/** The 5xx and unanswered requests per status, method, path (query left out) and error code, e.g. "503 GET /api/stats (DATABASE_UNAVAILABLE)". */
 export function failingRequests(samples: Sample[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const sample of samples.filter(serverFailed)) {
-    const group = `${sample.status} ${sample.request.split('?')[0]!}`;
+    const group = `${sample.status} ${sample.request.split('?')[0]!}${sample.code ? ` (${sample.code})` : ''}`;
     counts[group] = (counts[group] ?? 0) + 1;
   }
   return counts;

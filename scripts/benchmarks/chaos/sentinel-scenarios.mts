@@ -23,6 +23,8 @@ export interface SentinelStage {
   /** Lesson requests through Nginx at `rate` a second, each a new job. */
   startLessons(rate: number): { samples: Sample[]; stop(): Promise<Sample[]> };
   workerLog(): string;
+  /** Sets how long the stand-in lesson provider takes to answer. */
+  providerDelay(ms: number): void;
   settleMs: number;
 }
 
@@ -45,15 +47,20 @@ const p = (samples: Sample[], q: number): string => `${Math.round(percentile(sam
  * Enqueue latency (lesson requests answered 202) at `rate` a second for `ms`, first without the
  * acknowledgement wait (REDIS_ACK_REPLICAS=0), then with it (auto: WAIT for both replicas).
  */
-export async function acknowledgementCost(stage: SentinelStage, deployment: RedisSentinels, rate: number, ms: number): Promise<Outcome> {
+export async function acknowledgementCost(stage: SentinelStage, deployment: RedisSentinels, rate: number, ms: number, providerDelayMs: number): Promise<Outcome> {
   const start = Date.now();
   const phases: { ack: '0' | 'auto'; samples: Sample[] }[] = [];
+  // Jobs that take no time: the faults that follow must not find a backlog in the queue.
+  stage.providerDelay(0);
   for (const ack of ['0', 'auto'] as const) {
     await moveOntoSentinel(stage, deployment, ack);
     const lessons = stage.startLessons(rate);
     await delay(ms);
     phases.push({ ack, samples: (await lessons.stop()).filter((sample) => sample.status === 202) });
   }
+  const queued = phases.flatMap((phase) => phase.samples.flatMap((sample) => (sample.jobId === undefined ? [] : [sample.jobId])));
+  await jobStates(stage.edgePort, stage.token, queued, 120_000);
+  stage.providerDelay(providerDelayMs);
   const [without, withWait] = phases.map((phase) => phase.samples) as [Sample[], Sample[]];
   return {
     origin: start,
@@ -73,6 +80,14 @@ export async function acknowledgementCost(stage: SentinelStage, deployment: Redi
 
 const list = (values: (number | null)[], unit: (value: number) => string): string => values.map((value) => (value === null ? 'never' : unit(value))).join(', ');
 
+/** The failing requests of every run by status, path and error code: " (2 × 503 GET /api/search/profiles (SEARCH_BUSY))". */
+function failing(results: FailoverFigures[]): string {
+  const counts: Record<string, number> = {};
+  for (const result of results) for (const [group, count] of Object.entries(result.mix.failing)) counts[group] = (counts[group] ?? 0) + count;
+  const groups = Object.entries(counts).map(([group, count]) => `${count} × ${group}`);
+  return groups.length === 0 ? '' : ` (${groups.join(', ')})`;
+}
+
 /** One row over every run of a fault: each figure lists the runs in order. */
 function faultFigures(results: FailoverFigures[]): ChaosFigure[] {
   const sum = (pick: (result: FailoverFigures) => number): number => results.reduce((total, result) => total + pick(result), 0);
@@ -82,7 +97,7 @@ function faultFigures(results: FailoverFigures[]): ChaosFigure[] {
     { name: 'new master named after', value: list(results.map((result) => result.newMasterAfterMs), seconds) },
     {
       name: 'mix during the failover',
-      value: `${unavailable} of ${during} answered 503, ${sum((result) => result.mix.unexpected)} other failures (500, 502, 504, none); slowest ${list(results.map((result) => result.mix.slowestMs), seconds)}`,
+      value: `${unavailable} of ${during} answered 503, ${sum((result) => result.mix.unexpected)} other failures (500, 502, 504, none)${failing(results)}; slowest ${results.map((result) => `${seconds(result.mix.slowestMs)} (${result.mix.slowest})`).join(', ')}`,
     },
     {
       name: 'p99 before → 10–20 s after the new master',

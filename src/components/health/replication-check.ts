@@ -16,7 +16,8 @@ export async function replicationCheck(redis: RedisHandle, acknowledgement: Ackn
     return { componentType: 'datastore', time, status: 'warn', output: 'topology unknown: neither the sentinels nor the master answered', connectedTo, failovers };
   }
   const waitFor = acknowledgement?.replicas();
-  const missing = topology.knownReplicas - topology.healthyReplicas;
+  const inSync = topology.connectedReplicas ?? topology.healthyReplicas;
+  const missing = topology.knownReplicas - Math.min(inSync, topology.healthyReplicas);
   const problems = [
     ...(missing > 0 ? [`${missing} of ${topology.knownReplicas} known replicas not in sync`] : []),
     ...(waitFor === null ? ['too few replicas follow the master: jobs are refused (503)'] : []),
@@ -25,12 +26,13 @@ export async function replicationCheck(redis: RedisHandle, acknowledgement: Ackn
     componentType: 'datastore',
     time,
     status: problems.length > 0 ? 'warn' : 'pass',
-    observedValue: topology.healthyReplicas,
-    observedUnit: 'replicas in sync',
+    observedValue: inSync,
+    observedUnit: 'replicas in sync with the master',
     ...(problems.length > 0 ? { output: problems.join('; ') } : {}),
     mode: topology.mode,
     master: topology.master,
     connectedTo,
+    healthyReplicas: topology.healthyReplicas,
     knownReplicas: topology.knownReplicas,
     sentinels: topology.sentinels,
     masterFlags: topology.flags,

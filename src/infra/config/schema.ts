@@ -73,7 +73,7 @@ export const envSchema = z.object({
   REDIS_TLS: flag('false'),
   REDIS_SENTINEL_TLS: flag('false'),
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
-  REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(1000),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(500),
   REDIS_ACK_REPLICAS: z.union([z.literal('auto'), nonNegativeInt]).optional(),
   REDIS_ACK_TIMEOUT_MS: positiveInt.default(500),
 

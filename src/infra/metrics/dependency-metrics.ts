@@ -70,13 +70,14 @@ function registerRedisTopologyMetrics(registry: Registry, redis: RedisHandle | n
   const registers = [registry];
   new Gauge({
     name: 'redis_replicas',
-    help: 'Replicas of the Redis master: healthy (in sync, could be promoted) and known (by Sentinel, down ones too; standalone: connected).',
+    help: 'Replicas of the Redis master: connected (in sync, as the master says), healthy (could be promoted, as Sentinel says) and known (by Sentinel, down ones too; standalone: connected).',
     labelNames: ['state'],
     registers,
     collect() {
       const topology = redis.topology.current();
       this.reset();
       if (topology === null) return;
+      if (topology.connectedReplicas !== null) this.set({ state: 'connected' }, topology.connectedReplicas);
       this.set({ state: 'healthy' }, topology.healthyReplicas);
       this.set({ state: 'known' }, topology.knownReplicas);
     },

@@ -9,11 +9,13 @@ export interface Acknowledgement {
 }
 
 /**
- * REDIS_ACK_REPLICAS. `auto` (Sentinel): every replica the sentinels count as healthy, at
- * least one. Any healthy replica may be the one promoted, so a job acknowledged by all of them
- * survives whichever is chosen, also in a SENTINEL FAILOVER, where the old master keeps taking
- * writes (and the replica not promoted keeps acknowledging them) after the new one is chosen.
- * A number: that many, refused at once while fewer are connected.
+ * REDIS_ACK_REPLICAS. `auto` (Sentinel): every replica that could be promoted (the sentinels'
+ * healthy ones) and every replica in sync with the master (the master's own count), at least
+ * one. Any healthy replica may be the one promoted, so a job they all hold survives whichever is
+ * chosen, also in a SENTINEL FAILOVER, where the old master keeps taking writes (and the replica
+ * not promoted keeps acknowledging them) after the new one was chosen: the promoted replica still
+ * counts then, and WAIT fails. Refused at once while no replica follows the master.
+ * A number: that many, refused at once while fewer follow it.
  */
 export function acknowledgementPolicy(config: Pick<RedisConfig, 'ackReplicas' | 'ackTimeoutMs'>, topology: TopologyWatch): Acknowledgement {
   const { ackReplicas } = config;
@@ -22,11 +24,9 @@ export function acknowledgementPolicy(config: Pick<RedisConfig, 'ackReplicas' | 
     replicas() {
       if (ackReplicas === 0) return 0;
       const now = topology.current();
-      if (ackReplicas === 'auto') {
-        if (now === null) return 1;
-        return now.healthyReplicas === 0 ? null : now.healthyReplicas;
-      }
-      return now !== null && now.healthyReplicas < ackReplicas ? null : ackReplicas;
+      if (now?.connectedReplicas === 0) return null;
+      if (ackReplicas === 'auto') return Math.max(1, now?.healthyReplicas ?? 0, now?.connectedReplicas ?? 0);
+      return now?.connectedReplicas != null && now.connectedReplicas < ackReplicas ? null : ackReplicas;
     },
   };
 }

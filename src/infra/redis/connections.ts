@@ -78,12 +78,12 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   const stats: ConnectionStats = { reconnections: Object.fromEntries(connectionUses.map((use) => [use, 0])) as Record<ConnectionUse, number>, failovers: 0, master: null };
   let lastMaster: string | null = null;
 
-  const failFast = (failFastOptions: boolean): RedisOptions =>
+  const failFast = (failFastOptions: boolean, commandTimeout = config.commandTimeoutMs): RedisOptions =>
     failFastOptions
       ? {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
-          commandTimeout: config.commandTimeoutMs,
+          commandTimeout,
           // A command sent to a master that then went away is not sent again to the next one:
           // its caller already failed (timeout) and fell back, or answered 503.
           autoResendUnfulfilledCommands: false,
@@ -105,7 +105,8 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
       case 'invalidations':
         return { ...failFast(true), autoResubscribe: false };
       case 'queue':
-        return failFast(queueFailsFast);
+        // Room for the WAIT that acknowledges an enqueue (it blocks up to REDIS_ACK_TIMEOUT_MS).
+        return failFast(queueFailsFast, config.commandTimeoutMs + config.ackTimeoutMs);
       case 'queue-blocking':
       case 'queue-events':
         return { ...failFast(false), enableReadyCheck: false };

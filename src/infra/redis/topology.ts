@@ -8,7 +8,12 @@ export interface Topology {
   mode: 'standalone' | 'sentinel';
   /** host:port of the master: as the sentinels name it, or the server this process reaches. */
   master: string | null;
-  /** Replicas in sync with the master: connected, link up, not marked down. */
+  /** Replicas connected to the master and in sync, as the master says (INFO); null when it could not be asked. */
+  connectedReplicas: number | null;
+  /**
+   * Sentinel: the replicas it could promote (link up, not marked down), the promoted one included
+   * until a failover ends. Standalone: the connected ones.
+   */
   healthyReplicas: number;
   /** Sentinel: every replica it knows for the master, down ones too (until SENTINEL RESET). Standalone: the connected ones. */
   knownReplicas: number;
@@ -46,7 +51,7 @@ const downFlags = /(^|,)(s_down|o_down|disconnected)(,|$)/;
  */
 const healthy = (replica: Fields): boolean => !downFlags.test(replica.flags ?? '') && replica['master-link-status'] === 'ok';
 
-async function sentinelReading(client: Redis, name: string): Promise<Omit<Topology, 'readAt'>> {
+async function sentinelReading(client: Redis, name: string): Promise<Omit<Topology, 'readAt' | 'connectedReplicas'>> {
   const [master, replicas] = await Promise.all([client.call('SENTINEL', 'MASTER', name), client.call('SENTINEL', 'REPLICAS', name)]);
   const fields = fieldsOf(master);
   const all = Array.isArray(replicas) ? replicas.map(fieldsOf) : [];
@@ -60,12 +65,15 @@ async function sentinelReading(client: Redis, name: string): Promise<Omit<Topolo
   };
 }
 
-/** INFO replication of the server REDIS_URL names: its replicas that are online. */
-async function standaloneReading(shared: Redis, master: string | null): Promise<Omit<Topology, 'readAt'>> {
+/** The master's own INFO replication: its replicas connected, and those of them in sync (online). */
+async function masterReplicas(shared: Redis): Promise<{ online: number; connected: number }> {
   const info = await shared.info('replication');
-  const online = [...info.matchAll(/^slave\d+:.*\bstate=online\b/gm)].length;
-  const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
-  return { mode: 'standalone', master, healthyReplicas: online, knownReplicas: connected, sentinels: null, flags: null };
+  return { online: [...info.matchAll(/^slave\d+:.*\bstate=online\b/gm)].length, connected: Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0) };
+}
+
+async function standaloneReading(shared: Redis, master: string | null): Promise<Omit<Topology, 'readAt'>> {
+  const { online, connected } = await masterReplicas(shared);
+  return { mode: 'standalone', master, connectedReplicas: online, healthyReplicas: online, knownReplicas: connected, sentinels: null, flags: null };
 }
 
 /**
@@ -82,7 +90,7 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
   let next = 0;
   let failing = false;
 
-  async function readFromSentinels(name: string, count: number): Promise<Omit<Topology, 'readAt'>> {
+  async function readFromSentinels(name: string, count: number): Promise<Omit<Topology, 'readAt' | 'connectedReplicas'>> {
     let lastError: unknown = null;
     for (let tried = 0; tried < count; tried++) {
       try {
@@ -105,7 +113,14 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
   async function readOnce(): Promise<void> {
     try {
       const snapshot =
-        server.mode === 'sentinel' ? await readFromSentinels(server.name, server.sentinels.length) : await standaloneReading(shared, connections.stats().master);
+        server.mode === 'sentinel'
+          ? {
+              ...(await readFromSentinels(server.name, server.sentinels.length)),
+              // Right after a failover the sentinels have not yet seen the replicas follow the new
+              // master (they ask every 10 s); the master itself knows at once.
+              connectedReplicas: shared.status === 'ready' ? await masterReplicas(shared).then(({ online }) => online, () => null) : null,
+            }
+          : await standaloneReading(shared, connections.stats().master);
       last = { ...snapshot, readAt: Date.now() };
       if (failing) log.info('redis topology readable again');
       failing = false;
