@@ -19,12 +19,12 @@ function run(overrides: Partial<FailoverRun>): FailoverRun {
 const steady = (from: number, to: number, ms: (due: number) => number, status = 200): Sample[] =>
   Array.from({ length: Math.floor((to - from) / 100) }, (_, i) => sample(from + i * 100, status, ms(from + i * 100)));
 
-test('percentiles take the nearest rank; "back to baseline" is twice the baseline or 50 ms above it', () => {
+test('percentiles take the nearest rank; "back to baseline" is three times the baseline or 150 ms above it', () => {
   expect(percentileOf([5, 1, 4, 2, 3], 50)).toBe(3);
   expect(percentileOf(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
   expect(percentileOf([], 99)).toBe(0);
-  expect(recovered(10)).toBe(60);
-  expect(recovered(200)).toBe(400);
+  expect(recovered(10)).toBe(160);
+  expect(recovered(100)).toBe(300);
 });
 
 test('the mix: answers besides 2xx and 503 are unexpected, the slowest is named, p99 recovers after the slow seconds', () => {
