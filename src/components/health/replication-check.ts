@@ -11,7 +11,7 @@ import type { HealthCheck } from './health-report';
 export async function replicationCheck(redis: RedisHandle, acknowledgement: Acknowledgement | null, time: string, timeoutMs: number): Promise<HealthCheck> {
   // Right after start-up the first reading may still be under way.
   const topology = redis.topology.current() ?? (await withTimeout(redis.topology.refresh(), timeoutMs, 'redis topology').catch(() => null));
-  const { master: connectedTo, failovers } = redis.connections.stats();
+  const { master: connectedTo, failovers, revived } = redis.connections.stats();
   if (topology === null) {
     return { componentType: 'datastore', time, status: 'warn', output: 'topology unknown: neither the sentinels nor the master answered', connectedTo, failovers };
   }
@@ -38,6 +38,7 @@ export async function replicationCheck(redis: RedisHandle, acknowledgement: Ackn
     masterFlags: topology.flags,
     jobsWaitForReplicas: waitFor ?? null,
     failovers,
+    revivedClients: revived,
     readAt: new Date(topology.readAt).toISOString(),
   };
 }

@@ -51,6 +51,7 @@ export function openInvalidationChannel(redis: RedisHandle, channel: string, loc
       closed = true;
       listening = false;
       local.clear();
+      redis.connections.release(subscriber);
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };

@@ -85,6 +85,7 @@ export function openQueue<T>(name: string, connection: QueueConnection, logger: 
     isReady: () => client.status === 'ready',
     waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async close() {
+      for (const opened of clients) connection.connections.release(opened);
       await queue.close().catch((error: unknown) => log.warn({ err: error }, 'closing the queue failed'));
       // Bull leaves connections it did not create itself open.
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));

@@ -20,6 +20,8 @@ export type ConnectionUse = 'shared' | 'invalidations' | 'queue' | 'queue-blocki
 export interface ConnectionStats {
   /** `ready` again after a lost connection, per use. */
   reconnections: Record<ConnectionUse, number>;
+  /** Clients that had stopped for good without being closed, connected again (see `revive`). */
+  revived: number;
   /** Times the shared client found the master at another address than before: a failover seen by this process. */
   failovers: number;
   /** The address the shared client is connected to (null while it is not). */
@@ -30,6 +32,8 @@ export interface RedisConnections {
   readonly server: RedisServer;
   /** A new client for `use`. `failFast` applies to `queue` (API processes); the other uses decide for themselves. */
   open(use: ConnectionUse, options?: { failFast?: boolean }): Redis;
+  /** Says that the client's owner is closing it (before its quit or disconnect): it is not connected again. */
+  release(client: Redis): void;
   /** A client to one sentinel, for reading the topology: no retries, the caller moves on to the next. */
   openSentinel(sentinel: SentinelAddress): Redis;
   stats(): ConnectionStats;
@@ -75,7 +79,13 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   const { server } = config;
   const log = logger.child({ component: 'redis' });
   const tls = tlsOptions(config);
-  const stats: ConnectionStats = { reconnections: Object.fromEntries(connectionUses.map((use) => [use, 0])) as Record<ConnectionUse, number>, failovers: 0, master: null };
+  const stats: ConnectionStats = {
+    reconnections: Object.fromEntries(connectionUses.map((use) => [use, 0])) as Record<ConnectionUse, number>,
+    revived: 0,
+    failovers: 0,
+    master: null,
+  };
+  const released = new WeakSet<Redis>();
   let lastMaster: string | null = null;
 
   const failFast = (failFastOptions: boolean, commandTimeout = config.commandTimeoutMs): RedisOptions =>
@@ -115,10 +125,32 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
 
   const base: RedisOptions = { retryStrategy, connectTimeout: 2000, lazyConnect: false };
 
+  /**
+   * ioredis gives up on a client for good (status `end`, no retry) when its connector fails to
+   * connect, and its failover detector makes it fail: on +switch-master it disconnects the
+   * connector even while the client is reconnecting (after the master died), and that connect
+   * then fails with "Connection is closed". Seen in the failover test: an API process's shared
+   * client never came back after a SIGKILL failover. A client that ends without its owner having
+   * released it is connected again.
+   */
+  function revive(client: Redis, use: ConnectionUse): void {
+    client.on('end', () => {
+      if (released.has(client)) {
+        // quit() ends the connection but not the failover detector's subscriptions to the
+        // sentinels, which would keep the process alive; disconnect() ends those too.
+        if (server.mode === 'sentinel') client.disconnect();
+        return;
+      }
+      stats.revived++;
+      log.warn({ connection: use }, 'a redis client stopped reconnecting without being closed: connecting it again');
+      setTimeout(() => {
+        if (!released.has(client) && client.status === 'end') client.connect().catch(() => undefined);
+      }, 500).unref();
+    });
+  }
+
   function track(client: Redis, use: ConnectionUse): Redis {
-    // quit() ends the connection but not the failover detector's subscriptions to the sentinels,
-    // which would keep the process alive; disconnect() ends those too.
-    if (server.mode === 'sentinel') client.once('end', () => client.disconnect());
+    revive(client, use);
     let connectedBefore = false;
     client.on('ready', () => {
       if (connectedBefore) stats.reconnections[use]++;
@@ -146,6 +178,7 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
       }
       return track(new Redis({ ...own, ...sentinelOptions(server, tls) }), use);
     },
+    release: (client) => released.add(client),
     openSentinel(sentinel) {
       const sentinelServer = server.mode === 'sentinel' ? server : null;
       return new Redis({

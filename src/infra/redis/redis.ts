@@ -27,32 +27,44 @@ export async function waitForReady(client: Redis, timeoutMs: number): Promise<vo
 }
 
 const hungAfterMs = 500;
+/** A connection silent this long is made again: to the master the sentinels name by then. */
+const reconnectAfterMs = 3000;
 
 /**
  * A hung master (SIGSTOP, a paused VM, a dead network path) leaves the connection open and
  * `ready`: every command would wait for the command timeout. A PING every 500 ms notices it
  * within a second; until one is answered again, or the client is ready on a new connection (the
  * new master after a failover), the client does not count as ready and callers fall back at once.
+ * A connection silent for 3 s is dropped and made again: one that reached the old master after
+ * the sentinels' +switch-master (a frozen one accepts connections) hears of no failover.
  */
 function watchAnswers(client: Redis, log: Logger): { now(): boolean; stop(): void } {
   let answering = true;
+  let silentSince: number | null = null;
   let pending = false;
-  const set = (value: boolean): void => {
-    if (answering && !value) log.warn({ afterMs: hungAfterMs }, 'redis does not answer: treating it as away until it does');
-    answering = value;
+  const answered = (): void => {
+    answering = true;
+    silentSince = null;
+  };
+  const silent = (): void => {
+    if (answering) log.warn({ afterMs: hungAfterMs }, 'redis does not answer: treating it as away until it does');
+    answering = false;
+    silentSince ??= Date.now();
+    if (Date.now() - silentSince >= reconnectAfterMs && client.status === 'ready') {
+      log.warn({ silentMs: Date.now() - silentSince }, 'redis has not answered for seconds: connecting again');
+      silentSince = null;
+      client.disconnect(true);
+    }
   };
   const timer = setInterval(() => {
     if (pending || client.status !== 'ready') return;
     pending = true;
     withTimeout(client.ping(), hungAfterMs, 'redis ping')
-      .then(
-        () => set(true),
-        () => set(false),
-      )
+      .then(answered, silent)
       .finally(() => (pending = false));
   }, hungAfterMs);
   timer.unref();
-  client.on('ready', () => set(true));
+  client.on('ready', answered);
   return { now: () => answering, stop: () => clearInterval(timer) };
 }
 
@@ -97,6 +109,7 @@ export function createRedis(config: RedisConfig, logger: Logger): RedisHandle | 
     async close() {
       topology.stop();
       answering.stop();
+      connections.release(client);
       await client.quit().catch(() => client.disconnect());
     },
   };
