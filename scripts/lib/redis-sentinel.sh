@@ -15,6 +15,12 @@ SENTINEL_NAME="${STACK_SENTINEL_NAME:-english-practice}"
 redis_sentinel_node_ports() { echo "$REDIS_PORT" "$((REDIS_PORT + 1))" "$((REDIS_PORT + 2))"; }
 redis_sentinel_ports() { echo "$SENTINEL_PORT" "$((SENTINEL_PORT + 1))" "$((SENTINEL_PORT + 2))"; }
 
+# What every node and sentinel is told first: its port on loopback, its folder, pid file and log.
+process_conf() {
+  local kind=$1 port=$2 dir=$3
+  printf '%s\n' "port $port" "bind 127.0.0.1" "dir $dir" "daemonize yes" "pidfile $STACK_DIR/$kind-$port.pid" "logfile $dir/$kind.log"
+}
+
 # A data node's configuration, written once: Redis and Sentinel rewrite it as roles change
 # (CONFIG REWRITE), so that a restart keeps the node's current role.
 write_node_conf() {
@@ -22,12 +28,7 @@ write_node_conf() {
   [ -f "$dir/redis.conf" ] && return
   mkdir -p "$dir"
   {
-    echo "port $port"
-    echo "bind 127.0.0.1"
-    echo "dir $dir"
-    echo "daemonize yes"
-    echo "pidfile $STACK_DIR/redis-$port.pid"
-    echo "logfile $dir/redis.log"
+    process_conf redis "$port" "$dir"
     # As docker-compose.yml's Redis: every acknowledged write also on disk within a second.
     echo "appendonly yes"
     echo "appendfsync everysec"
@@ -43,12 +44,7 @@ write_sentinel_conf() {
   [ -f "$dir/sentinel.conf" ] && return
   mkdir -p "$dir"
   {
-    echo "port $port"
-    echo "bind 127.0.0.1"
-    echo "dir $dir"
-    echo "daemonize yes"
-    echo "pidfile $STACK_DIR/sentinel-$port.pid"
-    echo "logfile $dir/sentinel.log"
+    process_conf sentinel "$port" "$dir"
     # Quorum 2 of 3: one sentinel down still allows a failover, one alone cannot start one.
     echo "sentinel monitor $SENTINEL_NAME 127.0.0.1 $master_port 2"
     # A master that does not answer for 5 s is failed over (Sentinel's default is 30 s).

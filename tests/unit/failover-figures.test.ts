@@ -42,6 +42,7 @@ test('the mix: answers besides 2xx and 503 are unexpected, the slowest is named,
   expect(figures.slowest).toBe('GET /api/stats (0), due 700 ms after the fault');
   expect(figures.p99BeforeMs).toBe(10);
   expect(figures.p99AfterMs).toBe(12);
+  expect([figures.p50BeforeMs, figures.p50AfterMs]).toEqual([10, 12]);
   expect(figures.backToBaselineAfterMs).toBe(3000);
   // The profile answered 503 and the statistics not at all.
   expect(cachedReads.not200).toBe(2);

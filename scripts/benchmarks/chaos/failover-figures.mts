@@ -37,8 +37,10 @@ export interface FailoverFigures {
     slowest: string;
     /** Its 5xx and unanswered requests by status, method and path. */
     failing: Record<string, number>;
+    p50BeforeMs: number;
     p99BeforeMs: number;
-    /** p99 of the requests due 10 to 20 s after the new master. */
+    /** p50 and p99 of the requests due 10 to 20 s after the new master. */
+    p50AfterMs: number;
     p99AfterMs: number;
     /** The first second after the new master from which each 5-s window's p99 stays within `recovered` of the baseline. */
     backToBaselineAfterMs: number | null;
@@ -80,6 +82,7 @@ export function percentileOf(values: number[], p: number): number {
 export const recovered = (baselineMs: number): number => Math.max(3 * baselineMs, baselineMs + 150);
 
 const p99 = (samples: Sample[]): number => percentileOf(samples.map((sample) => sample.ms), 99);
+const p50 = (samples: Sample[]): number => percentileOf(samples.map((sample) => sample.ms), 50);
 
 function backToBaseline(mix: Sample[], from: number, until: number, limitMs: number): number | null {
   for (let start = from; start + 5000 <= until; start += 1000) {
@@ -97,7 +100,9 @@ export function failoverFigures(run: FailoverRun): FailoverFigures {
   const statuses: Record<string, number> = {};
   for (const sample of during) statuses[sample.status] = (statuses[sample.status] ?? 0) + 1;
   const slowest = during.reduce<Sample | undefined>((worst, sample) => (worst === undefined || sample.ms > worst.ms ? sample : worst), undefined);
-  const baseline = p99(between(mix, times.at - run.baselineMs, times.at));
+  const before = between(mix, times.at - run.baselineMs, times.at);
+  const after = between(mix, times.newMaster + 10_000, times.newMaster + 20_000);
+  const baseline = p99(before);
   const lastDue = Math.max(...mix.map((sample) => sample.at), times.at);
 
   const acknowledged = lessons.filter((sample) => sample.status === 202 && sample.jobId !== undefined);
@@ -122,8 +127,10 @@ export function failoverFigures(run: FailoverRun): FailoverFigures {
       slowestMs: slowest?.ms ?? 0,
       slowest: slowest === undefined ? 'none' : `${slowest.request} (${slowest.status}), due ${slowest.at - times.at} ms after the fault`,
       failing: failingRequests(during),
+      p50BeforeMs: p50(before),
       p99BeforeMs: baseline,
-      p99AfterMs: p99(between(mix, times.newMaster + 10_000, times.newMaster + 20_000)),
+      p50AfterMs: p50(after),
+      p99AfterMs: p99(after),
       backToBaselineAfterMs: backToBaseline(mix, times.newMaster, lastDue, recovered(baseline)),
     },
     cachedReads: { sent: cached.length, not200: cached.filter((sample) => sample.status !== 200).length },

@@ -100,8 +100,10 @@ function faultFigures(results: FailoverFigures[]): ChaosFigure[] {
       value: `${unavailable} of ${during} answered 503, ${sum((result) => result.mix.unexpected)} other failures (500, 502, 504, none)${failing(results)}; slowest ${results.map((result) => `${seconds(result.mix.slowestMs)} (${result.mix.slowest})`).join(', ')}`,
     },
     {
-      name: 'p99 before → 10–20 s after the new master',
-      value: results.map((result) => `${result.mix.p99BeforeMs} → ${result.mix.p99AfterMs} ms (bound ${recovered(result.mix.p99BeforeMs)} ms)`).join(', '),
+      name: 'p50 and p99 before → 10–20 s after the new master',
+      value: results
+        .map((result) => `p50 ${result.mix.p50BeforeMs} → ${result.mix.p50AfterMs} ms, p99 ${result.mix.p99BeforeMs} → ${result.mix.p99AfterMs} ms (bound ${recovered(result.mix.p99BeforeMs)} ms)`)
+        .join('; '),
     },
     { name: 'p99 back to baseline after the new master', value: list(results.map((result) => result.mix.backToBaselineAfterMs), seconds) },
     { name: 'cached reads not 200', value: `${sum((result) => result.cachedReads.not200)} of ${sum((result) => result.cachedReads.sent)}` },
