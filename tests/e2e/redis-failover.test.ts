@@ -123,12 +123,12 @@ async function counted(client: string): Promise<number | null> {
 
 async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {
   await deployment.settled();
+  // The limit probes run through the baseline too: their logins cost CPU, before as after the fault.
+  const probes = startLimitProbes({ port: apiPort, limit: authLimit, everyMs: 1000, counted });
   await delay(baselineMs);
   // An event stream on a job in flight when the fault strikes: it must end with the job completed.
   const lastAcknowledged = [...lessons.samples].reverse().find((sample) => sample.jobId !== undefined)!.jobId!;
   const stream = await openEventStream(`${nginx.url}/api/jobs/${encodeURIComponent(lastAcknowledged)}/events`, { authorization: `Bearer ${token}` });
-  const probes = startLimitProbes({ port: apiPort, limit: authLimit, everyMs: 1000, counted });
-  await delay(2500);
   const times = await makeFault(deployment, fault, faultOptions);
   await delay(Math.max(0, times.newMaster + afterNewMasterMs - Date.now()));
   const limitProbes = await probes.stop();
