@@ -52,7 +52,7 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
 
   const searchIndex = createSearchIndex({
-    redis: deps.redis?.client ?? null,
+    redis: deps.redis,
     keyPrefix: config.redis.keyPrefix,
     logger,
     enabled: () => config.search.index === 'auto' && database.capabilities()?.textSearch !== true,

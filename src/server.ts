@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const lifecycle = new Lifecycle();
   const storage = createStorage(config.storage);
   const cache = createApiCache(config, logger, redis, database);
-  const queues = openJobQueues(config, logger, { failFast: true });
+  const queues = openJobQueues(config, redis, logger, { failFast: true });
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
 
   // Headers up to 64 KB: above what Nginx lets through (4 lines of 8 KB), so Nginx, not Node,

@@ -9,6 +9,7 @@ import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
 import { createLogger } from './infra/logger';
 import { createProcessMetrics } from './infra/metrics/process-metrics';
+import { watchQueues } from './infra/queue/queue-watchdog';
 import { startHeartbeats } from './infra/queue/worker-heartbeats';
 import { createRedis } from './infra/redis/redis';
 import { createStorage } from './infra/storage/create-storage';
@@ -18,16 +19,23 @@ const program = 'english-practice-worker';
 
 async function main(): Promise<void> {
   const config = configOrExit(program);
-  if (config.redis.url === null) exitWithMessage(program, 'REDIS_URL is required: the queues live in Redis');
+  if (config.redis.server === null) exitWithMessage(program, 'REDIS_URL or REDIS_SENTINELS is required: the queues live in Redis');
   const logger = createLogger(config).child({ workerId: config.worker.id });
   const database = createDatabase(config.mongo, logger);
   const redis = createRedis(config.redis, logger)!;
-  const queues = openJobQueues(config, logger, { failFast: false })!;
+  const queues = openJobQueues(config, redis, logger, { failFast: false })!;
   const cache = createCache({ redis, logger, keyPrefix: config.redis.keyPrefix, ttlSeconds: config.cache.ttlSeconds });
   const generator = createLessonGenerator(config.lessons, logger);
   const startedAt = new Date().toISOString();
   const metrics = createProcessMetrics('worker', config.worker.id, { config, logger, redis, database, cache });
-  registerQueueMetrics(metrics.registry, queues);
+  const watchdog = watchQueues(
+    [
+      { queue: queues.uploads.queue, concurrency: config.worker.uploadConcurrency },
+      { queue: queues.lessons.queue, concurrency: config.worker.lessonConcurrency },
+    ],
+    logger,
+  );
+  registerQueueMetrics(metrics.registry, queues, watchdog);
   registerGeneratorMetrics(metrics.registry, generator);
 
   // Jobs need the database: take none before it answers.
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
       logger.error({ activeJobs: activity.active }, 'worker shutdown timed out; unfinished jobs will be picked up by another worker');
       process.exit(1);
     }, config.worker.shutdownTimeoutMs).unref();
+    watchdog.stop();
     await closeJobQueues(queues);
     await Promise.all([stopHeartbeats(), metrics.stop()]);
     generator.shutdown();

@@ -1,12 +1,16 @@
 /**
- * `./scripts/bench chaos`: the chaos figures of issue 14, all behind Nginx under the mix of
- * load-test.js at a fixed arrival rate. Four scenarios, one after the other:
+ * `./scripts/bench chaos`: the chaos figures of issues 14 and 27, all behind Nginx under the mix
+ * of load-test.js at a fixed arrival rate. The scenarios, one after the other:
  *   1. Redis killed (SIGKILL) for CHAOS_OUTAGE_SECONDS, then started again on its port and its
  *      append-only file: 5xx %, the latency of the enqueues answered 503, acknowledged jobs lost;
  *   2. the database frozen (SIGSTOP) for that long, then killed for that long and started again
  *      on its data: the slowest answer, 5xx %, and each API process's /ready flips;
  *   3. SIGTERM to one API process (PM2 starts another), then CHAOS_RELOADS `pm2 reload`s: failed requests;
- *   4. one of two workers SIGKILLed while it runs jobs: jobs completed exactly once.
+ *   4. one of two workers SIGKILLed while it runs jobs: jobs completed exactly once;
+ *   A, 5–7. the cluster moved onto Redis with Sentinel (a master, two replicas, three sentinels of
+ *      its own): the cost of acknowledging an enqueue only once the replicas hold the job (A),
+ *      then SIGKILL of the master (5), SIGSTOP for 30 s (6), SENTINEL FAILOVER (7), each
+ *      CHAOS_SENTINEL_RUNS times: jobs lost, 503s, recovery (chaos/sentinel-scenarios.mts).
  * Self-contained and destructive only to what it starts: its own Redis and FerretDB (free
  * ports, temporary data), its own PM2 daemon (private PM2_HOME: 2 API processes, 1 worker, a
  * second for scenario 4), its own Nginx, and a stand-in lesson provider answering after
@@ -15,7 +19,9 @@
  * Writes bench/results/chaos-<date>.md and .json.
  *
  * Run: ./scripts/bench chaos   (CHAOS_OUTAGE_SECONDS 30, CHAOS_RATE 40 req/s, CHAOS_JOB_RATE 1 job/s,
- * CHAOS_RELOADS 10, CHAOS_SETTLE_SECONDS 5, CHAOS_JOB_WINDOW_SECONDS 30: smaller for a quick try)
+ * CHAOS_RELOADS 10, CHAOS_SETTLE_SECONDS 5, CHAOS_JOB_WINDOW_SECONDS 30: smaller for a quick try;
+ * CHAOS_SCENARIOS=1,2,3,4,5,6,7 picks scenarios; CHAOS_SENTINEL_RUNS 1, CHAOS_SENTINEL_DOWN_AFTER_MS
+ * 5000 as the local stack's sentinels, CHAOS_ACK_RATE 5 lesson requests/s for CHAOS_ACK_SECONDS 30)
  */
 import { randomBytes } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
@@ -24,14 +30,17 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { levels, readingText } from '../../load/flows.js';
 import { llmEnvironment, startFakeLlm } from '../../tests/support/fake-llm.ts';
+import { startRedisSentinels } from '../../tests/support/redis-sentinel.ts';
 import { loadProfile, newCluster, percentile, pm2, registerLearners, root, startCluster, startEdge, waitReady, type Cluster } from './bench-kit.mts';
-import type { ChaosData, ChaosRow } from './chaos/chaos-data.mts';
+import type { ChaosData, ChaosRow, Outcome } from './chaos/chaos-data.mts';
 import { between, describeFlips, failed, failingRequests, readJobLog, seconds, serverFailed, share, statusCounts, timeline } from './chaos/figures.mts';
+import { jobStates, lessonRequests, readyDocument } from './chaos/lesson-jobs.mts';
 import { startFerretDb, startRedis, waitFor, type PrivateServer } from './chaos/private-server.mts';
 import { watchReadiness } from './chaos/readiness.mts';
 import { renderChaosMarkdown } from './chaos/render-chaos.mts';
+import { sentinelFaults } from './chaos/sentinel-faults.mts';
+import { acknowledgementCost, sentinelFault, type SentinelStage } from './chaos/sentinel-scenarios.mts';
 import { spread, startTraffic, type Sample, type Traffic } from './chaos/traffic.mts';
 import { mixRequests } from './report/mix.mts';
 import type { PlannedRequest } from './report/open-model.mts';
@@ -53,9 +62,13 @@ const jobWindowMs = setting('CHAOS_JOB_WINDOW_SECONDS', 30) * 1000;
 /** Bull's lock and stalled-check period: short, so that a dead worker's job is taken over within the run. */
 const queueLockMs = setting('CHAOS_QUEUE_LOCK_MS', 5000);
 const llmDelayMs = setting('CHAOS_LLM_DELAY_MS', 2000);
-const deadlineMs = setting('CHAOS_DEADLINE_SECONDS', 600) * 1000;
+const deadlineMs = setting('CHAOS_DEADLINE_SECONDS', 1200) * 1000;
+const sentinelRuns = setting('CHAOS_SENTINEL_RUNS', 1);
+const sentinelDownAfterMs = setting('CHAOS_SENTINEL_DOWN_AFTER_MS', 5000);
+const ackRate = setting('CHAOS_ACK_RATE', 5);
+const ackMs = setting('CHAOS_ACK_SECONDS', 30) * 1000;
 /** Sections of the document the lesson requests use: × 6 levels, a distinct lesson (a new job) each. */
-const sections = 60;
+const sections = 80 + Math.ceil((ackRate * ackMs * 2) / 1000 / 6) + sentinelRuns * 3 * 20;
 
 setTimeout(() => void exitAfterStopping(`chaos: deadline of ${deadlineMs / 1000} s passed`, 1), deadlineMs).unref();
 
@@ -70,26 +83,6 @@ const workerApp = 'english-practice-worker';
 async function onlineProcesses(cluster: Cluster, app: string): Promise<Pm2Process[]> {
   const list = JSON.parse(await pm2(cluster, 'jlist')) as Pm2Process[];
   return list.filter((entry) => entry.name === app && entry.pm2_env.status === 'online' && entry.pid > 0);
-}
-
-/** A call to the API through Nginx, as a client makes it. */
-async function api<T>(port: number, path: string, init: { token: string; form?: FormData }): Promise<{ status: number; body: T }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: init.form ? 'POST' : 'GET', headers: { authorization: `Bearer ${init.token}` }, body: init.form ?? null });
-  const text = await response.text();
-  return { status: response.status, body: (text.startsWith('{') ? JSON.parse(text) : text) as T };
-}
-
-/** The state of each job once finished (or 'missing'), waiting at most `windowMs`; unfinished ones keep their last state. */
-async function jobStates(port: number, token: string, jobIds: string[], windowMs: number): Promise<Map<string, string>> {
-  const states = new Map<string, string>();
-  const finished = (id: string): boolean => ['completed', 'failed', 'missing'].includes(states.get(id) ?? '');
-  for (const deadline = Date.now() + windowMs; ; await delay(500)) {
-    for (const id of jobIds.filter((candidate) => !finished(candidate))) {
-      const answer = await api<{ state?: string }>(port, `/api/jobs/${encodeURIComponent(id)}`, { token });
-      states.set(id, answer.status === 404 ? 'missing' : answer.status === 200 ? (answer.body.state ?? 'unknown') : `unanswered (${answer.status})`);
-    }
-    if (jobIds.every(finished) || Date.now() > deadline) return states;
-  }
 }
 
 const count = (states: Map<string, string>, wanted: (state: string) => boolean): number => [...states.values()].filter(wanted).length;
@@ -107,8 +100,8 @@ interface Box {
 }
 
 /** A trickle of new lesson requests (each a new job) through Nginx; `samples` fills as answers come. */
-function startJobs(box: Box): { samples: Sample[]; stop(): Promise<Sample[]> } {
-  const traffic = startTraffic(box.edgePort, box.lessonPlans.slice(box.nextPlan), jobRate);
+function startJobs(box: Box, perSecond = jobRate): { samples: Sample[]; stop(): Promise<Sample[]> } {
+  const traffic = startTraffic(box.edgePort, box.lessonPlans.slice(box.nextPlan), perSecond);
   return {
     samples: traffic.samples,
     async stop() {
@@ -125,18 +118,6 @@ const acknowledgedJobs = (samples: Sample[]): string[] => samples.flatMap((sampl
 async function recovered(box: Box): Promise<void> {
   await waitReady(box.cluster.port);
   await delay(settleMs);
-}
-
-/**
- * A scenario's phase times, and its row: figures of the mix are taken once the mix has stopped,
- * so that requests still in flight when the scenario ended count too.
- */
-interface Outcome {
-  /** The fault's start: second 0 of the timeline. */
-  origin: number;
-  start: number;
-  end: number;
-  row(mix: Sample[]): ChaosRow;
 }
 
 function baselineRow(samples: Sample[]): ChaosRow {
@@ -340,24 +321,6 @@ async function workerKilledMidJob(box: Box): Promise<Outcome> {
   };
 }
 
-/** A document of `sections` distinct sections (each a paragraph of ~46 words), processed by the worker. */
-async function readyDocument(edgePort: number, token: string): Promise<string> {
-  const paragraphs = readingText.split('\n\n');
-  const text = Array.from({ length: sections }, (_, i) => `${paragraphs[i % paragraphs.length]} This is note ${i + 1} of the chaos run.`).join('\n\n');
-  const form = new FormData();
-  form.append('file', new Blob([text], { type: 'text/plain' }), 'chaos.txt');
-  const uploaded = await api<{ document: { id: string } }>(edgePort, '/api/documents', { token, form });
-  if (uploaded.status !== 202) throw new Error(`the upload answered ${uploaded.status}`);
-  const id = uploaded.body.document.id;
-  let status = '';
-  await waitFor('the document to be processed', async () => {
-    status = (await api<{ status: string }>(edgePort, `/api/documents/${id}`, { token })).body.status;
-    if (status === 'failed') throw new Error('the document failed to process');
-    return status === 'ready';
-  });
-  return id;
-}
-
 const version = (command: string, ...args: string[]): string => {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   return `${result.stdout}${result.stderr}`.split('\n')[0]!.trim();
@@ -400,13 +363,8 @@ async function main(): Promise<void> {
 
   const learners = await registerLearners(edge.port, 10);
   const token = learners[0]!.token;
-  const documentId = await readyDocument(edge.port, token);
-  const lessonPlans: PlannedRequest[] = Array.from({ length: sections * levels.length }, (_, i) => ({
-    method: 'POST',
-    path: '/api/lessons',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ documentId, section: Math.floor(i / levels.length), level: levels[i % levels.length] }),
-  }));
+  const documentId = await readyDocument(edge.port, token, sections);
+  const lessonPlans = lessonRequests(documentId, token, sections);
   const mix = startTraffic(edge.port, spread(mixRequests(learners)), rate);
   const stopMix = stopOnExit('the traffic', () => mix.stop());
   const box: Box = { cluster, edgePort: edge.port, mix, token, lessonPlans, nextPlan: 0, workerLog: () => readFileSync(workerLogPath, 'utf8') };
@@ -415,7 +373,7 @@ async function main(): Promise<void> {
   const baseline: Outcome = { origin: Date.now(), start: Date.now(), end: Date.now() + 2 * settleMs, row: (samples) => baselineRow(between(samples, baseline.start, baseline.end)) };
   await delay(2 * settleMs);
 
-  const chosen = (process.env.CHAOS_SCENARIOS ?? '1,2,3,4').split(',');
+  const chosen = (process.env.CHAOS_SCENARIOS ?? '1,2,3,4,5,6,7').split(',');
   const scenarios: [string, string, () => Promise<Outcome>][] = [
     ['1', 'Redis killed', () => redisKilled(box, redis)],
     ['2', 'database hung, then killed', () => databaseHungThenKilled(box, database)],
@@ -427,6 +385,22 @@ async function main(): Promise<void> {
     if (outcomes.length > 1) await recovered(box);
     process.stdout.write(`scenario ${id}: ${name}\n`);
     outcomes.push(await scenario());
+  }
+  const sentinelIds = sentinelFaults.map((_, index) => String(index + 5));
+  if (sentinelIds.some((id) => chosen.includes(id))) {
+    await recovered(box);
+    process.stdout.write('moving the cluster onto Redis with Sentinel\n');
+    const deployment = await startRedisSentinels({ downAfterMs: sentinelDownAfterMs, failoverTimeoutMs: 10_000 });
+    stopOnExit('Redis with Sentinel', () => deployment.destroy());
+    const stage: SentinelStage = { cluster, edgePort: edge.port, token, keyPrefix: env.REDIS_KEY_PREFIX, startLessons: (perSecond) => startJobs(box, perSecond), workerLog: () => box.workerLog(), providerDelay: (ms) => (llm.delayMs = ms), settleMs };
+    process.stdout.write('scenario A: the cost of the acknowledgement wait\n');
+    outcomes.push(await acknowledgementCost(stage, deployment, ackRate, ackMs, llmDelayMs));
+    for (const [index, fault] of sentinelFaults.entries()) {
+      const id = sentinelIds[index]!;
+      if (!chosen.includes(id)) continue;
+      process.stdout.write(`scenario ${id}: Redis Sentinel, ${fault} of the master\n`);
+      outcomes.push(await sentinelFault(stage, deployment, { id, fault, runs: sentinelRuns, jobRate, options: { stopMs: outageMs, restartAfterMs: settleMs } }));
+    }
   }
   await stopMix();
   const rows = outcomes.map((outcome) => outcome.row(mix.samples));
@@ -446,11 +420,13 @@ async function main(): Promise<void> {
     durationSeconds: (Date.now() - began) / 1000,
     settings: {
       'mix rate': `${rate} req/s`,
-      'lesson requests': `${jobRate}/s in scenarios 1 and 4`,
+      'lesson requests': `${jobRate}/s in scenarios 1, 4 and 5–7, ${ackRate}/s in A`,
       outage: `${outageMs / 1000} s`,
       reloads,
       'queue lock and stalled check': `${queueLockMs} ms`,
       'lesson provider delay': `${llmDelayMs} ms`,
+      'Sentinel runs a fault': sentinelRuns,
+      "sentinels' down-after": `${sentinelDownAfterMs} ms`,
       'mix requests sent': mix.samples.length,
       'mix requests dropped': mix.dropped(),
     },
@@ -463,7 +439,8 @@ async function main(): Promise<void> {
       '5xx counts requests with no answer too; "failed" (scenario 3) is anything but a 2xx. Each figure covers the requests due within the phase named.',
       'Jobs: lesson requests for distinct sections and levels of one document, each a new job, answered by a stand-in provider after the set delay. An acknowledged job is one answered 202 with a job id; lost means its job is gone or failed for good. Completions are the workers’ "job completed" log lines per job id.',
       `The queue lock and stalled check run at ${queueLockMs} ms instead of 30 s so that a dead worker's job is taken over within the run; with the defaults it takes up to a minute.`,
-      'Redis runs with appendfsync always, so a job is on disk before the API acknowledges it.',
+      'Redis runs with appendfsync always, so a job is on disk before the API acknowledges it (scenarios 1–4).',
+      'Scenarios A and 5–7: the API processes and the worker are reloaded onto a master, two replicas and three sentinels (quorum 2, failover-timeout 10 s) of their own, with REDIS_ACK_REPLICAS=auto (WAIT for every healthy replica) except in the first half of A, and the auth limit at 5 for the limit probes: a new client every second sends 6 wrong logins straight to the cluster (round robin over its processes), enforced when the 6th is refused and Redis counted all 6. p99 figures compare the 10 s before the fault with 10–20 s after the new master; "back to baseline" is the first second from which every 5-s window stays under max(3 × baseline, baseline + 150 ms). The job and limit figures of a run cover the run only; a duplicate is an acknowledged job completed twice (at-least-once).',
     ],
   };
   const stamp = date.slice(0, 10);

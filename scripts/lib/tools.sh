@@ -47,9 +47,11 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
 
+# redis-sentinel too: the Sentinel failover test, `./scripts/bench chaos` and STACK_REDIS=sentinel use it.
 ensure_redis() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
-  command -v redis-server >/dev/null 2>&1 || die "redis-server is still missing after installing it"
+  command -v redis-sentinel >/dev/null 2>&1 || apt_install redis-sentinel
+  command -v redis-server >/dev/null 2>&1 && command -v redis-sentinel >/dev/null 2>&1 || die "redis-server or redis-sentinel is still missing after installing them"
 }
 
 # Debian's nginx (and openssl for the local certificate). Only the binary is used: the

@@ -24,7 +24,7 @@ export async function buildSearchIndex(database: Database, textSearch: boolean, 
     await redis.waitUntilReady(30_000);
     if (!redis.isReady()) return 'search index: not checked (Redis is not ready); the API builds it on first use';
     const index = createSearchIndex({
-      redis: redis.client,
+      redis,
       keyPrefix: config.redis.keyPrefix,
       logger: createLogger(config),
       enabled: () => true,

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Options } from 'express-rate-limit';
 import { CoalescingRedisStore } from '../../src/infra/rate-limit/coalescing-store';
 import { RateLimitMode } from '../../src/infra/rate-limit/failover-store';
+import { loadConfig } from '../../src/infra/config/config';
 import { createLogger } from '../../src/infra/logger';
 import { createRedis, type RedisHandle } from '../../src/infra/redis/redis';
 import { startRedis, type LocalServer } from '../support/servers';
@@ -20,7 +21,7 @@ function storeOn(redis: RedisHandle, prefix: string, mode = new RateLimitMode(lo
 }
 
 async function connected(url: string): Promise<RedisHandle> {
-  const redis = createRedis({ url, keyPrefix: 'unused:' }, logger)!;
+  const redis = createRedis(loadConfig({ NODE_ENV: 'test', REDIS_URL: url }).redis, logger)!;
   await waitFor('redis client', () => redis.isReady());
   return redis;
 }

@@ -56,10 +56,21 @@ describe('probes with every dependency up', () => {
         'queues:depth',
         'rateLimit:store',
         'redis:responseTime',
+        'redis:replication',
         'uptime',
         'workers:alive',
       ].sort(),
     );
+    // One Redis server without replicas: nothing to wait for, nothing missing.
+    expect(report.checks['redis:replication']![0]).toMatchObject({
+      status: 'pass',
+      mode: 'standalone',
+      master: `127.0.0.1:${new URL(api.env.REDIS_URL!).port}`,
+      observedValue: 0,
+      knownReplicas: 0,
+      jobsWaitForReplicas: 0,
+      failovers: 0,
+    });
     const mongo = report.checks['mongodb:responseTime']![0]!;
     expect(mongo).toMatchObject({ status: 'pass', observedUnit: 'ms', capabilities: { transactions: expect.any(Boolean), textSearch: expect.any(Boolean) } });
     expect(report.checks['mongodb:connections']![0]).toMatchObject({ max: 20, min: 5, open: expect.any(Number) });

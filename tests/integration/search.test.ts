@@ -119,7 +119,7 @@ describe('profile search', () => {
     const runsHere = !process.env.MONGODB_URI;
     const indexKey = (name: string): string => `${api.deps.config.redis.keyPrefix}search-index:{v2}:${name}`;
     /** The app's own index (its Redis and key prefix). */
-    const appIndex = () => createSearchIndex({ redis: api.deps.redis!.client, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+    const appIndex = () => createSearchIndex({ redis: api.deps.redis, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
     /** The app's own index, behind a service that may not touch the database for a search at all. */
     const indexOnly = () => {
       const accounts = accountModel(api.deps.database.connection);

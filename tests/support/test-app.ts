@@ -49,7 +49,7 @@ export async function startTestApp(
   }
   const storage = options.storage ?? createStorage(config.storage);
   const cache = createApiCache(config, logger, redis, database);
-  const queues = openJobQueues(config, logger, { failFast: true });
+  const queues = openJobQueues(config, redis, logger, { failFast: true });
   await Promise.all([queues?.uploads.waitUntilReady(2000), queues?.lessons.waitUntilReady(2000)]);
   const metrics = createProcessMetrics('api', config.instanceId, { config, logger, redis, database, cache });
   const deps: AppDependencies = { config, logger, database, redis, lifecycle: new Lifecycle(), storage, cache, queues, metrics };

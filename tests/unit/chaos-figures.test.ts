@@ -36,7 +36,7 @@ test('failing requests are grouped by status, method and path, without the query
 });
 
 test("the workers' log says which jobs each worker has in flight and how often each job completed", () => {
-  const line = (msg: string, jobId: string, workerId: string): string => JSON.stringify({ level: 30, workerId, component: 'worker', jobId, msg });
+  const line = (msg: string, jobId: string, workerId: string): string => JSON.stringify({ level: 30, time: '2026-11-26T06:00:00.000Z', workerId, component: 'worker', jobId, msg });
   const log = [
     line('job started', 'lesson-1', 'box-worker-0-100'),
     line('job started', 'lesson-2', 'box-worker-0-100'),
@@ -49,8 +49,18 @@ test("the workers' log says which jobs each worker has in flight and how often e
     line('job completed', 'lesson-1', 'box-worker-1-200'),
     line('job completed', 'lesson-2', 'box-worker-1-200'),
   ].join('\n');
-  const { completions, running } = readJobLog(log);
+  const { completions, running, events } = readJobLog(log);
   expect(Object.fromEntries(completions)).toEqual({ 'lesson-1': 1, 'lesson-2': 2 });
+  expect(events.map(({ msg, jobId }) => `${msg} ${jobId}`)).toEqual([
+    'job started lesson-1',
+    'job started lesson-2',
+    'job completed lesson-2',
+    'job started lesson-3',
+    'job started lesson-1',
+    'job completed lesson-1',
+    'job completed lesson-2',
+  ]);
+  expect(events[0]!.at).toBe(Date.parse('2026-11-26T06:00:00.000Z'));
   expect([...running.get('box-worker-0-100')!]).toEqual(['lesson-1']);
   expect(running.get('box-worker-1-200')!.size).toBe(0);
 });

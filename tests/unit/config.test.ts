@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     const config = loadConfig(dev);
     expect(config.http.port).toBe(3000);
     expect(config.mongo).toMatchObject({ poolMax: 20, poolMin: 5, readPreference: 'secondaryPreferred' });
-    expect(config.redis.url).toBeNull();
+    expect(config.redis.server).toBeNull();
     expect(config.http.corsOrigins).toEqual([]);
     expect(config.http.securityHeaders).toBe('app');
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(config.mongo.poolMax).toBe(50);
     expect(config.mongo.readPreference).toBe('nearest');
     expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
-    expect(config.redis.url).toBe('redis://127.0.0.1:6380');
+    expect(config.redis.server).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6380' });
     expect(config.instanceId).toBe('api-7');
     expect(config.http.securityHeaders).toBe('edge');
   });
@@ -94,6 +94,49 @@ describe('loadConfig', () => {
 
   it('lets one-shot commands, which sign no tokens, run without JWT_SECRET', () => {
     expect(() => loadConfig({}, { needsSecrets: false })).not.toThrow();
+  });
+
+  describe('Redis', () => {
+    const sentinels = { ...dev, REDIS_SENTINELS: '127.0.0.1:26379, [::1]:26380,sentinel-3:26381', REDIS_SENTINEL_NAME: 'ep-redis' };
+
+    it('reads Sentinel mode: the sentinels, the master group, credentials; acknowledged by every healthy replica', () => {
+      const { redis } = loadConfig({ ...sentinels, REDIS_PASSWORD: 'data-secret', REDIS_SENTINEL_PASSWORD: 'sentinel-secret', REDIS_TLS: 'true' });
+      expect(redis.server).toEqual({
+        mode: 'sentinel',
+        sentinels: [
+          { host: '127.0.0.1', port: 26379 },
+          { host: '::1', port: 26380 },
+          { host: 'sentinel-3', port: 26381 },
+        ],
+        name: 'ep-redis',
+        username: null,
+        password: 'data-secret',
+        sentinelPassword: 'sentinel-secret',
+        tls: true,
+        sentinelTls: false,
+      });
+      expect(redis).toMatchObject({ ackReplicas: 'auto', ackTimeoutMs: 500, commandTimeoutMs: 500, tlsCa: null });
+    });
+
+    it('waits for no replica by default with one server, and for the number given', () => {
+      expect(loadConfig({ ...dev, REDIS_URL: 'redis://127.0.0.1:6380' }).redis.ackReplicas).toBe(0);
+      expect(loadConfig({ ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_ACK_REPLICAS: '1' }).redis.ackReplicas).toBe(1);
+      expect(loadConfig({ ...sentinels, REDIS_ACK_REPLICAS: '2' }).redis.ackReplicas).toBe(2);
+    });
+
+    it.each([
+      ['both REDIS_URL and REDIS_SENTINELS', { ...sentinels, REDIS_URL: 'redis://127.0.0.1:6380' }, /REDIS_URL.*REDIS_SENTINELS/],
+      ['REDIS_SENTINELS without a master group', { ...dev, REDIS_SENTINELS: '127.0.0.1:26379' }, /REDIS_SENTINEL_NAME is required/],
+      ['a sentinel without a port', { ...sentinels, REDIS_SENTINELS: '127.0.0.1' }, /REDIS_SENTINELS/],
+      ['a password for Sentinel mode with one server', { ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_PASSWORD: 'x' }, /REDIS_PASSWORD only apply with REDIS_SENTINELS/],
+      ['TLS for Sentinel mode without sentinels', { ...dev, REDIS_SENTINEL_TLS: 'true' }, /REDIS_SENTINEL_TLS only apply/],
+      ['auto acknowledgement without sentinels', { ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_ACK_REPLICAS: 'auto' }, /REDIS_ACK_REPLICAS=auto needs REDIS_SENTINELS/],
+      ['an acknowledgement wait as long as the enqueue', { ...sentinels, REDIS_ACK_TIMEOUT_MS: '1000' }, /REDIS_ACK_TIMEOUT_MS must be below QUEUE_ENQUEUE_TIMEOUT_MS/],
+      ['a CA file that cannot be read', { ...sentinels, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE cannot be read/],
+    ])('refuses %s, naming the variables', (_case, env: Record<string, string>, message: RegExp) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+    });
   });
 
   it('is documented variable by variable in .env.example, and so is every variable of docker-compose.yml', () => {

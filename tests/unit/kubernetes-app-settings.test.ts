@@ -104,7 +104,7 @@ describe.each(kustomizations)('%s, read with the app settings', (dir) => {
           expect(config.env).toBe('production');
           expect(config.mongo.uri).toBe(secretValues['mongodb-uri']);
           expect(config.auth.jwtSecret).toBe(secretValues['jwt-secret']);
-          expect(config.redis.url).toBe(secretValues['redis-url']);
+          expect(config.redis.server).toEqual({ mode: 'standalone', url: secretValues['redis-url'] });
           // Pods share no disk.
           expect(config.storage).toMatchObject({ driver: 'supabase', url: secretValues['supabase-url'], serviceKey: secretValues['supabase-service-key'] });
           // Secret values never sit in the environment: each one is a file.

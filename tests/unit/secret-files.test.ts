@@ -32,7 +32,7 @@ describe('secret settings given as files (<NAME>_FILE)', () => {
   });
 
   it('reads every secret setting this way: the database and Redis URIs, tokens and keys', () => {
-    const values: Record<(typeof secretSettings)[number], string> = {
+    const values: Record<Exclude<(typeof secretSettings)[number], 'REDIS_PASSWORD' | 'REDIS_SENTINEL_PASSWORD'>, string> = {
       JWT_SECRET: jwtSecret,
       MONGODB_URI: 'mongodb://app:s3cret@db.internal:27017/english_practice?replicaSet=rs0',
       REDIS_URL: 'rediss://:s3cret@cache.internal:6380',
@@ -44,10 +44,23 @@ describe('secret settings given as files (<NAME>_FILE)', () => {
     const config = loadConfig({ ...production, ...files, STORAGE_DRIVER: 'supabase', SUPABASE_URL: 'https://p.supabase.co', LESSON_GENERATOR: 'openai' });
     expect(config.auth.jwtSecret).toBe(values.JWT_SECRET);
     expect(config.mongo.uri).toBe(values.MONGODB_URI);
-    expect(config.redis.url).toBe(values.REDIS_URL);
+    expect(config.redis.server).toEqual({ mode: 'standalone', url: values.REDIS_URL });
     expect(config.metrics.token).toBe(values.METRICS_TOKEN);
     expect(config.storage).toMatchObject({ serviceKey: values.SUPABASE_SERVICE_KEY });
     expect(config.lessons.llm.apiKey).toBe(values.LLM_API_KEY);
+  });
+
+  it('reads a Sentinel deployment\'s passwords this way: the data nodes\' and the sentinels\'', () => {
+    const config = loadConfig({
+      ...production,
+      JWT_SECRET: jwtSecret,
+      REDIS_URL: '',
+      REDIS_SENTINELS: 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379',
+      REDIS_SENTINEL_NAME: 'ep',
+      REDIS_PASSWORD_FILE: secretFile('redis-password', 'data-n0de-password\n'),
+      REDIS_SENTINEL_PASSWORD_FILE: secretFile('sentinel-password', 'sent1nel-password\n'),
+    });
+    expect(config.redis.server).toMatchObject({ mode: 'sentinel', name: 'ep', password: 'data-n0de-password', sentinelPassword: 'sent1nel-password' });
   });
 
   it('refuses NAME and NAME_FILE both set, naming both', () => {

@@ -1,3 +1,5 @@
+import type { Sample } from './traffic.mts';
+
 /** What one `./scripts/bench chaos` run measured: the input of render-chaos.mts. */
 export interface ChaosFigure {
   name: string;
@@ -36,4 +38,16 @@ export interface ChaosData {
   /** Per scenario id, the 5xx and unanswered requests by status, method and path (status 0: no answer). */
   failing: Record<string, Record<string, number>>;
   notes: string[];
+}
+
+/**
+ * A scenario's phase times, and its row: figures of the mix are taken once the mix has stopped,
+ * so that requests still in flight when the scenario ended count too.
+ */
+export interface Outcome {
+  /** The fault's start: second 0 of the timeline. */
+  origin: number;
+  start: number;
+  end: number;
+  row(mix: Sample[]): ChaosRow;
 }

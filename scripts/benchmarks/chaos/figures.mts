@@ -29,11 +29,11 @@ export function statusCounts(samples: Sample[]): Record<string, number> {
   return counts;
 }
 
-/** The 5xx and unanswered requests per status, method and path (query left out), e.g. "503 GET /api/stats". */
+/** The 5xx and unanswered requests per status, method, path (query left out) and error code, e.g. "503 GET /api/stats (DATABASE_UNAVAILABLE)". */
 export function failingRequests(samples: Sample[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const sample of samples.filter(serverFailed)) {
-    const group = `${sample.status} ${sample.request.split('?')[0]!}`;
+    const group = `${sample.status} ${sample.request.split('?')[0]!}${sample.code ? ` (${sample.code})` : ''}`;
     counts[group] = (counts[group] ?? 0) + 1;
   }
   return counts;
@@ -72,18 +72,21 @@ export interface JobLog {
   completions: Map<string, number>;
   /** Per worker id, the jobs it started and has not completed or failed (yet). */
   running: Map<string, Set<string>>;
+  /** Every 'job started' and 'job completed' line with its time (ms since the epoch), in log order. */
+  events: { msg: 'job started' | 'job completed'; jobId: string; at: number }[];
 }
 
 /**
  * The workers' pino lines (PM2's merged log; other lines are skipped): 'job started' (debug)
- * and 'job completed' / 'job failed', each naming the job and the worker.
+ * and 'job completed' / 'job failed', each naming the job and the worker, and its time.
  */
 export function readJobLog(text: string): JobLog {
   const completions = new Map<string, number>();
   const running = new Map<string, Set<string>>();
+  const events: JobLog['events'] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let entry: { msg?: string; jobId?: string; workerId?: string };
+    let entry: { msg?: string; jobId?: string; workerId?: string; time?: string };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
@@ -95,6 +98,7 @@ export function readJobLog(text: string): JobLog {
     if (entry.msg === 'job started') jobs.add(entry.jobId);
     if (entry.msg === 'job completed' || entry.msg === 'job failed') jobs.delete(entry.jobId);
     if (entry.msg === 'job completed') completions.set(entry.jobId, (completions.get(entry.jobId) ?? 0) + 1);
+    if ((entry.msg === 'job started' || entry.msg === 'job completed') && entry.time) events.push({ msg: entry.msg, jobId: entry.jobId, at: Date.parse(entry.time) });
   }
-  return { completions, running };
+  return { completions, running, events };
 }

@@ -23,6 +23,8 @@ export interface Sample {
   request: string;
   /** The `jobId` of a 202 answer: an acknowledged job. */
   jobId?: string;
+  /** The error code of a 5xx answer with the API's error body (e.g. QUEUE_UNAVAILABLE). */
+  code?: string;
 }
 
 export interface Traffic {
@@ -58,6 +60,10 @@ export function startTraffic(port: number, requests: PlannedRequest[], rate: num
       if (response.statusCode === 202) {
         const jobId = (JSON.parse(text) as { jobId?: unknown }).jobId;
         if (typeof jobId === 'string') sample.jobId = jobId;
+      }
+      if (response.statusCode >= 500 && text.startsWith('{')) {
+        const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+        if (typeof code === 'string') sample.code = code;
       }
     } catch {
       // No answer: status 0 says so.

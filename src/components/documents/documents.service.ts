@@ -53,8 +53,9 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
   return {
     /**
      * Stores the file, records the document `queued` and enqueues its processing. Answers
-     * only once Redis holds the job; if it cannot, the document and file are removed and
-     * the caller gets 503, so no document waits for a job that does not exist.
+     * only once the job is acknowledged (enqueue); if it cannot be, the document, the file and
+     * the job are removed and the caller gets 503, so no document waits for a job that does
+     * not exist.
      */
     async upload(owner: { accountId: string; tier: Tier }, upload: Upload, requested: Priority | undefined) {
       const id = new Types.ObjectId();
@@ -75,7 +76,8 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
       });
       try {
         if (!deps.queues) throw queueUnavailable();
-        await enqueue(deps.queues.uploads, { documentId: id.toHexString(), ownerId: owner.accountId }, { jobId, priority: bullPriority(priority) }, deps.enqueueTimeoutMs);
+        // The job id names the new document: no other request can join this job.
+        await enqueue(deps.queues.uploads, { documentId: id.toHexString(), ownerId: owner.accountId }, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, ownJobId: true });
       } catch (error) {
         await Promise.all([documents.deleteOne({ _id: id }), storage.delete(storageKey)]).catch((cleanup: unknown) =>
           logger.warn({ err: cleanup, documentId: id }, 'could not remove a document whose job was not queued'),

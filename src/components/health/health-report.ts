@@ -5,6 +5,7 @@ import type { RateLimitMode } from '../../infra/rate-limit/failover-store';
 import { errorText } from '../../infra/error-text';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { queueChecks, type QueueCheckDependencies } from './queue-checks';
+import { replicationCheck } from './replication-check';
 import { eventLoopLag, memoryUsage } from './runtime-metrics';
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';
@@ -106,6 +107,8 @@ function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: s
 export interface DependencyChecks {
   mongo: HealthCheck;
   redis: HealthCheck;
+  /** The master and its replicas, when there is a Redis. */
+  replication: HealthCheck | null;
   queues: Record<string, HealthCheck[]>;
   memory: ReturnType<typeof memoryUsage>;
   lag: ReturnType<typeof eventLoopLag>;
@@ -114,12 +117,17 @@ export interface DependencyChecks {
 /** Runs every dependency check in parallel; a slow dependency costs at most `dependencyTimeoutMs`. */
 export async function checkDependencies(deps: HealthDependencies): Promise<DependencyChecks> {
   const time = new Date().toISOString();
-  const [mongo, redis, queues] = await Promise.all([mongoCheck(deps.database, time), redisCheck(deps.redis, time), queueChecks(deps, time, dependencyTimeoutMs)]);
-  return { mongo, redis, queues, memory: memoryUsage(), lag: eventLoopLag() };
+  const [mongo, redis, replication, queues] = await Promise.all([
+    mongoCheck(deps.database, time),
+    redisCheck(deps.redis, time),
+    deps.redis ? replicationCheck(deps.redis, deps.queues?.lessons.acknowledgement ?? null, time, dependencyTimeoutMs) : null,
+    queueChecks(deps, time, dependencyTimeoutMs),
+  ]);
+  return { mongo, redis, replication, queues, memory: memoryUsage(), lag: eventLoopLag() };
 }
 
 /** The report: the dependencies' answers with this process's own figures as they are now. */
-export function buildHealthReport(deps: HealthDependencies, { mongo, redis, queues, memory, lag }: DependencyChecks): HealthReport {
+export function buildHealthReport(deps: HealthDependencies, { mongo, redis, replication, queues, memory, lag }: DependencyChecks): HealthReport {
   const time = new Date().toISOString();
   const pool = deps.database.pool();
   const checks: Record<string, HealthCheck[]> = {
@@ -135,6 +143,7 @@ export function buildHealthReport(deps: HealthDependencies, { mongo, redis, queu
       },
     ],
     'redis:responseTime': [redis],
+    ...(replication ? { 'redis:replication': [replication] } : {}),
     'memory:utilization': [
       {
         componentType: 'system',

@@ -1,6 +1,8 @@
 import type { Config } from '../../infra/config/config';
 import type { Logger } from '../../infra/logger';
+import { acknowledgementPolicy } from '../../infra/queue/acknowledgement';
 import { openQueue, type OpenQueue } from '../../infra/queue/bull-queue';
+import type { RedisHandle } from '../../infra/redis/redis';
 import type { DocumentJobData } from '../documents/document-job';
 import type { LessonJobData } from '../lessons/lesson-job';
 
@@ -12,9 +14,15 @@ export interface JobQueues {
 }
 
 /** Both queues on the shared Redis; null when no Redis is configured (nothing can be queued). */
-export function openJobQueues(config: Config, logger: Logger, options: { failFast: boolean }): JobQueues | null {
-  if (config.redis.url === null) return null;
-  const connection = { redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, settings: config.queues, failFast: options.failFast };
+export function openJobQueues(config: Config, redis: RedisHandle | null, logger: Logger, options: { failFast: boolean }): JobQueues | null {
+  if (redis === null) return null;
+  const connection = {
+    connections: redis.connections,
+    keyPrefix: config.redis.keyPrefix,
+    settings: config.queues,
+    failFast: options.failFast,
+    acknowledgement: acknowledgementPolicy(config.redis, redis.topology),
+  };
   return {
     uploads: openQueue<DocumentJobData>(queueNames.uploads, connection, logger),
     lessons: openQueue<LessonJobData>(queueNames.lessons, connection, logger),

@@ -1,5 +1,6 @@
 import type { Job } from 'bull';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { QueueWatchdog } from '../../infra/queue/queue-watchdog';
 import { withTimeout } from '../../infra/with-timeout';
 import type { JobQueues } from './job-queues';
 
@@ -12,7 +13,7 @@ const countsTimeoutMs = 500;
  * and how it ended, from this worker's own job events. Registered by workers only: the
  * depths are the same for everyone, and the view shows each worker's reading beside the others.
  */
-export function registerQueueMetrics(registry: Registry, queues: JobQueues): void {
+export function registerQueueMetrics(registry: Registry, queues: JobQueues, watchdog: QueueWatchdog): void {
   const all = [queues.uploads.queue, queues.lessons.queue];
   new Gauge({
     name: 'queue_jobs',
@@ -26,6 +27,16 @@ export function registerQueueMetrics(registry: Registry, queues: JobQueues): voi
         const count = counts[index];
         if (count) for (const state of states) this.set({ queue: queue.name, state }, count[state]);
       });
+    },
+  });
+  new Counter({
+    name: 'queue_watchdog_restarts_total',
+    help: "Times this worker's queue watchdog replaced a blocking connection that took no jobs while jobs waited (after a Redis failover).",
+    labelNames: ['queue'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [queue, count] of Object.entries(watchdog.restarts())) this.inc({ queue }, count);
     },
   });
   const duration = new Histogram({

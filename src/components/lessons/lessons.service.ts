@@ -100,7 +100,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const priority = effectivePriority(tier, request.requestedPriority);
       if (!deps.queues) throw queueUnavailable();
       const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
-      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, deps.enqueueTimeoutMs, replaceable);
+      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, outdated: replaceable });
       return { jobId: String(job.id), priority, level: request.level };
     },
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../infra/logger';
+import { luaScript } from '../../infra/redis/lua-script';
+import type { RedisHandle } from '../../infra/redis/redis';
 import type { Profile } from '../profiles/profile.schema';
 import { searchTermsFor, type SearchFilters } from './search-terms';
 
@@ -42,7 +44,7 @@ export interface IndexedPage {
 }
 
 export interface SearchIndexOptions {
-  redis: Redis | null;
+  redis: Pick<RedisHandle, 'client' | 'isReady'> | null;
   keyPrefix: string;
   logger: Logger;
   /** False where the database ranks searches itself (MongoDB's text index): nothing is kept. */
@@ -62,7 +64,7 @@ interface StoredEntry {
  * Replaces a learner's entry unless the stored one is of a newer version.
  * KEYS: the entries hash. ARGV: id, version, entry JSON, key base. Returns 1 if applied.
  */
-const putScript = `
+const putEntry = luaScript<number>('epSearchPut', `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 local had = {}
 if stored then
@@ -80,7 +82,7 @@ for name in pairs(had) do
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
-`;
+`);
 
 /**
  * One round trip: the tiers as one sorted set (score 1 name, 2 interests, 3 bio; the best tier
@@ -89,7 +91,7 @@ return 1
  * KEYS: marker, entries hash, scratch key, n name sets, n interest sets, n bio sets, m filter
  * sets. ARGV: n, m, offset, limit. Returns nil when the marker is missing.
  */
-const queryScript = `
+const queryIndex = luaScript<[number, string[], (string | null)[]] | null>('epSearchQuery', `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
 local first, last = tonumber(ARGV[3]), tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1
@@ -122,21 +124,24 @@ redis.call('DEL', scratch)
 local entries = {}
 if #ids > 0 then entries = redis.call('HMGET', KEYS[2], unpack(ids)) end
 return {total, ids, entries}
-`;
+`);
 
 /** Entries by id, only while the index is complete. KEYS: marker, entries hash. ARGV: ids. */
-const entriesScript = `
+const readEntries = luaScript<(string | null)[] | null>(
+  'epSearchEntries',
+  `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('HMGET', KEYS[2], unpack(ARGV))
-`;
+`,
+);
 
 /** Learners in all and in each of the given sets, while the index is complete. KEYS: marker, all, sets. */
-const countsScript = `
+const countLearners = luaScript<number[] | null>('epSearchCounts', `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local counts = {}
 for i = 2, #KEYS do counts[#counts + 1] = redis.call('ZCARD', KEYS[i]) end
 return counts
-`;
+`);
 
 const rebuildBatch = 500;
 const rebuildLockMs = 5 * 60_000;
@@ -185,7 +190,12 @@ export function createSearchIndex(options: SearchIndexOptions) {
   let incomplete = false;
 
   /** Redis, when the index is in use. */
-  const usable = (): Redis | null => (options.enabled() ? options.redis : null);
+  const usable = (): Redis | null => (options.enabled() ? (options.redis?.client ?? null) : null);
+  /**
+   * Redis for a read, when it answers now: a search or a statistic while it is away or hung
+   * goes to the database at once, rather than after a command timeout.
+   */
+  const readable = (): Redis | null => (options.redis?.isReady() ? usable() : null);
 
   async function forgetIfIncomplete(client: Redis): Promise<void> {
     if (!incomplete) return;
@@ -193,7 +203,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
     incomplete = false;
   }
 
-  const put = (client: Redis, learner: IndexedLearner): Promise<unknown> => client.eval(putScript, 1, entries, learner.id, learner.version, entryOf(learner), base);
+  const put = (client: Redis, learner: IndexedLearner): Promise<unknown> => putEntry(client, [entries], learner.id, learner.version, entryOf(learner), base);
 
   /** `fresh`: from nothing, dropping entries of learners the database no longer has. */
   async function rebuild(client: Redis, fresh: boolean): Promise<void> {
@@ -256,7 +266,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
      * (disabled, Redis unavailable, not built yet). A missing index starts a rebuild.
      */
     async query(words: string[], filters: SearchFilters, page: { offset: number; limit: number }): Promise<IndexedPage | null> {
-      const redis = usable();
+      const redis = readable();
       if (!redis) return null;
       try {
         await forgetIfIncomplete(redis);
@@ -275,9 +285,7 @@ export function createSearchIndex(options: SearchIndexOptions) {
           ...words.map((word) => key(`bio:${word}`)),
           ...sets,
         ];
-        const answer = (await redis.eval(queryScript, keys.length, ...keys, words.length, sets.length, page.offset, page.limit)) as
-          | [number, string[], (string | null)[]]
-          | null;
+        const answer = await queryIndex(redis, keys, words.length, sets.length, page.offset, page.limit);
         if (answer === null) {
           rebuildInBackground(redis);
           return null;
@@ -295,10 +303,10 @@ export function createSearchIndex(options: SearchIndexOptions) {
      * is not complete (an entry may then be older than the database).
      */
     async learners(ids: string[]): Promise<IndexedLearner[] | null> {
-      const redis = usable();
+      const redis = readable();
       if (!redis || ids.length === 0) return redis ? [] : null;
       try {
-        const stored = (await redis.eval(entriesScript, 2, marker, entries, ...ids)) as (string | null)[] | null;
+        const stored = await readEntries(redis, [marker, entries], ...ids);
         if (stored === null) return null;
         return ids.flatMap((id, n) => (stored[n] ? [learnerOf(id, stored[n])] : []));
       } catch {
@@ -311,11 +319,11 @@ export function createSearchIndex(options: SearchIndexOptions) {
      * without a scan); null when it cannot say.
      */
     async levelCounts<Level extends string>(levels: readonly Level[]): Promise<{ total: number; byLevel: Record<Level, number> } | null> {
-      const redis = usable();
+      const redis = readable();
       if (!redis) return null;
       try {
         const keys = [marker, key('all'), ...levels.map((level) => key(`level:${level}`))];
-        const counts = (await redis.eval(countsScript, keys.length, ...keys)) as number[] | null;
+        const counts = await countLearners(redis, keys);
         if (counts === null) return null;
         const [total, ...perLevel] = counts;
         return { total: total!, byLevel: Object.fromEntries(levels.map((level, n) => [level, perLevel[n]!])) as Record<Level, number> };

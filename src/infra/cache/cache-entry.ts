@@ -1,3 +1,5 @@
+import { luaScript } from '../redis/lua-script';
+
 /**
  * What one cache key holds. `versions` are the versions of the entry's tags seen *before* its
  * value was loaded ('' for a tag never written); an entry is valid only while every tag still
@@ -24,11 +26,12 @@ export function parseEntry(raw: string | null): CacheEntry | null {
  * raced a write never puts the old value back. KEYS: entry, then the tag keys; ARGV: the
  * entry, its TTL in ms, then the expected tag versions.
  */
-export const storeIfCurrentScript = `
+export const storeIfCurrent = luaScript<number>('epCacheStoreIfCurrent', `
 for i = 2, #KEYS do
   if (redis.call('get', KEYS[i]) or '') ~= ARGV[i + 1] then return 0 end
 end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
+return 1`);
 
-export const releaseLockScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+/** Deletes the lock only if it still holds this loader's token. KEYS: the lock; ARGV: the token. */
+export const releaseLock = luaScript<number>('epCacheReleaseLock', "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end");

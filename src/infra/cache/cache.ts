@@ -3,7 +3,7 @@ import { setImmediate as afterPendingIo, setTimeout as delay } from 'node:timers
 import { NotFoundError } from '../errors/app-error';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
-import { isCurrent, parseEntry, releaseLockScript, storeIfCurrentScript, unversioned, type CacheEntry } from './cache-entry';
+import { isCurrent, parseEntry, releaseLock, storeIfCurrent, unversioned, type CacheEntry } from './cache-entry';
 import { openInvalidationChannel } from './invalidation-channel';
 import { createLocalCache, type LocalCacheOptions } from './local-cache';
 
@@ -135,7 +135,7 @@ export function createCache(options: CacheOptions) {
       const ttlMs = notFound ? missingTtlMs : ttlSeconds[kind] * 1000;
       try {
         const keys = [entryKey(kind, key), ...tags.map((tag) => tagKey(kind, tag))];
-        current = (await client.eval(storeIfCurrentScript, keys.length, ...keys, JSON.stringify(entry), ttlMs, ...versions)) === 1;
+        current = (await storeIfCurrent(client, keys, JSON.stringify(entry), ttlMs, ...versions)) === 1;
       } catch (error) {
         counters[kind].errors++;
         logger.debug({ err: error, kind }, 'cache write failed');
@@ -180,7 +180,7 @@ export function createCache(options: CacheOptions) {
         // Another process may have stored the value between our read and our lock.
         const found = await read(client, kind, key, tags);
         if (found.entry === null) return { locked: true, versions: found.versions };
-        await client.eval(releaseLockScript, 1, lockKey, token);
+        await releaseLock(client, [lockKey], token);
         return { entry: found.entry };
       }
       for (let locked = true; locked && Date.now() < deadline; ) {
@@ -208,7 +208,7 @@ export function createCache(options: CacheOptions) {
     try {
       return await loadAndStore(client, kind, key, tags, outcome.versions, loader);
     } finally {
-      if (outcome.locked) await client.eval(releaseLockScript, 1, lockKey, token).catch(() => undefined);
+      if (outcome.locked) await releaseLock(client, [lockKey], token).catch(() => undefined);
     }
   }
 
@@ -277,7 +277,7 @@ export function createCache(options: CacheOptions) {
       try {
         const { versions } = await read(client, kind, key, [key]);
         const keys = [entryKey(kind, key), tagKey(kind, key)];
-        await client.eval(storeIfCurrentScript, keys.length, ...keys, JSON.stringify({ versions, value }), ttlSeconds[kind] * 1000, ...versions);
+        await storeIfCurrent(client, keys, JSON.stringify({ versions, value }), ttlSeconds[kind] * 1000, ...versions);
       } catch (error) {
         counters[kind].errors++;
         logger.warn({ err: error, kind }, 'cache write failed');

@@ -10,7 +10,7 @@ import type { LocalCache } from './local-cache';
  * goes at once and nothing is kept until the subscription is back.
  */
 export function openInvalidationChannel(redis: RedisHandle, channel: string, local: LocalCache, logger: Logger) {
-  const subscriber = redis.client.duplicate({ autoResubscribe: false, lazyConnect: false });
+  const subscriber = redis.connections.open('invalidations');
   let listening = false;
   let closed = false;
 
@@ -51,6 +51,7 @@ export function openInvalidationChannel(redis: RedisHandle, channel: string, loc
       closed = true;
       listening = false;
       local.clear();
+      redis.connections.release(subscriber);
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };

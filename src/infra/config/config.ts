@@ -1,7 +1,11 @@
 import { hostname } from 'node:os';
 import { developmentEnvironments, developmentJwtSecret, envSchema, type Env } from './schema';
+import { ConfigError } from './config-error';
 import { readPackageVersion } from './package-version';
 import { readSecretFiles } from './secret-files';
+import { redisConfigOf, type RedisConfig } from './redis-config';
+
+export { ConfigError } from './config-error';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -34,7 +38,7 @@ export interface Config {
     /** How long an operation may wait for a pooled connection, its set-up included; 0: no bound. */
     poolWaitTimeoutMs: number;
   };
-  redis: { url: string | null; keyPrefix: string };
+  redis: RedisConfig;
   cache: {
     ttlSeconds: { profile: number; search: number; stats: number; lesson: number };
     local: { ttlMs: number; maxBytes: number };
@@ -116,10 +120,6 @@ export interface SignInRules {
   windowMs: number;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 /**
  * Validates the environment once. Throws a ConfigError whose message names every bad
  * variable, so the entry point can print one line and stop.
@@ -149,7 +149,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, options
   if (env.LESSON_GENERATOR === 'openai' && !env.LLM_API_KEY) {
     throw new ConfigError('invalid environment: LLM_API_KEY is required when LESSON_GENERATOR=openai');
   }
-  return toConfig(env, jwtSecretOf(env, options));
+  return toConfig(env, jwtSecretOf(env, options), redisConfigOf(env));
 }
 
 export interface LoadOptions {
@@ -177,7 +177,7 @@ function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, stri
   );
 }
 
-function toConfig(env: Env, jwtSecret: string): Config {
+function toConfig(env: Env, jwtSecret: string, redis: RedisConfig): Config {
   return {
     env: env.NODE_ENV,
     version: readPackageVersion(),
@@ -205,7 +205,7 @@ function toConfig(env: Env, jwtSecret: string): Config {
       operationTimeoutMs: env.MONGODB_OPERATION_TIMEOUT_MS,
       poolWaitTimeoutMs: env.MONGODB_POOL_WAIT_TIMEOUT_MS,
     },
-    redis: { url: env.REDIS_URL === '' ? null : env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis,
     cache: {
       ttlSeconds: {
         profile: env.CACHE_TTL_PROFILE_SECONDS,

@@ -15,6 +15,16 @@ const csv = z
       .filter((entry) => entry.length > 0),
   );
 
+/** `true` or `false`, as a boolean. */
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((value) => value === 'true');
+
+/** host:port, the host a name, an IPv4 address or an IPv6 one in brackets. */
+export const sentinelAddress = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
 export const readPreferences = [
   'primary',
   'primaryPreferred',
@@ -55,6 +65,18 @@ export const envSchema = z.object({
     .default(''),
 
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/, 'must be 1-32 letters, digits, ":", "_" or "-"').default('ep:'),
+  // Sentinel mode (instead of REDIS_URL): the sentinels to ask for the master of REDIS_SENTINEL_NAME.
+  REDIS_SENTINELS: csv.pipe(z.array(z.string().regex(sentinelAddress, 'must be host:port entries, comma-separated'))),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  REDIS_TLS: flag('false'),
+  REDIS_SENTINEL_TLS: flag('false'),
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(500),
+  REDIS_ACK_REPLICAS: z.union([z.literal('auto'), nonNegativeInt]).optional(),
+  REDIS_ACK_TIMEOUT_MS: positiveInt.default(500),
 
   CACHE_TTL_PROFILE_SECONDS: nonNegativeInt.default(300),
   CACHE_TTL_SEARCH_SECONDS: nonNegativeInt.default(120),
@@ -185,6 +207,8 @@ export const secretSettings = [
   'JWT_SECRET',
   'MONGODB_URI',
   'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
   'METRICS_TOKEN',
   'SUPABASE_SERVICE_KEY',
   'LLM_API_KEY',

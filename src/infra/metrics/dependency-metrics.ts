@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { cacheKinds, type Cache } from '../cache/cache';
 import type { Database } from '../db/database';
+import { connectionUses } from '../redis/connections';
 import type { RedisHandle } from '../redis/redis';
 
 export interface DependencyMetricsSources {
@@ -26,6 +27,7 @@ export function registerDependencyMetrics(registry: Registry, { redis, database,
       this.set(redis?.isReady() ? 1 : 0);
     },
   });
+  registerRedisTopologyMetrics(registry, redis);
   new Gauge({
     name: 'database_up',
     help: '1 when this process reaches the database and its last ping answered.',
@@ -58,6 +60,46 @@ export function registerDependencyMetrics(registry: Registry, { redis, database,
       for (const kind of cacheKinds) {
         for (const [field, result] of Object.entries(cacheResults) as [keyof typeof cacheResults, string][]) this.inc({ kind, result }, counters[kind][field]);
       }
+    },
+  });
+}
+
+/** Replicas, failovers and reconnections as this process sees them (connections.ts, topology.ts). */
+function registerRedisTopologyMetrics(registry: Registry, redis: RedisHandle | null): void {
+  if (redis === null) return;
+  const registers = [registry];
+  new Gauge({
+    name: 'redis_replicas',
+    help: 'Replicas of the Redis master: connected (in sync, as the master says), healthy (could be promoted, as Sentinel says) and known (by Sentinel, down ones too; standalone: connected).',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const topology = redis.topology.current();
+      this.reset();
+      if (topology === null) return;
+      if (topology.connectedReplicas !== null) this.set({ state: 'connected' }, topology.connectedReplicas);
+      this.set({ state: 'healthy' }, topology.healthyReplicas);
+      this.set({ state: 'known' }, topology.knownReplicas);
+    },
+  });
+  new Counter({
+    name: 'redis_failovers_total',
+    help: "Times this process found the Redis master at a new address (a failover it followed).",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(redis.connections.stats().failovers);
+    },
+  });
+  new Counter({
+    name: 'redis_reconnections_total',
+    help: 'Times a Redis connection of this process was ready again after it was lost, by what the connection is for.',
+    labelNames: ['connection'],
+    registers,
+    collect() {
+      const { reconnections } = redis.connections.stats();
+      this.reset();
+      for (const use of connectionUses) this.inc({ connection: use }, reconnections[use]);
     },
   });
 }

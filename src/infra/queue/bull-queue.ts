@@ -1,14 +1,16 @@
 import Bull from 'bull';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import type { Logger } from '../logger';
+import type { RedisConnections } from '../redis/connections';
 import { waitForReady } from '../redis/redis';
+import type { Acknowledgement } from './acknowledgement';
 
 /** Bull's types name its own nested ioredis 5; ours is ioredis 6, which Bull drives the same way. */
 type BullRedis = ReturnType<NonNullable<Bull.QueueOptions['createClient']>>;
 
 export interface QueueConnection {
-  redisUrl: string;
+  connections: RedisConnections;
   keyPrefix: string;
   settings: Config['queues'];
   /**
@@ -16,10 +18,14 @@ export interface QueueConnection {
    * away); workers queue their commands through a reconnect so a blip does not fail a job.
    */
   failFast: boolean;
+  acknowledgement: Acknowledgement;
 }
 
 export interface OpenQueue<T> {
   queue: Bull.Queue<T>;
+  /** Bull's command client: where jobs are added, and where WAIT confirms them on replicas. */
+  client: Redis;
+  acknowledgement: Acknowledgement;
   /** Resolves once the command connection is up, or after `timeoutMs` whatever the state. */
   waitUntilReady(timeoutMs: number): Promise<void>;
   isReady(): boolean;
@@ -27,12 +33,12 @@ export interface OpenQueue<T> {
   close(): Promise<void>;
 }
 
-const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** attempt, 2000);
+const uses = { client: 'queue', bclient: 'queue-blocking', subscriber: 'queue-events' } as const;
 
 /**
- * One Bull queue on the shared Redis. Its three connections are made here: the command
- * client, and the blocking and subscriber clients, which Bull requires to retry forever
- * (`maxRetriesPerRequest: null`) and to skip the ready check.
+ * One Bull queue on the shared Redis. Its three connections come from the connection factory:
+ * the command client, and the blocking and subscriber clients (connections.ts says why each has
+ * the options it has).
  */
 export function openQueue<T>(name: string, connection: QueueConnection, logger: Logger): OpenQueue<T> {
   const log = logger.child({ component: 'queue', queue: name });
@@ -42,14 +48,7 @@ export function openQueue<T>(name: string, connection: QueueConnection, logger: 
   const queue = new Bull<T>(name, {
     prefix: `${connection.keyPrefix}bull`,
     createClient(type) {
-      const client =
-        type === 'client'
-          ? new Redis(connection.redisUrl, {
-              retryStrategy,
-              connectTimeout: 2000,
-              ...(connection.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : { maxRetriesPerRequest: null }),
-            })
-          : new Redis(connection.redisUrl, { retryStrategy, maxRetriesPerRequest: null, enableReadyCheck: false });
+      const client = connection.connections.open(uses[type], { failFast: connection.failFast });
       clients.push(client);
       return client as unknown as BullRedis;
     },
@@ -81,9 +80,12 @@ export function openQueue<T>(name: string, connection: QueueConnection, logger: 
 
   return {
     queue,
+    client,
+    acknowledgement: connection.acknowledgement,
     isReady: () => client.status === 'ready',
     waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async close() {
+      for (const opened of clients) connection.connections.release(opened);
       await queue.close().catch((error: unknown) => log.warn({ err: error }, 'closing the queue failed'));
       // Bull leaves connections it did not create itself open.
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));

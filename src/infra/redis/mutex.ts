@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { releaseLockScript } from '../cache/cache-entry';
+import { releaseLock } from '../cache/cache-entry';
 import { ServiceUnavailableError } from '../errors/app-error';
 import type { RedisHandle } from './redis';
 
@@ -36,7 +36,7 @@ export function createMutex(redis: RedisHandle | null, keyPrefix: string): Mutex
     try {
       return await run();
     } finally {
-      await redis.client.eval(releaseLockScript, 1, key, token).catch(() => undefined);
+      await releaseLock(redis.client, [key], token).catch(() => undefined);
     }
   }
 

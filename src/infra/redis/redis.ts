@@ -1,11 +1,17 @@
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
-import type { Config } from '../config/config';
+import type { Redis } from 'ioredis';
+import type { RedisConfig } from '../config/redis-config';
 import type { Logger } from '../logger';
 import { withTimeout } from '../with-timeout';
+import { createConnections, type RedisConnections } from './connections';
+import { watchTopology, type TopologyWatch } from './topology';
 
 export interface RedisHandle {
   readonly client: Redis;
+  /** Where every other client of this process (queues, subscribers) comes from. */
+  readonly connections: RedisConnections;
+  /** Who is master and how many replicas follow it, read every second. */
+  readonly topology: TopologyWatch;
   isReady(): boolean;
   /** Resolves once connected (at once if already), or after `timeoutMs` whatever the state. */
   waitUntilReady(timeoutMs: number): Promise<void>;
@@ -20,41 +26,80 @@ export async function waitForReady(client: Redis, timeoutMs: number): Promise<vo
   await withTimeout(once(client, 'ready'), timeoutMs, 'redis connection').catch(() => undefined);
 }
 
+const hungAfterMs = 500;
+/** A connection silent this long is made again: to the master the sentinels name by then. */
+const reconnectAfterMs = 3000;
+
 /**
- * One shared client per process. Commands fail at once while Redis is unreachable
- * (no offline queue), so callers can fall back instead of waiting; the client keeps
- * reconnecting in the background and is used again as soon as Redis is back.
- * Returns null when no Redis is configured: the API then runs without it.
+ * A hung master (SIGSTOP, a paused VM, a dead network path) leaves the connection open and
+ * `ready`: every command would wait for the command timeout. A PING every 500 ms notices it
+ * within a second; until one is answered again, or the client is ready on a new connection (the
+ * new master after a failover), the client does not count as ready and callers fall back at once.
+ * A connection silent for 3 s is dropped and made again: one that reached the old master after
+ * the sentinels' +switch-master (a frozen one accepts connections) hears of no failover.
  */
-export function createRedis(config: Config['redis'], logger: Logger): RedisHandle | null {
-  if (config.url === null) {
-    logger.warn({ component: 'redis' }, 'REDIS_URL is not set: running without cache and shared rate limits');
+function watchAnswers(client: Redis, log: Logger): { now(): boolean; stop(): void } {
+  let answering = true;
+  let silentSince: number | null = null;
+  let pending = false;
+  const answered = (): void => {
+    answering = true;
+    silentSince = null;
+  };
+  const silent = (): void => {
+    if (answering) log.warn({ afterMs: hungAfterMs }, 'redis does not answer: treating it as away until it does');
+    answering = false;
+    silentSince ??= Date.now();
+    if (Date.now() - silentSince >= reconnectAfterMs && client.status === 'ready') {
+      log.warn({ silentMs: Date.now() - silentSince }, 'redis has not answered for seconds: connecting again');
+      silentSince = null;
+      client.disconnect(true);
+    }
+  };
+  const timer = setInterval(() => {
+    if (pending || client.status !== 'ready') return;
+    pending = true;
+    withTimeout(client.ping(), hungAfterMs, 'redis ping')
+      .then(answered, silent)
+      .finally(() => (pending = false));
+  }, hungAfterMs);
+  timer.unref();
+  client.on('ready', answered);
+  return { now: () => answering, stop: () => clearInterval(timer) };
+}
+
+/**
+ * One shared client per process (connections.ts, `shared`). Commands fail at once while Redis
+ * is unreachable or hung, so callers can fall back instead of waiting; the client keeps
+ * reconnecting in the background (to the new master after a failover) and is used again as
+ * soon as Redis is back. Returns null when no Redis is configured: the API then runs without it.
+ */
+export function createRedis(config: RedisConfig, logger: Logger): RedisHandle | null {
+  const { server } = config;
+  if (server === null) {
+    logger.warn({ component: 'redis' }, 'neither REDIS_URL nor REDIS_SENTINELS is set: running without cache and shared rate limits');
     return null;
   }
   const log = logger.child({ component: 'redis' });
-  const client = new Redis(config.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-    lazyConnect: false,
-    // Commands issued in the same tick (cache reads, rate-limit counters of concurrent
-    // requests) go to Redis in one write: fewer syscalls and round trips under load.
-    enableAutoPipelining: true,
-  });
+  const connections = createConnections({ ...config, server }, logger);
+  const client = connections.open('shared');
   let reported: 'up' | 'down' | null = null;
   client.on('ready', () => {
-    if (reported !== 'up') log.info('connected to redis');
+    if (reported !== 'up') log.info({ master: connections.stats().master }, 'connected to redis');
     reported = 'up';
   });
   client.on('error', (error: Error) => {
     if (reported !== 'down') log.warn({ err: error }, 'redis unavailable; continuing without it until it is back');
     reported = 'down';
   });
+  const topology = watchTopology(connections, client, logger);
+  const answering = watchAnswers(client, log);
 
   return {
     client,
-    isReady: () => client.status === 'ready',
+    connections,
+    topology,
+    isReady: () => client.status === 'ready' && answering.now(),
     waitUntilReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async ping(timeoutMs) {
       const started = performance.now();
@@ -62,6 +107,9 @@ export function createRedis(config: Config['redis'], logger: Logger): RedisHandl
       return performance.now() - started;
     },
     async close() {
+      topology.stop();
+      answering.stop();
+      connections.release(client);
       await client.quit().catch(() => client.disconnect());
     },
   };
