@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * k6 load test of the API through Nginx: `k6 run load-test.js` (docs/load-tests.md).
- *   SCENARIO   smoke (default) | load | stress | spike | breakpoint   (load/options.js)
+ *   SCENARIO   smoke (default) | load | stress | spike | breakpoint   (load/options.js); under a
+ *              spike, 429/503 with Retry-After are expected answers (refused_answers), and
+ *              timeouts, connection errors and other 5xx fail it (unexpected_failures)
  *   BASE_URL   default http://127.0.0.1:3000 (the local stack's Nginx)
  *   ACCOUNTS   accounts to prepare (default: the scenario's most VUs; each VU uses its own)
  *   SEED_RUN_ID  sign in the learners of `./scripts/seed` (seed-<id>-<n>@example.com) instead
@@ -12,9 +14,10 @@
  */
 import http from 'k6/http';
 import { check, fail, sleep } from 'k6';
+import { Counter } from 'k6/metrics';
 import { accountSteps, flows } from './load/flows.js';
-import { optionsFor, scenarios, vusOf } from './load/options.js';
-import { captured, choices, kept, pickFlow, planFor, pollOutcome, prepare, shouldRun } from './load/steps.js';
+import { optionsFor, refusalsExpected, scenarios, vusOf } from './load/options.js';
+import { answerKind, captured, choices, kept, pickFlow, planFor, pollOutcome, prepare, refusalStatuses, shouldRun } from './load/steps.js';
 import { htmlReport, textReport } from './load/summary.js';
 
 /** @typedef {import('./load/steps.js').Vars} Vars */
@@ -27,6 +30,13 @@ const thinkSeconds = Number(__ENV.THINK_SECONDS ?? 1);
 const password = 'practice-makes-perfect';
 
 export const options = optionsFor(scenario);
+
+/** Refusals on purpose (429/503 with Retry-After) and answers that are neither served nor refused. */
+const refusedAnswers = new Counter('refused_answers');
+const unexpectedFailures = new Counter('unexpected_failures');
+const refusalsAreExpected = refusalsExpected.has(scenario);
+// A spike's refusals are expected answers: http_req_failed counts only the rest.
+if (refusalsAreExpected) http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }, ...refusalStatuses));
 
 /** @param {import('./load/steps.js').PreparedRequest} request @param {string} name */
 function send(request, name) {
@@ -52,7 +62,12 @@ function runStep(step, vars) {
   const tries = step.poll ? step.poll.maxTries : 1;
   for (let attempt = 0; attempt < tries; attempt++) {
     const response = send(prepare(step, vars, baseUrl), step.name);
-    const answered = check(response, { [`${step.name} answers ${step.expect.join(' or ')}`]: (r) => step.expect.includes(r.status) });
+    const kind = answerKind(step.expect, response.status, response.headers['Retry-After']);
+    if (kind === 'refused') refusedAnswers.add(1, { name: step.name });
+    if (kind === 'failed' && (response.status === 0 || response.status >= 500)) unexpectedFailures.add(1, { name: step.name });
+    // Refused on purpose under a spike: the virtual user gives up this iteration, as a client told to come back later would.
+    if (kind === 'refused' && refusalsAreExpected) return false;
+    const answered = check(response, { [`${step.name} answers ${step.expect.join(' or ')}`]: () => kind === 'served' });
     if (!answered) return false;
     const body = jsonOf(/** @type {import('k6/http').RefinedResponse<'text'>} */ (response));
     const outcome = pollOutcome(step, body);

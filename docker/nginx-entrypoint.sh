@@ -59,7 +59,14 @@ upstream_servers() {
 
 mkdir -p "$RUN_DIR" "$TLS_DIR"
 ensure_certificate
-echo "set \$ep_rate_limits ${NGINX_RATE_LIMITS:-on};" >"$RUN_DIR/rate-limits.conf"
+# Per-client limits and the in-flight bound of the box (nginx/http.conf), in each server block.
+cat >"$RUN_DIR/edge-limits.conf" <<LIMITS
+set \$ep_rate_limits ${NGINX_RATE_LIMITS:-on};
+set \$ep_shedding ${NGINX_SHEDDING:-on};
+limit_conn ep_inflight_all ${NGINX_INFLIGHT_MAX:-128};
+limit_conn ep_inflight_reads ${NGINX_INFLIGHT_READS_MAX:-96};
+limit_conn ep_inflight_anonymous ${NGINX_INFLIGHT_ANONYMOUS_MAX:-64};
+LIMITS
 upstream_servers >"$RUN_DIR/upstream-servers.conf"
 say "upstream: $(tr '\n' ' ' <"$RUN_DIR/upstream-servers.conf")"
 

@@ -64,6 +64,13 @@ export const scenarios = {
   },
 };
 
+/**
+ * Scenarios that offer more than the box can serve on purpose: there a refusal (429 or 503 with
+ * Retry-After, load/steps.js answerKind) is an expected answer, not a failure; timeouts,
+ * connection errors and other 5xx still fail the run (`unexpected_failures`).
+ */
+export const refusalsExpected = new Set(['spike']);
+
 /** Scenarios stopped as soon as a threshold breaks: past that point they only measure collapse. */
 const abortsOnFail = new Set(['stress', 'breakpoint']);
 
@@ -83,6 +90,8 @@ export function thresholdsFor(name) {
     // Iterations an arrival-rate scenario could not start: the box (or k6's VU pool) is saturated.
     dropped_iterations: ['count<10'],
   };
+  // Answers that are neither served nor refused on purpose (timeouts, connection errors, 5xx).
+  if (refusalsExpected.has(name)) expressions.unexpected_failures = ['count<1'];
   for (const [group, budget] of Object.entries(budgets)) {
     expressions[`http_req_duration{name:${group}}`] = [`p(95)<${budget.p95}`, `p(99)<${budget.p99}`];
   }

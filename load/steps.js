@@ -76,6 +76,23 @@ export function captured(step, body) {
   return values;
 }
 
+/** The statuses with which the box (or a budget) refuses a request on purpose and says when to come back. */
+export const refusalStatuses = [429, 503];
+
+/**
+ * What an answer means: `served` (a status the step expects), `refused` (429 or 503 with a
+ * Retry-After: the box is full, or a budget is spent, and says so on purpose: expected under a
+ * spike), or `failed` (anything else: no answer (0, a timeout or a connection error), another
+ * 5xx or 4xx, a 503 without Retry-After).
+ * @param {number[]} expected @param {number} status @param {string | undefined} retryAfter
+ * @returns {'served' | 'refused' | 'failed'}
+ */
+export function answerKind(expected, status, retryAfter) {
+  if (expected.includes(status)) return 'served';
+  if (refusalStatuses.includes(status) && retryAfter !== undefined && /^\d+$/.test(retryAfter)) return 'refused';
+  return 'failed';
+}
+
 /** @param {Step} step @param {unknown} body @returns {'done' | 'again' | 'failed'} */
 export function pollOutcome(step, body) {
   if (!step.poll) return 'done';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -92,6 +92,8 @@ interface Bench {
  */
 describe('a bench interrupted', () => {
   const folder = mkdtempSync(join(tmpdir(), 'ep-bench-interrupt-'));
+  // PostgreSQL runs as the postgres user: it must get through to its folder inside this one.
+  chmodSync(folder, 0o755);
   const mark = `EP_BENCH_RUN=${randomUUID()}`;
   afterAll(() => {
     // Whatever a failed run left behind.

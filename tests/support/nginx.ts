@@ -33,6 +33,8 @@ export interface NginxOptions {
    * added to a copy of http.conf's `geo $ep_internal_client`, where the longest prefix wins.
    */
   publicAddresses?: string[];
+  /** The in-flight bounds on /api requests (http.conf, overload); false: none; default: the renderer's. */
+  inflight?: { all: number; reads: number; anonymous: number } | false;
 }
 
 function withPublicAddresses(conf: string, prefix: string, addresses: string[]): string {
@@ -66,6 +68,14 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
       TLS_KEY: key,
       STORAGE_DIR: options.storageDir ?? join(prefix, 'uploads'),
       NGINX_RATE_LIMITS: options.rateLimits === false ? 'off' : 'on',
+      NGINX_SHEDDING: options.inflight === false ? 'off' : 'on',
+      ...(options.inflight
+        ? {
+            NGINX_INFLIGHT_MAX: String(options.inflight.all),
+            NGINX_INFLIGHT_READS_MAX: String(options.inflight.reads),
+            NGINX_INFLIGHT_ANONYMOUS_MAX: String(options.inflight.anonymous),
+          }
+        : {}),
       NGINX_WORKERS: '1',
     },
   });

@@ -196,7 +196,10 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
       for (const [file, text] of Object.entries(data)) writeFileSync(join(root, 'config', file), moved(text));
       // What docker/nginx-entrypoint.sh writes before it starts Nginx.
       writeFileSync(join(root, 'run', 'upstream-servers.conf'), 'server 127.0.0.1:3000 max_fails=0;\n');
-      writeFileSync(join(root, 'run', 'rate-limits.conf'), 'set $ep_rate_limits on;\n');
+      writeFileSync(
+        join(root, 'run', 'edge-limits.conf'),
+        'set $ep_rate_limits on;\nset $ep_shedding on;\nlimit_conn ep_inflight_all 128;\nlimit_conn ep_inflight_reads 96;\nlimit_conn ep_inflight_anonymous 64;\n',
+      );
       await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(root, 'tls', 'tls.key'), '-out', join(root, 'tls', 'tls.crt')]);
       // stdout a file: the access log is /dev/stdout, which cannot be opened on a socket.
       const stdout = openSync(join(root, 'stdout'), 'w');

@@ -1,6 +1,6 @@
 import type { Scenario } from 'k6/options';
 import { budgets, flows } from '../../load/flows.js';
-import { optionsFor, scenarios, thresholdsFor, vusOf } from '../../load/options.js';
+import { optionsFor, refusalsExpected, scenarios, thresholdsFor, vusOf } from '../../load/options.js';
 
 /**
  * load/options.js checked as k6 reads it (k6 is not installed here: AGPL). The fields per
@@ -24,6 +24,7 @@ const metricTypes: Record<string, 'trend' | 'rate' | 'counter'> = {
   http_req_failed: 'rate',
   checks: 'rate',
   dropped_iterations: 'counter',
+  unexpected_failures: 'counter',
 };
 /** The aggregations k6 allows per metric type in a threshold expression. */
 const aggregations = { trend: /^(avg|min|max|med|p\(\d+(\.\d+)?\))$/, rate: /^rate$/, counter: /^(count|rate)$/ };
@@ -102,6 +103,13 @@ test('spike: 20× the baseline within seconds, held, dropped, then a recovery wi
   expect(down!.target).toBe(baseline!.target);
   expect(recovery!.target).toBe(baseline!.target);
   expect(durationSeconds(recovery!.duration)).toBeGreaterThanOrEqual(60);
+});
+
+test('a spike expects refusals: it fails on any answer that is neither served nor refused on purpose; the others count refusals as failures', () => {
+  expect([...refusalsExpected]).toEqual(['spike']);
+  expect(thresholdsFor('spike').unexpected_failures).toEqual(['count<1']);
+  for (const other of ['smoke', 'load', 'stress', 'breakpoint']) expect(thresholdsFor(other).unexpected_failures).toBeUndefined();
+  expect(thresholdsFor('spike').http_req_failed).toEqual(['rate<0.01']);
 });
 
 test('breakpoint raises the arrival rate (open model) and stops at the first broken threshold', () => {

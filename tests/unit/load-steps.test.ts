@@ -1,5 +1,5 @@
 import { flows, type Flow } from '../../load/flows.js';
-import { captured, choices, fill, pickFlow, planFor, pollOutcome, prepare } from '../../load/steps.js';
+import { answerKind, captured, choices, fill, pickFlow, planFor, pollOutcome, prepare } from '../../load/steps.js';
 
 const named = (name: string): Flow => flows.find((flow) => flow.name === name)!;
 
@@ -34,4 +34,18 @@ test('captures take what is present (a cached 200 and a queued 202 differ), poll
 
 test("each run's choices come from the flow's lists", () => {
   expect(choices(named('search'), () => 0)).toEqual({ word: named('search').choose!.word![0], level: 'A1' });
+});
+
+test('an answer is served, refused on purpose (429 or 503 with a Retry-After), or failed', () => {
+  expect(answerKind([200], 200, undefined)).toBe('served');
+  expect(answerKind([200, 202], 202, undefined)).toBe('served');
+  expect(answerKind([200], 503, '1')).toBe('refused');
+  expect(answerKind([200], 429, '898')).toBe('refused');
+  // What a client cannot act on, or the box did not mean: failures.
+  expect(answerKind([200], 503, undefined)).toBe('failed');
+  expect(answerKind([200], 503, 'soon')).toBe('failed');
+  expect(answerKind([200], 502, '1')).toBe('failed');
+  expect(answerKind([200], 500, undefined)).toBe('failed');
+  expect(answerKind([200], 0, undefined)).toBe('failed');
+  expect(answerKind([201], 400, undefined)).toBe('failed');
 });

@@ -89,17 +89,21 @@ export const startRedis = (): Promise<PrivateServer> =>
 
 const serverScript = (name: string): string => join(root, 'scripts', 'lib', name);
 
-/** FerretDB on a PostgreSQL of its own, as the stack runs them; signals act on FerretDB, `destroy` removes both. */
-export async function startFerretDb(): Promise<PrivateServer> {
-  const postgresql = await privateServer('postgresql', serverScript('postgresql-server'), (port, dir) => [dir, String(port)]);
+/**
+ * FerretDB as the stack runs it, on a PostgreSQL of its own (or, `sqlite`, on SQLite files);
+ * signals act on FerretDB, `destroy` removes both; `postgresql` is its backend's server.
+ */
+export async function startFerretDb(backend: 'postgresql' | 'sqlite' = 'postgresql'): Promise<PrivateServer & { postgresql: PrivateServer | null }> {
+  const postgresql = backend === 'postgresql' ? await privateServer('postgresql', serverScript('postgresql-server'), (port, dir) => [dir, String(port)]) : null;
   const ferretdb = await privateServer('ferretdb', serverScript('ferretdb-server'), (port, dir) => [
-    `127.0.0.1:${port}`, dir, `postgres://ferretdb@127.0.0.1:${postgresql.port}/ferretdb`,
+    `127.0.0.1:${port}`, dir, postgresql ? `postgres://ferretdb@127.0.0.1:${postgresql.port}/ferretdb` : `file:${dir}/`,
   ]);
   return {
     ...ferretdb,
+    postgresql,
     async destroy() {
       await ferretdb.destroy();
-      await postgresql.destroy();
+      await postgresql?.destroy();
     },
   };
 }

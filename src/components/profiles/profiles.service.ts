@@ -1,6 +1,6 @@
 import type { ReadPreferenceMode } from '../../infra/db/database';
 import { randomUUID } from 'node:crypto';
-import { Types, type Model } from 'mongoose';
+import type { Model } from 'mongoose';
 import { NotFoundError } from '../../infra/errors/app-error';
 import type { Cache } from '../../infra/cache/cache';
 import type { Logger } from '../../infra/logger';
@@ -20,11 +20,8 @@ export interface ProfilesServiceDependencies {
   logger: Logger;
   cache: Cache;
   staleReadPreference: ReadPreferenceMode;
-  /**
-   * Kept in step with every profile write, before the cached views go; where it is in use
-   * (FerretDB, which scans a collection even to find one id) public profiles are read from it.
-   */
-  searchIndex: Pick<SearchIndex, 'put' | 'learners'>;
+  /** Kept in step with every profile write, before the cached views go. */
+  searchIndex: Pick<SearchIndex, 'put'>;
   /**
    * Avatar changes of one account run one at a time, cluster-wide: each must see the avatar the
    * previous one set to delete its file. (FerretDB's findAndModify is not atomic: ten uploads at
@@ -99,8 +96,6 @@ export function createProfilesService(deps: ProfilesServiceDependencies) {
   return {
     async getPublic(id: string): Promise<PublicProfile> {
       return cache.getOrLoad('profile', id, async ({ afterWrite }) => {
-        const [indexed] = Types.ObjectId.isValid(id) ? ((await deps.searchIndex.learners([id])) ?? []) : [];
-        if (indexed) return publicProfile({ _id: new Types.ObjectId(id), profile: indexed.profile, createdAt: indexed.createdAt }, storage);
         const read = afterWrite ? 'primary' : deps.staleReadPreference;
         const account = await accounts.findById(id, publicFields).read(read).lean<Account>();
         if (!account) throw notFound();
