@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { docker, requireDockerEngine, type ComposeProject } from '../support/compose';
-import { mixedClients, registerOver } from '../support/edge-traffic';
+import { registerOver, underMixedTraffic } from '../support/edge-traffic';
 import type { TestSession } from '../support/learners';
-import { startPacedTraffic, type TrafficResult } from '../support/paced-traffic';
+import type { TrafficResult } from '../support/paced-traffic';
 import { forgetIdleConnections, nodeNumber, onNode, runningTasks, swarm, swarmProject } from '../support/swarm';
 import { waitFor } from '../support/wait';
 
@@ -22,19 +22,7 @@ let sessions: TestSession[];
 const record = (line: string): void => void process.stdout.write(`swarm: ${line}\n`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-async function underTraffic(what: string, action: () => Promise<void>): Promise<TrafficResult> {
-  const traffic = startPacedTraffic(port, mixedClients(sessions), { pauseMs: 40, maxMs: 600_000 });
-  await delay(2000);
-  await action();
-  await delay(3000);
-  const result = await traffic.stop();
-  const methods = Object.entries(result.byMethod)
-    .map(([method, counts]) => `${method} ${counts.failed}/${counts.sent}`)
-    .join(', ');
-  record(`${what}: ${result.sent} requests, ${result.failures.length} failed (${methods}), longest ${Math.round(result.longestMs)} ms`);
-  for (const line of [...result.failures, ...result.slow].slice(0, 10)) record(`  ${line}`);
-  return result;
-}
+const underTraffic = (what: string, action: () => Promise<void>): Promise<TrafficResult> => underMixedTraffic(port, sessions, what, action, record);
 
 /** The replicas that answer /live through the edge, by container. */
 async function replicasReached(attempts: number): Promise<Set<string>> {
