@@ -45,10 +45,18 @@ export function trafficSummary(result: TrafficResult): string {
 
 /**
  * mixedClients' traffic at `port` (one request each 40 ms apart, never retried) from 2 s before
- * `action` until 3 s after it, summed up through `record` with the first failures and slow requests.
+ * `action` until 3 s after it, summed up through `record` with the first failures and the requests
+ * slower than `slowMs` (default 5 s).
  */
-export async function underMixedTraffic(port: number, sessions: TestSession[], what: string, action: () => Promise<void>, record: (line: string) => void): Promise<TrafficResult> {
-  const traffic = startPacedTraffic(port, mixedClients(sessions), { pauseMs: 40, maxMs: 600_000 });
+export async function underMixedTraffic(
+  port: number,
+  sessions: TestSession[],
+  what: string,
+  action: () => Promise<void>,
+  record: (line: string) => void,
+  slowMs?: number,
+): Promise<TrafficResult> {
+  const traffic = startPacedTraffic(port, mixedClients(sessions), { pauseMs: 40, maxMs: 600_000, ...(slowMs === undefined ? {} : { slowMs }) });
   await delay(2000);
   await action();
   await delay(3000);

@@ -63,6 +63,9 @@ export async function forgetIdleConnections(task: Task, seconds: number): Promis
     `sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=${seconds} net.netfilter.nf_conntrack_tcp_loose=0`,
     'iptables -I INPUT -m conntrack --ctstate INVALID -j DROP',
     'iptables -I OUTPUT -m conntrack --ctstate INVALID -j DROP',
+    // Connections open now count from now too (a tracked connection takes the new timeout only
+    // from its next packet).
+    `conntrack -U -p tcp --state ESTABLISHED --timeout ${seconds} >/dev/null 2>&1 || true`,
   ].join(' && ');
   const script = `pid="$(docker inspect -f '{{.State.Pid}}' ${task.container})" && nsenter -t "$pid" -n sh -c '${namespaceCommands}'`;
   await docker(['exec', task.node, 'sh', '-c', script]);
