@@ -1,18 +1,22 @@
 #!/bin/bash
-# Nginx of the compose deployment. Nginx 1.22 resolves an upstream's names once, at start, so
-# a `--scale` change would go unseen: every APP_POLL_SECONDS this resolves APP_HOST through
-# Docker's DNS, asks each address for /ready, writes one upstream server per ready replica and
-# reloads Nginx when that set changes. A replica that is shutting down fails /ready at once and
-# keeps serving for SHUTDOWN_READINESS_DELAY_MS, so it leaves the upstream before it stops
-# listening; a new one joins only once it is ready.
+# The edge of the container deployments (compose, Docker Swarm, Kubernetes): two Nginx, the front
+# that clients talk to (NGINX_CONF: compose.conf, kubernetes.conf) and the router behind it
+# (router.conf), which holds the upstream of API replicas. Nginx 1.22 resolves an upstream's
+# names once, at start, so a `--scale` change would go unseen: every APP_POLL_SECONDS this
+# resolves APP_HOST through Docker's DNS, asks each address for /ready, writes one upstream server
+# per ready replica and reloads the router when that set changes. The front is never reloaded for
+# it, so its clients' keep-alive connections are never cut (router.conf says why). A replica that
+# is shutting down fails /ready at once and keeps serving for SHUTDOWN_READINESS_DELAY_MS, so it
+# leaves the upstream before it stops listening; a new one joins only once it is ready.
 set -euo pipefail
 
 APP_HOST="${APP_HOST:-app}"
 APP_PORT="${APP_PORT:-3000}"
 APP_POLL_SECONDS="${APP_POLL_SECONDS:-1}"
 RUN_DIR=/run/english-practice-nginx
-# The main file: compose.conf, or kubernetes.conf in the Kubernetes deployment.
+# The front's main file: compose.conf, or kubernetes.conf in the Kubernetes deployment.
 CONF="${NGINX_CONF:-/etc/nginx/english-practice/compose.conf}"
+ROUTER_CONF=/etc/nginx/english-practice/router.conf
 TLS_DIR=/etc/nginx/tls
 
 say() { printf 'nginx-entrypoint: %s\n' "$*" >&2; }
@@ -34,9 +38,11 @@ answers_ready() {
 upstream_servers() {
   local addresses ready=()
   addresses="$(getent ahostsv4 "$APP_HOST" 2>/dev/null | awk '{ print $1 }' | sort -u)" || true
-  for address in $addresses; do
-    answers_ready "$address" && ready+=("$address")
-  done
+  # All asked at once: replicas that stopped answering (a node lost takes several) cost the poll
+  # one timeout together, so a dead one leaves the upstream within about 3 s.
+  read -r -a ready <<<"$(
+    for address in $addresses; do { ! answers_ready "$address" || echo "$address"; } & done | sort | tr '\n' ' '
+  )"
   [ "${#ready[@]}" -gt 0 ] || read -r -a ready <<<"$(echo $addresses)"
   if [ "${#ready[@]}" -eq 0 ]; then
     echo "server 127.0.0.1:$APP_PORT down; # no replica resolved yet"
@@ -45,7 +51,10 @@ upstream_servers() {
   # At least 8 entries, repeating replicas: a retry that meets a killed replica's pooled
   # connections uses up an entry for each (nginx/http.conf, retries).
   while [ "${#ready[@]}" -lt 8 ]; do ready+=("${ready[@]}"); done
-  for address in "${ready[@]}"; do echo "server $address:$APP_PORT max_fails=0;"; done
+  # An entry that failed a try (its replica died: a connect or a read timed out) is skipped for
+  # 3 s, until this poll has dropped the replica: after a node is lost, most entries can be
+  # dead, and a request retried on one dead entry after another would run out of tries.
+  for address in "${ready[@]}"; do echo "server $address:$APP_PORT max_fails=1 fail_timeout=3s;"; done
 }
 
 mkdir -p "$RUN_DIR" "$TLS_DIR"
@@ -61,18 +70,28 @@ LIMITS
 upstream_servers >"$RUN_DIR/upstream-servers.conf"
 say "upstream: $(tr '\n' ' ' <"$RUN_DIR/upstream-servers.conf")"
 
+# Sockets a killed router left behind: Nginx does not listen on a path that exists.
+rm -f "$RUN_DIR"/router*.sock
+nginx -c "$ROUTER_CONF" -g 'daemon off;' &
+router_pid=$!
+for _ in $(seq 1 100); do [ -S "$RUN_DIR/router.sock" ] && break; sleep 0.05; done
 nginx -c "$CONF" -g 'daemon off;' &
 nginx_pid=$!
-# docker stop: let Nginx finish what it serves (QUIT is its graceful stop).
-trap 'kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid"; exit 0' TERM INT QUIT
+# docker stop: the front finishes what it serves (QUIT is Nginx's graceful stop), through the
+# router, which stops after it.
+trap 'kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid"; kill -QUIT "$router_pid" 2>/dev/null; wait "$router_pid"; exit 0' TERM INT QUIT
 
-while kill -0 "$nginx_pid" 2>/dev/null; do
+while kill -0 "$nginx_pid" 2>/dev/null && kill -0 "$router_pid" 2>/dev/null; do
   sleep "$APP_POLL_SECONDS" & wait $!
   servers="$(upstream_servers)"
   if [ "$servers" != "$(cat "$RUN_DIR/upstream-servers.conf")" ]; then
     echo "$servers" >"$RUN_DIR/upstream-servers.conf"
     say "upstream: $(tr '\n' ' ' <<<"$servers")"
-    nginx -c "$CONF" -s reload
+    nginx -c "$ROUTER_CONF" -s reload
   fi
 done
-wait "$nginx_pid"
+# One of the two died: the container stops (and is restarted).
+say "$(kill -0 "$nginx_pid" 2>/dev/null && echo "the router" || echo "the front") exited"
+kill -QUIT "$nginx_pid" "$router_pid" 2>/dev/null || true
+wait
+exit 1

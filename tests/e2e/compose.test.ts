@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { compose, composeProject, containersOf, docker, healthOf, leftovers, requireDockerEngine, type ComposeProject } from '../support/compose';
 import { readingText, txtOf } from '../support/documents';
+import { registerOver, underMixedTraffic } from '../support/edge-traffic';
 import { startLoad, type LoadResult, type LoadTarget } from '../support/http-load';
 import { finishedJob } from '../support/jobs';
 import { bearer, registerLearner, type TestSession } from '../support/learners';
@@ -17,6 +18,7 @@ jest.setTimeout(600_000);
 
 let project: ComposeProject;
 let learner: TestSession;
+let sessions: TestSession[];
 let load: LoadTarget[];
 const minutes = (ms: number): string => `${(ms / 60_000).toFixed(1)} min`;
 const record = (line: string): void => void process.stdout.write(`compose: ${line}\n`);
@@ -56,6 +58,8 @@ beforeAll(async () => {
   await compose(project, ['up', '--scale', 'app=5'], 900_000);
   record(`./scripts/compose up --scale app=5: healthy after ${minutes(Date.now() - started)}`);
   learner = await registerLearner(request(project.url));
+  sessions = [];
+  for (let i = 0; i < 6; i++) sessions.push(await registerOver(project.url, `Compose Client ${i}`));
   load = [{ path: '/live' }, { path: '/api/auth/me', headers: { Authorization: `Bearer ${learner.accessToken}` } }];
 }, 900_000);
 
@@ -72,23 +76,20 @@ test('up --scale app=5: five healthy replicas, every one reached through Nginx',
   expect(await replicasReached(50)).toEqual(new Set(apps.map((id) => id.slice(0, 12))));
 });
 
-test('a replica SIGKILLed under load costs at most a handful of requests', async () => {
+// A killed container's address drops packets: nothing resets the connections Nginx holds to it.
+// Clients that never retry, GET, PATCH and POST from six addresses (tests/support/edge-traffic.ts).
+test('a replica SIGKILLed, then scaling 5 → 4 → 5, under traffic: at most 3 failed requests, none waiting over 5 s, Nginx reaches the new replica', async () => {
   const [victim] = await containersOf(project, 'app');
-  const result = await underLoad('docker kill of a replica', async () => {
+  const result = await underMixedTraffic(Number(new URL(project.url).port), sessions, 'docker kill of a replica, then scale 5 → 4 → 5', async () => {
     await docker(['kill', victim!]);
-  });
-  expect(result.ok).toBeGreaterThan(100);
-  expect(result.failed).toBeLessThanOrEqual(5);
-  await compose(project, ['scale', 'app=5']);
-  await allAppsHealthy(5);
-});
-
-test('scaling 5 → 4 → 5 under load costs no request, and Nginx reaches the new replica', async () => {
-  const result = await underLoad('scale 5 → 4 → 5', async () => {
+    await delay(5000);
     await compose(project, ['scale', 'app=4']);
     await compose(project, ['scale', 'app=5']);
-  });
-  expect(result.failed).toBe(0);
+  }, record);
+  expect(result.byMethod.PATCH?.sent).toBeGreaterThan(50);
+  expect(result.failures.length).toBeLessThanOrEqual(3);
+  expect(result.slow).toEqual([]);
+  await allAppsHealthy(5);
   const apps = await containersOf(project, 'app');
   expect(await replicasReached(50)).toEqual(new Set(apps.map((id) => id.slice(0, 12))));
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports';
+import { freePortOutsideEphemeralRange } from './ports';
 import { projectRoot } from './servers';
 
 const run = promisify(execFile);
@@ -41,7 +41,7 @@ export async function composeProject(): Promise<ComposeProject> {
     'ACCESS_TOKEN_TTL_SECONDS=3600',
   ];
   writeFileSync(envFile, `${readFileSync(join(projectRoot, '.env.example'), 'utf8')}\n${settings.join('\n')}\n`);
-  const port = await freePort();
+  const port = await freePortOutsideEphemeralRange();
   return {
     name: `eptest${process.pid}`,
     url: `http://127.0.0.1:${port}`,
@@ -52,7 +52,7 @@ export async function composeProject(): Promise<ComposeProject> {
       ENV_FILE: envFile,
       NGINX_ADDRESS: '127.0.0.1',
       NGINX_PORT: String(port),
-      NGINX_TLS_PORT: String(await freePort()),
+      NGINX_TLS_PORT: String(await freePortOutsideEphemeralRange()),
       NGINX_RATE_LIMITS: 'off',
     },
   };
@@ -60,12 +60,17 @@ export async function composeProject(): Promise<ComposeProject> {
 
 /** ./scripts/compose with the project's settings; throws with the tail of its output on failure. */
 export async function compose(project: ComposeProject, args: string[], timeoutMs = 600_000): Promise<string> {
+  return deploymentScript('compose', project, args, timeoutMs);
+}
+
+/** scripts/NAME (compose, swarm) with the project's settings; throws with the tail of its output on failure. */
+export async function deploymentScript(name: string, project: ComposeProject, args: string[], timeoutMs: number): Promise<string> {
   try {
-    const { stdout, stderr } = await run(join(projectRoot, 'scripts', 'compose'), args, { cwd: projectRoot, env: project.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(join(projectRoot, 'scripts', name), args, { cwd: projectRoot, env: project.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
     return `${stdout}${stderr}`;
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`scripts/compose ${args.join(' ')} failed: ${failed.message}\n${`${failed.stdout ?? ''}${failed.stderr ?? ''}`.slice(-3000)}`, { cause: error });
+    throw new Error(`scripts/${name} ${args.join(' ')} failed: ${failed.message}\n${`${failed.stdout ?? ''}${failed.stderr ?? ''}`.slice(-3000)}`, { cause: error });
   }
 }
 

@@ -24,6 +24,10 @@ export interface TrafficResult {
   sent: number;
   byMethod: Record<string, { sent: number; failed: number }>;
   failures: string[];
+  /** Every request that took longer than `slowMs` (default 5 s), answered or not, with its time. */
+  slow: string[];
+  /** The longest any request took, in ms. */
+  longestMs: number;
 }
 
 export interface PacedTraffic {
@@ -64,8 +68,9 @@ function send(port: number, client: TrafficClient, agent: Agent | false, item: T
  * traffic with idle gaps on keep-alive connections, bounded by `stop()` (and by `maxMs`, after
  * which every client stops by itself).
  */
-export function startPacedTraffic(port: number, clients: TrafficClient[], options: { pauseMs: number; maxMs: number }): PacedTraffic {
-  const result: TrafficResult = { sent: 0, byMethod: {}, failures: [] };
+export function startPacedTraffic(port: number, clients: TrafficClient[], options: { pauseMs: number; maxMs: number; slowMs?: number }): PacedTraffic {
+  const result: TrafficResult = { sent: 0, byMethod: {}, failures: [], slow: [], longestMs: 0 };
+  const slowMs = options.slowMs ?? 5000;
   const deadline = Date.now() + options.maxMs;
   let running = true;
   const loops = clients.map(async (client, index) => {
@@ -76,16 +81,23 @@ export function startPacedTraffic(port: number, clients: TrafficClient[], option
       const counts = (result.byMethod[item.method] ??= { sent: 0, failed: 0 });
       result.sent++;
       counts.sent++;
+      const started = performance.now();
+      let outcome: string;
       try {
         const { status, body } = await send(port, client, agent, item);
+        outcome = `status ${status}`;
         if (!(item.ok ?? ((s: number) => s >= 200 && s < 300))(status)) {
           counts.failed++;
           result.failures.push(`${item.method} ${item.path}: status ${status} ${body.slice(0, 200)}`);
         }
       } catch (error) {
+        outcome = String(error);
         counts.failed++;
         result.failures.push(`${item.method} ${item.path} (${client.keepAlive ? 'keep-alive' : 'new connection'}): ${String(error)}`);
       }
+      const tookMs = performance.now() - started;
+      result.longestMs = Math.max(result.longestMs, tookMs);
+      if (tookMs > slowMs) result.slow.push(`${item.method} ${item.path}: ${Math.round(tookMs)} ms, ${outcome}`);
       await delay(options.pauseMs);
     }
     if (agent) agent.destroy();

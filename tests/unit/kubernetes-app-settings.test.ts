@@ -65,11 +65,14 @@ function graceMs(deployment: IDeployment): number {
   return seconds * 1000;
 }
 
-/** A duration directive of the edge's Nginx main file (`keepalive_timeout 2s;`), in ms. */
-function edgeDirectiveMs(objects: KubernetesObject[], directive: string): number {
+/**
+ * A duration directive (`keepalive_timeout 2s;`), in ms, of one of the edge's Nginx files: its
+ * main file by default, or the router's (the Nginx behind it that holds the pool to the API).
+ */
+function edgeDirectiveMs(objects: KubernetesObject[], directive: string, file?: string): number {
   const edge = named<IDeployment>(objects, 'Deployment', 'english-practice-edge');
   const volume = podSpecOf(edge).volumes?.find((candidate) => candidate.configMap !== undefined);
-  const mainFile = posix.basename(containerOf(edge, 'nginx').env?.find((variable) => variable.name === 'NGINX_CONF')?.value ?? '');
+  const mainFile = file ?? posix.basename(containerOf(edge, 'nginx').env?.find((variable) => variable.name === 'NGINX_CONF')?.value ?? '');
   const text = named<{ data?: Record<string, string> }>(objects, 'ConfigMap', volume?.configMap?.name ?? '').data?.[mainFile] ?? '';
   const match = new RegExp(`^\\s*${directive}\\s+(\\d+)s;`, 'm').exec(text);
   if (match === null) throw new Error(`${mainFile} sets no ${directive}`);
@@ -181,7 +184,7 @@ describe.each(kustomizations)('%s, read with the app settings', (dir) => {
     const pollSeconds = Number(/APP_POLL_SECONDS="\$\{APP_POLL_SECONDS:-(\d+)\}"/.exec(entrypoint)?.[1]);
     expect(pollSeconds * 1000).toBeLessThan(readinessDelayMs);
     // The edge, not the API, closes an idle pooled connection (nginx/README.md).
-    expect(edgeDirectiveMs(objects, 'keepalive_timeout')).toBeLessThan(idleGraceMs);
+    expect(edgeDirectiveMs(objects, 'keepalive_timeout', 'router.conf')).toBeLessThan(idleGraceMs);
   });
 
   it("gives the worker and the edge grace periods above their own stop timeouts", () => {
