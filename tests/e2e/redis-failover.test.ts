@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { failoverFigures, recovered, type FailoverFigures } from '../../scripts/benchmarks/chaos/failover-figures.mts';
 import { between, readJobLog } from '../../scripts/benchmarks/chaos/figures.mts';
 import { jobStates, lessonRequests, readyDocument } from '../../scripts/benchmarks/chaos/lesson-jobs.mts';
-import { enforced, makeFault, sentinelFaults, startLimitProbes, type FaultOptions, type SentinelFault } from '../../scripts/benchmarks/chaos/sentinel-faults.mts';
+import { countedWrongSignIns, enforced, limitProbeSettings, makeFault, sentinelFaults, startLimitProbes, type FaultOptions, type SentinelFault } from '../../scripts/benchmarks/chaos/sentinel-faults.mts';
 import { spread, startTraffic, type Traffic } from '../../scripts/benchmarks/chaos/traffic.mts';
 import { mixRequests } from '../../scripts/benchmarks/report/mix.mts';
 import { registerOver } from '../support/edge-traffic';
@@ -73,7 +73,7 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     API_INSTANCES: '2',
     LOG_LEVEL: 'warn',
-    RATE_LIMIT_AUTH_MAX: String(authLimit),
+    ...limitProbeSettings(authLimit),
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_TIME_COST: '1',
     DOCUMENT_SECTION_WORDS: '50',
@@ -117,8 +117,7 @@ afterAll(async () => {
 
 /** How many of the counts of this client Redis holds, read from the master. */
 async function counted(client: string): Promise<number | null> {
-  const value = await deployment.command(await deployment.master(), 'GET', `${keyPrefix}rl:auth:ip:${client}`);
-  return value === null ? null : Number(value);
+  return countedWrongSignIns(async (...args) => deployment.command(await deployment.master(), ...args), keyPrefix, client);
 }
 
 async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {

@@ -90,13 +90,13 @@ test('jobs: lost and unfinished ones, duplicates, and when workers took and fini
   });
 });
 
-test('limits: enforced once the last attempt is refused and Redis counted every one; 5xx and no answer are server errors', () => {
+test('limits: enforced once the last attempt is refused and Redis counted every wrong password; 5xx and no answer are server errors', () => {
   const probe = (start: number, statuses: number[], counted: number | null): LimitProbe => ({ at: start, end: start + 100, statuses, counted });
   const limited = [401, 401, 401, 401, 401, 429];
-  expect(enforced(probe(0, limited, 6), 5)).toBe(true);
+  expect(enforced(probe(0, limited, 5), 5)).toBe(true);
   // Counted per process (Redis away): the statuses can look right while Redis saw none of it.
   expect(enforced(probe(0, limited, null), 5)).toBe(false);
   expect(enforced(probe(0, [401, 401, 401, 401, 401, 401], 3), 5)).toBe(false);
-  const probes = [probe(at - 1000, limited, 6), probe(newMaster + 200, [401, 503, 401, 0, 401, 401], null), probe(newMaster + 1200, limited, 6)];
+  const probes = [probe(at - 1000, limited, 5), probe(newMaster + 200, [401, 503, 401, 0, 401, 401], null), probe(newMaster + 1200, limited, 5)];
   expect(failoverFigures(run({ probes })).limits).toEqual({ probes: 3, serverErrors: 2, enforcedAfterMs: 1200 });
 });

@@ -122,7 +122,19 @@ export function startLimitProbes(options: { port: number; limit: number; everyMs
   };
 }
 
-/** The budget was enforced across processes: every attempt but the last refused for the password, the last for the limit, all counted in Redis. */
+/**
+ * The budget was enforced across processes: every attempt but the last refused for the password,
+ * the last for the limit, and Redis counted each wrong password (a refusal is not one).
+ */
 export function enforced(probe: LimitProbe, limit: number): boolean {
-  return probe.statuses.length === limit + 1 && probe.statuses.slice(0, limit).every((status) => status === 401) && probe.statuses[limit] === 429 && probe.counted === limit + 1;
+  return probe.statuses.length === limit + 1 && probe.statuses.slice(0, limit).every((status) => status === 401) && probe.statuses[limit] === 429 && probe.counted === limit;
+}
+
+/** The settings that make a probe's client address run out after `limit` wrong sign-ins, whatever the e-mails. */
+export const limitProbeSettings = (limit: number): Record<string, string> => ({ RATE_LIMIT_AUTH_ADDRESS_MAX: String(limit) });
+
+/** How many wrong sign-ins Redis counted against a client address (src/infra/rate-limit/sign-in-budgets.ts). */
+export async function countedWrongSignIns(read: (...args: string[]) => Promise<unknown>, keyPrefix: string, client: string): Promise<number | null> {
+  const value = await read('HGET', `${keyPrefix}rl:sign-in:address:${client}`, 'f');
+  return value === null ? null : Number(value);
 }

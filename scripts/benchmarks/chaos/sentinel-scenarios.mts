@@ -12,7 +12,7 @@ import type { ChaosFigure, Outcome } from './chaos-data.mts';
 import { failoverFigures, recovered, type FailoverFigures } from './failover-figures.mts';
 import { between, readJobLog, seconds } from './figures.mts';
 import { jobStates } from './lesson-jobs.mts';
-import { describeFault, makeFault, startLimitProbes, type FaultOptions, type SentinelFault } from './sentinel-faults.mts';
+import { countedWrongSignIns, describeFault, limitProbeSettings, makeFault, startLimitProbes, type FaultOptions, type SentinelFault } from './sentinel-faults.mts';
 import type { Sample } from './traffic.mts';
 
 export interface SentinelStage {
@@ -39,7 +39,7 @@ export async function moveOntoSentinel(stage: SentinelStage, deployment: RedisSe
     REDIS_URL: '',
     ...deployment.env,
     REDIS_ACK_REPLICAS: ack,
-    RATE_LIMIT_AUTH_MAX: String(sentinelAuthLimit),
+    ...limitProbeSettings(sentinelAuthLimit),
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_TIME_COST: '1',
   });
@@ -144,10 +144,7 @@ export async function sentinelFault(
   for (let run = 0; run < scenario.runs; run++) {
     await deployment.settled();
     const lessons = stage.startLessons(scenario.jobRate);
-    const counted = async (client: string): Promise<number | null> => {
-      const value = await deployment.command(await deployment.master(), 'GET', `${stage.keyPrefix}rl:auth:ip:${client}`);
-      return value === null ? null : Number(value);
-    };
+    const counted = async (client: string): Promise<number | null> => countedWrongSignIns(async (...args) => deployment.command(await deployment.master(), ...args), stage.keyPrefix, client);
     // Through the baseline too: the probes' logins cost CPU, before as after the fault.
     const probes = startLimitProbes({ port: stage.cluster.port, limit: sentinelAuthLimit, everyMs: 1000, counted });
     await delay(baselineMs);

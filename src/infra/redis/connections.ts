@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig, RedisServer, SentinelAddress } from '../config/redis-config';
 import type { Logger } from '../logger';
+import { defineLuaScripts } from './lua-script';
 
 /**
  * What a connection is for; each use gets the options it needs (docs/redis-high-availability.md):
@@ -150,6 +151,7 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   }
 
   function track(client: Redis, use: ConnectionUse): Redis {
+    defineLuaScripts(client);
     revive(client, use);
     let connectedBefore = false;
     client.on('ready', () => {
