@@ -1,36 +1,14 @@
 import { Router } from 'express';
-import type { AppDependencies } from './app';
-import { accountModel } from './components/accounts/account.model';
-import { accountsRouter } from './components/accounts/accounts.routes';
-import { createAccountsService } from './components/accounts/accounts.service';
-import { createPasswordHasher } from './components/accounts/password';
-import { refreshTokenModel } from './components/accounts/refresh-token.model';
-import { identify } from './components/accounts/authenticate';
-import { createAccessTokens } from './components/accounts/tokens';
-import { profilesRouter } from './components/profiles/profiles.routes';
-import { createProfilesService } from './components/profiles/profiles.service';
-import { indexedLearners } from './components/search/indexed-learners';
-import { createSearchIndex } from './components/search/search-index';
-import { searchRouter } from './components/search/search.routes';
-import { createSearchService } from './components/search/search.service';
-import { statsRouter } from './components/stats/stats.routes';
-import { createStatsService } from './components/stats/stats.service';
-import { documentModel } from './components/documents/document.model';
-import { documentsRouter } from './components/documents/documents.routes';
-import { createDocumentsService } from './components/documents/documents.service';
-import { jobsRouter } from './components/jobs/jobs.routes';
-import { createJobsService } from './components/jobs/jobs.service';
-import { generatorVersionOf } from './components/lessons/lesson-generator';
-import { lessonModel } from './components/lessons/lesson.model';
-import { lessonsRouter } from './components/lessons/lessons.routes';
-import { createLessonsService } from './components/lessons/lessons.service';
-import { attemptModel } from './components/practice/attempt.model';
-import { practiceRouter } from './components/practice/practice.routes';
-import { createPracticeService } from './components/practice/practice.service';
+import type { AppDependencies } from './app-dependencies';
+import { accountModel, accountsRouter, createAccountsService, createPasswordHasher, refreshTokenModel, identify, createAccessTokens, profilesRouter, createProfilesService, indexedLearners, createSearchIndex, searchRouter, createSearchService } from './components/learners';
+import { statsRouter, createStatsService } from './components/stats';
+import { documentModel, documentsRouter, createDocumentsService } from './components/documents';
+import { jobsRouter, createJobsService, type StreamSlots } from './components/jobs';
+import { generatorVersionOf, lessonModel, lessonsRouter, createLessonsService } from './components/lessons';
+import { attemptModel, practiceRouter, createPracticeService } from './components/practice';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
 import { createMutex } from './infra/redis/mutex';
 import type { JobEvents } from './infra/queue/job-events';
-import type { StreamSlots } from './components/jobs/stream-slots';
 
 /** What the job event streams share with the rest of the app (/health counts them). */
 export interface EventStreamState {
@@ -84,7 +62,10 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);
   const enqueueTimeoutMs = config.queues.enqueueTimeoutMs;
-  const documentsService = createDocumentsService({ documents, lessons, storage, queues, enqueueTimeoutMs, logger });
+  const documentsService = createDocumentsService({
+    documents,
+    deleteLessonsOf: (documentId) => lessons.deleteMany({ documentId }),
+    storage, queues, enqueueTimeoutMs, logger });
   const lessonsService = createLessonsService({ lessons, documents, accounts, cache, queues, generatorVersion: generatorVersionOf(config.lessons), enqueueTimeoutMs });
   const practiceService = createPracticeService({ lessons, attempts: attemptModel(connection) });
   const jobsService = createJobsService({ queues, events: streams.events, timeoutMs: enqueueTimeoutMs });

@@ -1,9 +1,7 @@
 import './infra/runtime-check';
 import { hostname } from 'node:os';
-import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
-import { registerQueueMetrics } from './components/jobs/queue-metrics';
-import { registerGeneratorMetrics } from './components/lessons/generator-metrics';
-import { createLessonGenerator } from './components/lessons/lesson-generator';
+import { closeJobQueues, openJobQueues, registerQueueMetrics } from './components/jobs';
+import { registerGeneratorMetrics, createLessonGenerator } from './components/lessons';
 import { createCache } from './infra/cache/cache';
 import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';

@@ -1,8 +1,8 @@
 import { faker } from '@faker-js/faker';
 import { Types } from 'mongoose';
-import type { Account, Tier } from '../components/accounts/account.model';
-import { cefrLevels, type CefrLevel, type Profile } from '../components/profiles/profile.schema';
-import { searchTermsFor } from '../components/search/search-terms';
+import { type Account, type Profile, searchTermsFor } from '../components/learners';
+import { cefrLevels, type CefrLevel } from '../shared/cefr-levels';
+import type { Tier } from '../shared/tiers';
 
 const interests = [
   'travel', 'cooking', 'football', 'music', 'movies', 'photography', 'hiking', 'chess', 'business', 'technology',

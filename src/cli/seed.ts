@@ -1,8 +1,7 @@
 import '../infra/runtime-check';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { accountModel } from '../components/accounts/account.model';
-import { createPasswordHasher } from '../components/accounts/password';
+import { accountModel, createPasswordHasher } from '../components/learners';
 import { loadConfig } from '../infra/config/config';
 import { connectForCli, runCli } from './connect-for-cli';
 import { buildSearchIndex } from './search-index-for-cli';

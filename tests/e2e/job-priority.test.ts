@@ -1,4 +1,3 @@
-import { cefrLevels } from '../../src/components/profiles/profile.schema';
 import { readingText } from '../support/documents';
 import { finishedJob, type JobBody } from '../support/jobs';
 import { bearer, type TestSession } from '../support/learners';
@@ -6,6 +5,7 @@ import { readyDocument } from '../support/ready-document';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { learnerWithTier } from '../support/tiers';
 import { startWorkerProcess } from '../support/worker-process';
+import { cefrLevels } from '../../src/shared/cefr-levels';
 
 jest.setTimeout(60_000);
 

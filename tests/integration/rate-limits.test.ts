@@ -1,4 +1,4 @@
-import { accountModel } from '../../src/components/accounts/account.model';
+import { accountModel } from '../../src/components/learners/account.model';
 import { registerLearner, uniqueEmail } from '../support/learners';
 import { startRedis, type LocalServer } from '../support/servers';
 import { startTestApp, type TestApp } from '../support/test-app';

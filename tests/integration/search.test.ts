@@ -1,9 +1,9 @@
-import { accountModel } from '../../src/components/accounts/account.model';
-import { createProfilesService } from '../../src/components/profiles/profiles.service';
+import { accountModel } from '../../src/components/learners/account.model';
+import { createProfilesService } from '../../src/components/learners/profiles.service';
 import { createMutex } from '../../src/infra/redis/mutex';
-import { createSearchIndex } from '../../src/components/search/search-index';
-import { indexedLearners } from '../../src/components/search/indexed-learners';
-import { createSearchService } from '../../src/components/search/search.service';
+import { createSearchIndex } from '../../src/components/learners/search-index';
+import { indexedLearners } from '../../src/components/learners/indexed-learners';
+import { createSearchService } from '../../src/components/learners/search.service';
 import { createCache } from '../../src/infra/cache/cache';
 import { bearer, registerLearner } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { createAccessTokens } from '../../src/components/accounts/tokens';
-import { VerifiedTokens } from '../../src/components/accounts/verified-tokens';
+import { createAccessTokens } from '../../src/components/learners/tokens';
+import { VerifiedTokens } from '../../src/components/learners/verified-tokens';
 import { UnauthorizedError } from '../../src/infra/errors/app-error';
 
 const secret = 'a-test-secret-of-at-least-32-characters';

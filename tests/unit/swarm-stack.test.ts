@@ -35,7 +35,7 @@ function composeConfig(mode: keyof typeof composeFiles, variables: Record<string
   const lines = [...Object.entries(secrets).map(([name, value]) => `${name}=${value}`), ...settings];
   writeFileSync(envFile, `${readFileSync(join(projectRoot, '.env.example'), 'utf8')}\n${lines.join('\n')}\n`);
   const [command, ...args] = existsSync('/usr/bin/docker-compose') ? ['docker-compose'] : ['docker', 'compose'];
-  const output = execFileSync(command!, [...args, 'config'], {
+  const output = execFileSync(command, [...args, 'config'], {
     cwd: projectRoot,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],

@@ -6,18 +6,16 @@ import type { Logger } from '../../infra/logger';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
 import { withTimeout } from '../../infra/with-timeout';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
-import type { Tier } from '../accounts/account.model';
-import { uploadJobId } from '../jobs/job-ids';
-import type { JobQueues } from '../jobs/job-queues';
-import { bullPriority, effectivePriority, type Priority } from '../jobs/priority';
-import type { LessonRecord } from '../lessons/lesson.model';
+import { uploadJobId, type JobQueues, bullPriority, effectivePriority, type Priority } from '../jobs';
 import type { LearnerDocument } from './document.model';
 import type { DocumentType } from './document-types';
 import { documentDetail, documentSummary } from './document-view';
+import type { Tier } from '../../shared/tiers';
 
 export interface DocumentsServiceDependencies {
   documents: Model<LearnerDocument>;
-  lessons: Model<LessonRecord>;
+  /** Removes the lessons made from a document (the lessons component owns them). */
+  deleteLessonsOf: (documentId: Types.ObjectId) => Promise<unknown>;
   storage: StorageDriver;
   queues: JobQueues | null;
   enqueueTimeoutMs: number;
@@ -112,7 +110,7 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
       await documents.deleteOne({ _id: document._id });
       await Promise.all([
         storage.delete(document.storageKey),
-        deps.lessons.deleteMany({ documentId: document._id }),
+        deps.deleteLessonsOf(document._id),
         // Best effort within the enqueue deadline: a job left behind finds the document gone.
         withTimeout(removeWaitingJob(document.jobId), deps.enqueueTimeoutMs, 'job removal').catch(() => undefined),
       ]);

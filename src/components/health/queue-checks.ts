@@ -3,8 +3,8 @@ import type { RedisHandle } from '../../infra/redis/redis';
 import { liveWorkers, type WorkerHeartbeat } from '../../infra/queue/worker-heartbeats';
 import { errorText } from '../../infra/error-text';
 import { withTimeout } from '../../infra/with-timeout';
-import type { JobQueues } from '../jobs/job-queues';
-import type { HealthCheck } from './health-report';
+import type { JobQueues } from '../jobs';
+import type { HealthCheck } from './health-check';
 
 export interface QueueCheckDependencies {
   config: Pick<Config, 'queues' | 'redis'>;

@@ -1,7 +1,7 @@
 import type { Acknowledgement } from '../../infra/queue/acknowledgement';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { withTimeout } from '../../infra/with-timeout';
-import type { HealthCheck } from './health-report';
+import type { HealthCheck } from './health-check';
 
 /**
  * `redis:replication`: the master (as the sentinels name it, and the one this process talks

@@ -1,8 +1,8 @@
 import type { Model, Types } from 'mongoose';
-import type { CefrLevel } from '../profiles/profile.schema';
 import type { LessonContent } from './lesson-content';
 import { lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
+import type { CefrLevel } from '../../shared/cefr-levels';
 
 export interface LessonToStore {
   ownerId: Types.ObjectId | string;

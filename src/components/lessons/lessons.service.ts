@@ -4,20 +4,18 @@ import type { Cache } from '../../infra/cache/cache';
 import { ConflictError, NotFoundError, ValidationError } from '../../infra/errors/app-error';
 import { findOwned } from '../../infra/db/find-owned';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
-import type { Account, Tier } from '../accounts/account.model';
-import type { LearnerDocument } from '../documents/document.model';
-import { lessonJobId } from '../jobs/job-ids';
-import type { JobQueues } from '../jobs/job-queues';
-import { bullPriority, effectivePriority } from '../jobs/priority';
-import type { CefrLevel } from '../profiles/profile.schema';
+import type { Account } from '../learners';
+import type { LearnerDocument } from '../documents';
+import { lessonJobId, type JobQueues, bullPriority, effectivePriority, type LessonJobData } from '../jobs';
 import type { LessonJobResult } from './generate-lesson';
 import type { LessonContent } from './lesson-content';
-import type { LessonJobData } from './lesson-job';
 import { lessonContentKey, lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
 import { storeLesson } from './lesson-store';
 import { lessonSummary, lessonView, type LessonView } from './lesson-view';
 import type { LessonRequestBody } from './lessons.validation';
+import type { CefrLevel } from '../../shared/cefr-levels';
+import type { Tier } from '../../shared/tiers';
 
 export interface LessonsServiceDependencies {
   lessons: Model<LessonRecord>;

@@ -1,9 +1,9 @@
 import seedrandom from 'seedrandom';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
 import type { Exercise, LessonContent, LessonInput, VocabularyItem } from './lesson-content';
 import { shuffle } from './shuffle';
 import { sentencesOf, type Sentence } from './text-units';
 import { levelOfWord, wordsAtLevel } from './word-levels';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 /** Part of every lesson's cache key: bump it when the output for the same input changes. */
 export const localGeneratorVersion = 'local-1';

@@ -1,4 +1,4 @@
-import type { Exercise } from '../lessons/lesson-content';
+import type { Exercise } from '../lessons';
 
 export type Answer = string | number | string[];
 

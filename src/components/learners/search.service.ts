@@ -3,9 +3,9 @@ import mongoose, { Types, type Model, type QueryFilter, type SortOrder } from 'm
 import type { Cache } from '../../infra/cache/cache';
 import type { DatabaseCapabilities } from '../../infra/db/capabilities';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
-import type { Account } from '../accounts/account.model';
-import { publicProfile, type PublicProfile } from '../profiles/profile-view';
-import type { ProfilesService } from '../profiles/profiles.service';
+import type { Account } from './account.model';
+import { publicProfile, type PublicProfile } from './profile-view';
+import type { ProfilesService } from './profiles.service';
 import { NotFoundError } from '../../infra/errors/app-error';
 import { queryTags } from './search-tags';
 import { searchGate } from './search-gate';

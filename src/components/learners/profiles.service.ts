@@ -6,10 +6,10 @@ import type { Cache } from '../../infra/cache/cache';
 import type { Logger } from '../../infra/logger';
 import type { Mutex } from '../../infra/redis/mutex';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
-import type { Account } from '../accounts/account.model';
-import type { SearchIndex } from '../search/search-index';
-import { profileChangeTags } from '../search/search-tags';
-import { normaliseWords } from '../search/search-terms';
+import type { Account } from './account.model';
+import type { SearchIndex } from './search-index';
+import { profileChangeTags } from './search-tags';
+import { searchTermsOf } from './search-terms';
 import { ownProfile, publicProfile, type OwnProfile, type PublicProfile } from './profile-view';
 import type { Profile } from './profile.schema';
 import type { ProfilePatch } from './profiles.validation';
@@ -41,9 +41,7 @@ const nextVersion = { profileVersion: 1 } as const;
 function updateFor(patch: ProfilePatch): Record<string, unknown> {
   const set: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(patch)) set[`profile.${field}`] = value;
-  if (patch.displayName !== undefined) set['search.name'] = normaliseWords(patch.displayName);
-  if (patch.interests !== undefined) set['search.interests'] = normaliseWords(patch.interests.join(' '));
-  if (patch.bio !== undefined) set['search.bio'] = normaliseWords(patch.bio);
+  for (const [kind, words] of Object.entries(searchTermsOf(patch))) set[`search.${kind}`] = words;
   return set;
 }
 

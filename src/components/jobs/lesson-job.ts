@@ -1,4 +1,4 @@
-import type { CefrLevel } from '../profiles/profile.schema';
+import type { CefrLevel } from '../../shared/cefr-levels';
 
 /** What a lesson-generation job carries; the section text is read fresh by the worker. */
 export interface LessonJobData {

@@ -2,8 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import { singleFileUpload, sniffType } from '../../infra/http/single-file-upload';
 import { reencodeAvatar } from './avatar-image';
 import { parseInput } from '../../infra/http/validate';
-import { authOf, authenticate } from '../accounts/authenticate';
-import type { AccessTokens } from '../accounts/tokens';
+import { authOf, authenticate } from './authenticate';
+import type { AccessTokens } from './tokens';
 import type { ProfilesService } from './profiles.service';
 import { accountIdParams, profilePatchBody } from './profiles.validation';
 

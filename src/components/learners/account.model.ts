@@ -1,8 +1,6 @@
 import { Schema, type Connection, type HydratedDocument, type Model, type Types } from 'mongoose';
-import { profileSchema, searchTermsSchema, type Profile, type SearchTerms } from '../profiles/profile.schema';
-
-export const tiers = ['starter', 'professional', 'enterprise'] as const;
-export type Tier = (typeof tiers)[number];
+import { profileSchema, searchTermsSchema, type Profile, type SearchTerms } from './profile.schema';
+import { tiers, type Tier } from '../../shared/tiers';
 
 /** A learner: credentials, tier and profile in one document, so every write is atomic. */
 export interface Account {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../infra/logger';
 import { luaScript } from '../../infra/redis/lua-script';
 import type { RedisHandle } from '../../infra/redis/redis';
-import type { Profile } from '../profiles/profile.schema';
+import type { Profile } from './profile.schema';
 import { searchTermsFor, type SearchFilters } from './search-terms';
 
 /**

@@ -1,7 +1,7 @@
 import mongoose, { type Model, type Types } from 'mongoose';
 import { ConflictError, InvalidCredentialsError, NotFoundError, UnauthorizedError } from '../../infra/errors/app-error';
-import type { SearchIndex } from '../search/search-index';
-import { searchTermsFor } from '../search/search-terms';
+import type { SearchIndex } from './search-index';
+import { searchTermsFor } from './search-terms';
 import type { Account } from './account.model';
 import { accountView, type AccountView } from './account-view';
 import type { PasswordHasher } from './password';

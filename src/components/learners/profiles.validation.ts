@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { plainText } from '../../infra/validation/plain-text';
-import { displayName } from '../accounts/accounts.validation';
-import { cefrLevels } from './profile.schema';
+import { displayName } from './accounts.validation';
+import { cefrLevels } from '../../shared/cefr-levels';
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
 const timeZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);

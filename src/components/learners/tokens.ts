@@ -3,8 +3,8 @@ import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
 import { UnauthorizedError } from '../../infra/errors/app-error';
-import { tiers, type Tier } from './account.model';
 import { VerifiedTokens } from './verified-tokens';
+import { tiers, type Tier } from '../../shared/tiers';
 
 const issuer = 'english-practice';
 const audience = 'english-practice-api';

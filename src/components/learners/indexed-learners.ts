@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { Account } from '../accounts/account.model';
+import type { Account } from './account.model';
 import type { IndexedLearner } from './search-index';
 
 /** Every learner's searchable profile, streamed in batches: what the search index is built from. */

@@ -1,12 +1,11 @@
 import type { CreateIndexesOptions, IndexSpecification } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
-import { detectCapabilities, recordCapabilities, type DatabaseCapabilities } from '../infra/db/capabilities';
-import type { RequiredIndex } from '../infra/db/schema-check';
-import { accountModel, accountTextIndex } from './accounts/account.model';
-import { refreshTokenModel, refreshTokenTtlIndex } from './accounts/refresh-token.model';
-import { documentModel } from './documents/document.model';
-import { lessonModel } from './lessons/lesson.model';
-import { attemptModel } from './practice/attempt.model';
+import { detectCapabilities, recordCapabilities, type DatabaseCapabilities } from './infra/db/capabilities';
+import type { RequiredIndex } from './infra/db/schema-check';
+import { accountModel, accountTextIndex, refreshTokenModel, refreshTokenTtlIndex } from './components/learners';
+import { documentModel } from './components/documents';
+import { lessonModel } from './components/lessons';
+import { attemptModel } from './components/practice';
 
 /**
  * The indexes correctness depends on (unique constraints), which API processes check at

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cefrLevels } from '../profiles/profile.schema';
+import { cefrLevels } from '../../shared/cefr-levels';
 
 export const maxPageSize = 50;
 

@@ -1,5 +1,5 @@
-import type { Profile } from '../profiles/profile.schema';
-import { normaliseWords } from './search-terms';
+import type { Profile } from './profile.schema';
+import { searchWordsOf } from './search-terms';
 
 /**
  * Cache tags of search entries: what an entry's list of matches depends on, so a profile
@@ -21,15 +21,11 @@ export function queryTags(words: string[] | null, textRanking: boolean): string[
   return textRanking ? ['text'] : words.map((word) => `word:${word}`);
 }
 
-function wordsOf(profile: SearchableProfile): string[] {
-  return [...normaliseWords(profile.displayName), ...normaliseWords(profile.interests.join(' ')), ...normaliseWords(profile.bio)];
-}
-
 /** The tags an edit from `before` to `after` can outdate; none when no searchable field changed. */
 export function profileChangeTags(before: SearchableProfile, after: SearchableProfile): string[] {
   const changed = searchable.filter((field) => JSON.stringify(before[field] ?? null) !== JSON.stringify(after[field] ?? null));
   if (changed.length === 0) return [];
-  const words = new Set([...wordsOf(before), ...wordsOf(after)]);
+  const words = new Set([...searchWordsOf(before), ...searchWordsOf(after)]);
   const filtersChanged = changed.includes('level') || changed.includes('nativeLanguage');
   return [...[...words].map((word) => `word:${word}`), 'text', ...(filtersChanged ? ['filters'] : [])];
 }

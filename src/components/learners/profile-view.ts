@@ -1,5 +1,5 @@
 import type { StorageDriver } from '../../infra/storage/storage-driver';
-import type { Account } from '../accounts/account.model';
+import type { Account } from './account.model';
 import type { Profile } from './profile.schema';
 
 /** What anyone may see of a learner: the profile with its avatar as a URL; no e-mail, no tier. */

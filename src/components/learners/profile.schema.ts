@@ -1,7 +1,5 @@
 import { Schema } from 'mongoose';
-
-export const cefrLevels = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
-export type CefrLevel = (typeof cefrLevels)[number];
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 export interface StoredAvatar {
   key: string;
