@@ -35,18 +35,20 @@ function displayName(originalName: string, extension: string): string {
   return clean === '' ? `document.${extension}` : clean;
 }
 
+async function removeWaitingJob(queues: JobQueues | null, jobId: string): Promise<void> {
+  await (await queues?.uploads.queue.getJob(jobId))?.remove();
+}
+
+async function ownedDocument(documents: Model<LearnerDocument>, ownerId: string, id: string): Promise<LearnerDocument> {
+  const document = await findOwned(documents, id, ownerId);
+  if (!document) throw new NotFoundError('No such document');
+  return document;
+}
+
 export function createDocumentsService(deps: DocumentsServiceDependencies) {
   const { documents, storage, logger } = deps;
 
-  async function removeWaitingJob(jobId: string): Promise<void> {
-    await (await deps.queues?.uploads.queue.getJob(jobId))?.remove();
-  }
-
-  async function ownDocument(ownerId: string, id: string): Promise<LearnerDocument> {
-    const document = await findOwned(documents, id, ownerId);
-    if (!document) throw new NotFoundError('No such document');
-    return document;
-  }
+  const ownDocument = (ownerId: string, id: string): Promise<LearnerDocument> => ownedDocument(documents, ownerId, id);
 
   return {
     /**
@@ -112,7 +114,7 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
         storage.delete(document.storageKey),
         deps.deleteLessonsOf(document._id),
         // Best effort within the enqueue deadline: a job left behind finds the document gone.
-        withTimeout(removeWaitingJob(document.jobId), deps.enqueueTimeoutMs, 'job removal').catch(() => undefined),
+        withTimeout(removeWaitingJob(deps.queues, document.jobId), deps.enqueueTimeoutMs, 'job removal').catch(() => undefined),
       ]);
     },
   };

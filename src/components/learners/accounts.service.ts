@@ -31,31 +31,32 @@ export interface AccountsServiceDependencies {
 const duplicateKey = 11000;
 const invalidRefresh = (): UnauthorizedError => new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
 
-export function createAccountsService(deps: AccountsServiceDependencies) {
-  const { accounts, refreshTokens, passwords, accessTokens } = deps;
-
-  /** Issues tokens; `predecessor` is the refresh token being rotated, absent at login. */
-  async function startSession(account: Account, predecessor?: RefreshToken): Promise<Session> {
-    if (deps.pruneExpiredTokens()) {
-      await refreshTokens.deleteMany({ accountId: account._id, expiresAt: mongoose.trusted({ $lt: new Date() }) });
-    }
-    const token = newRefreshToken();
-    await refreshTokens.create({
-      _id: token.id,
-      accountId: account._id,
-      family: predecessor?.family ?? token.id,
-      rotatedFrom: predecessor ? predecessor._id.toHexString() : `login:${token.id.toHexString()}`,
-      secretHash: token.secretHash,
-      expiresAt: new Date(Date.now() + deps.refreshTokenTtlDays * 86_400_000),
-    });
-    return {
-      tokenType: 'Bearer',
-      accessToken: accessTokens.issue({ accountId: account._id.toHexString(), tier: account.tier }),
-      expiresIn: accessTokens.ttlSeconds,
-      refreshToken: token.value,
-      account: accountView(account),
-    };
+/** Issues tokens; `predecessor` is the refresh token being rotated, absent at login. */
+async function startSession(deps: AccountsServiceDependencies, account: Account, predecessor?: RefreshToken): Promise<Session> {
+  const { refreshTokens, accessTokens } = deps;
+  if (deps.pruneExpiredTokens()) {
+    await refreshTokens.deleteMany({ accountId: account._id, expiresAt: mongoose.trusted({ $lt: new Date() }) });
   }
+  const token = newRefreshToken();
+  await refreshTokens.create({
+    _id: token.id,
+    accountId: account._id,
+    family: predecessor?.family ?? token.id,
+    rotatedFrom: predecessor ? predecessor._id.toHexString() : `login:${token.id.toHexString()}`,
+    secretHash: token.secretHash,
+    expiresAt: new Date(Date.now() + deps.refreshTokenTtlDays * 86_400_000),
+  });
+  return {
+    tokenType: 'Bearer',
+    accessToken: accessTokens.issue({ accountId: account._id.toHexString(), tier: account.tier }),
+    expiresIn: accessTokens.ttlSeconds,
+    refreshToken: token.value,
+    account: accountView(account),
+  };
+}
+
+export function createAccountsService(deps: AccountsServiceDependencies) {
+  const { accounts, refreshTokens, passwords } = deps;
 
   async function revokeFamily(family: Types.ObjectId): Promise<void> {
     await refreshTokens.updateMany({ family, revokedAt: null }, { $set: { revokedAt: new Date() } });
@@ -73,7 +74,7 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
         });
         const created = account.toObject();
         await deps.searchIndex.put({ id: created._id.toHexString(), version: created.profileVersion, profile: created.profile, createdAt: created.createdAt });
-        return await startSession(created);
+        return await startSession(deps, created);
       } catch (error) {
         if ((error as { code?: unknown }).code === duplicateKey) {
           throw new ConflictError('An account with this e-mail already exists', 'EMAIL_TAKEN');
@@ -86,7 +87,7 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
       const account = await accounts.findOne({ email: input.email }).lean<Account>();
       const valid = await passwords.verify(account?.passwordHash ?? null, input.password);
       if (!account || !valid) throw new InvalidCredentialsError();
-      return startSession(account);
+      return startSession(deps, account);
     },
 
     /**
@@ -108,7 +109,7 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
       if (stored.revokedAt !== null) return reused();
       let session: Session;
       try {
-        session = await startSession(account, stored);
+        session = await startSession(deps, account, stored);
       } catch (error) {
         if ((error as { code?: unknown }).code === duplicateKey) return reused();
         throw error;

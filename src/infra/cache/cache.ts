@@ -1,25 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { setImmediate as afterPendingIo } from 'node:timers/promises';
-import { NotFoundError } from '../errors/app-error';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
-import { unversioned, type CacheEntry } from './cache-entry';
 import { zeroCounters, type CacheCounters, type CacheKind } from './cache-kinds';
-import { createClusterLock, type LockOutcome } from './cluster-lock';
+import { createClusterLock } from './cluster-lock';
 import { openInvalidationChannel } from './invalidation-channel';
-import { createLocalCache, type LocalCacheOptions } from './local-cache';
+import { createLocalCache, type LocalCache, type LocalCacheOptions } from './local-cache';
+import { loadAndStore, readThrough, type Loader, type Outcome, type ReadThroughParts } from './read-through';
+import { peekEntry, putEntry } from './produced-elsewhere';
 import { createSingleFlight } from './single-flight';
-import { createTagVersionedStore, type Client, type ReadOutcome } from './tag-versioned-store';
+import { createTagVersionedStore } from './tag-versioned-store';
 
 export { cacheKinds, type CacheCounters, type CacheKind } from './cache-kinds';
-
-export interface LoadContext {
-  /**
-   * A write touched this entry's tags recently: read from the primary, since a lagging
-   * secondary could still show the value from before the write (read-your-writes).
-   */
-  afterWrite: boolean;
-}
 
 export interface CacheOptions {
   redis: RedisHandle | null;
@@ -45,13 +36,14 @@ export interface CacheOptions {
   local?: LocalCacheOptions;
 }
 
-type Loader<T> = (context: LoadContext) => Promise<T>;
-/** `current`: no write got in between. `size`: the entry's JSON length, for a value read from Redis. */
-type Outcome<T> = { value: T; current: boolean; size?: number };
-
-function answer<T>(entry: CacheEntry): T {
-  if ('missing' in entry) throw new NotFoundError(entry.missing);
-  return entry.value as T;
+/** The value this process keeps in memory, after the invalidations it has already received. */
+async function localValue(local: LocalCache, inUse: () => boolean, counters: CacheCounters, flightKey: string): Promise<{ value: unknown } | undefined> {
+  await afterPendingIo();
+  const kept = inUse() ? local.get(flightKey) : undefined;
+  if (kept === undefined) return undefined;
+  counters.hits++;
+  counters.localHits++;
+  return kept;
 }
 
 /**
@@ -74,87 +66,7 @@ export function createCache(options: CacheOptions) {
   // Every process publishes its invalidations (workers too), whether or not it keeps a local layer.
   const channel = local && redis ? openInvalidationChannel(redis, store.invalidations, local, logger) : null;
   const localInUse = (): boolean => channel !== null && channel.listening();
-
-  function failed(kind: CacheKind, error: unknown, message: string, level: 'debug' | 'warn' = 'debug'): void {
-    counters[kind].errors++;
-    logger[level]({ err: error, kind }, message);
-  }
-
-  /** Runs the loader and stores its outcome under `versions`; false when a write got in between. */
-  async function loadAndStore<T>(client: Client | null, kind: CacheKind, key: string, tags: string[], versions: string[], loader: Loader<T>): Promise<Outcome<T>> {
-    if (options.sourceAvailable && !options.sourceAvailable()) throw options.unavailable?.() ?? new Error('the cache source is unavailable');
-    counters[kind].loads++;
-    let entry: CacheEntry;
-    let value: T | undefined;
-    let notFound: NotFoundError | undefined;
-    try {
-      value = await loader({ afterWrite: versions.some((version) => version !== unversioned) });
-      entry = { versions, value };
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      notFound = error;
-      entry = { versions, missing: error.message };
-    }
-    let current = true;
-    if (client !== null) {
-      try {
-        current = await store.storeIfCurrent(client, kind, key, tags, entry, notFound ? missingTtlMs : ttlSeconds[kind] * 1000);
-      } catch (error) {
-        failed(kind, error, 'cache write failed');
-      }
-    }
-    if (notFound) throw notFound;
-    return { value: value as T, current };
-  }
-
-  async function readThrough<T>(kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<Outcome<T>> {
-    const client = store.usable();
-    if (client === null) {
-      if (redis !== null) counters[kind].errors++;
-      return loadAndStore(null, kind, key, tags, [], loader);
-    }
-    let found: ReadOutcome;
-    try {
-      found = await store.read(client, kind, key, tags);
-    } catch (error) {
-      failed(kind, error, 'cache read failed; loading from the database');
-      return loadAndStore(null, kind, key, tags, [], loader);
-    }
-    if (found.entry !== null) {
-      counters[kind].hits++;
-      return { value: answer<T>(found.entry), current: true, size: found.size };
-    }
-    counters[kind].misses++;
-    return loadOnceInCluster(client, kind, key, tags, loader);
-  }
-
-  async function loadOnceInCluster<T>(client: Client, kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<Outcome<T>> {
-    const token = randomUUID();
-    let outcome: LockOutcome;
-    try {
-      outcome = await lock.lockOrEntry(client, kind, key, tags, token);
-    } catch (error) {
-      failed(kind, error, 'cache lock failed; loading from the database');
-      return loadAndStore(null, kind, key, tags, [], loader);
-    }
-    if ('entry' in outcome) return { value: answer<T>(outcome.entry), current: true };
-    try {
-      return await loadAndStore(client, kind, key, tags, outcome.versions, loader);
-    } finally {
-      if (outcome.locked) await lock.release(client, kind, key, token).catch(() => undefined);
-    }
-  }
-
-  /** The value this process keeps in memory, after the invalidations it has already received. */
-  async function localValue(kind: CacheKind, flightKey: string): Promise<{ value: unknown } | undefined> {
-    if (local === null || !localInUse()) return undefined;
-    await afterPendingIo();
-    const kept = localInUse() ? local.get(flightKey) : undefined;
-    if (kept === undefined) return undefined;
-    counters[kind].hits++;
-    counters[kind].localHits++;
-    return kept;
-  }
+  const parts: ReadThroughParts = { ...options, store, lock, counters, missingTtlMs };
 
   return {
     /**
@@ -162,9 +74,9 @@ export function createCache(options: CacheOptions) {
      * the value depends on (default: the key itself); `invalidate` with any of them drops it.
      */
     async getOrLoad<T>(kind: CacheKind, key: string, loader: Loader<T>, tags: string[] = [key]): Promise<T> {
-      if (ttlSeconds[kind] === 0) return loadAndStore(null, kind, key, tags, [], loader).then(({ value }) => value);
+      if (ttlSeconds[kind] === 0) return loadAndStore(parts, null, kind, key, tags, [], loader).then(({ value }) => value);
       const flightKey = `${kind}:${key}`;
-      const kept = await localValue(kind, flightKey);
+      const kept = local !== null && localInUse() ? await localValue(local, localInUse, counters[kind], flightKey) : undefined;
       if (kept !== undefined) return kept.value as T;
       const generation = local?.generation() ?? 0;
       const running = flights.running(flightKey);
@@ -173,9 +85,9 @@ export function createCache(options: CacheOptions) {
         const { value, current } = await running;
         // That load raced a write: its value may be older than the write this caller may have seen.
         if (current) return value as T;
-        return (await readThrough(kind, key, tags, loader)).value;
+        return (await readThrough(parts, kind, key, tags, loader)).value;
       }
-      return flights.run(flightKey, tags, () => readThrough(kind, key, tags, loader), ({ value, size }) => {
+      return flights.run(flightKey, tags, () => readThrough(parts, kind, key, tags, loader), ({ value, size }) => {
         if (local !== null && size !== undefined && localInUse()) {
           local.set(flightKey, value, tags.map((tag) => localTag(kind, tag)), size, ttlSeconds[kind] * 1000, generation);
         }
@@ -183,34 +95,9 @@ export function createCache(options: CacheOptions) {
       });
     },
 
-    /**
-     * Reads an entry without loading it: for values produced elsewhere (lessons are made by
-     * workers). Null when absent, when the kind is disabled (TTL 0) or when Redis is down.
-     */
-    async peek<T>(kind: CacheKind, key: string): Promise<T | null> {
-      const client = store.usable();
-      if (ttlSeconds[kind] === 0 || client === null) return null;
-      try {
-        const { entry } = await store.read(client, kind, key, [key]);
-        counters[kind][entry === null ? 'misses' : 'hits']++;
-        return entry !== null && 'value' in entry ? (entry.value as T) : null;
-      } catch (error) {
-        failed(kind, error, 'cache read failed');
-        return null;
-      }
-    },
+    peek: <T>(kind: CacheKind, key: string): Promise<T | null> => peekEntry<T>(parts, kind, key),
 
-    /** Stores a value produced elsewhere; losing it (Redis down) only costs a later miss. */
-    async put(kind: CacheKind, key: string, value: unknown): Promise<void> {
-      const client = store.usable();
-      if (ttlSeconds[kind] === 0 || client === null) return;
-      try {
-        const { versions } = await store.read(client, kind, key, [key]);
-        await store.storeIfCurrent(client, kind, key, [key], { versions, value }, ttlSeconds[kind] * 1000);
-      } catch (error) {
-        failed(kind, error, 'cache write failed', 'warn');
-      }
-    },
+    put: (kind: CacheKind, key: string, value: unknown): Promise<void> => putEntry(parts, kind, key, value),
 
     /**
      * Called after a write: every entry depending on one of `tags` is outdated at once, in

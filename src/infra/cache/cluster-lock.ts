@@ -49,3 +49,5 @@ export function createClusterLock({ store, lockTtlMs, lockWaitMs }: ClusterLockO
     release: (client: Client, kind: CacheKind, key: string, token: string): Promise<number> => releaseLock(client, [store.lockKey(kind, key)], token),
   };
 }
+
+export type ClusterLock = ReturnType<typeof createClusterLock>;
