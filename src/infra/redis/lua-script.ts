@@ -6,6 +6,20 @@ type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: (string | number)[])
 
 /** assets/lua/, three levels above this file in both src/ and dist/ (the image ships assets/). */
 const scriptFolder = join(__dirname, '..', '..', '..', 'assets', 'lua');
+/** Every script, by command name: defined on each client as it is made (defineScripts). */
+const registered = new Map<string, string>();
+
+const commandsOf = (client: Redis): Record<string, ScriptCommand | undefined> => client as unknown as Record<string, ScriptCommand | undefined>;
+
+/**
+ * Defines every script on a new client, before it sends anything. An auto-pipelining client
+ * copies its commands into each pipeline it makes, so a command defined while a pipeline is
+ * gathering that tick's commands is missing from it: ioredis then throws, and the pipeline's
+ * answers no longer match its callers (an uncaught "results[i] is not iterable").
+ */
+export function defineScripts(client: Redis): void {
+  for (const [name, lua] of registered) if (commandsOf(client)[name] === undefined) client.defineCommand(name, { lua });
+}
 
 /**
  * The Lua script assets/lua/<file>.lua run through ioredis's defineCommand: on each connection
@@ -17,9 +31,13 @@ const scriptFolder = join(__dirname, '..', '..', '..', 'assets', 'lua');
  */
 export function luaScript<Result>(name: string, file: string): (client: Redis, keys: readonly string[], ...args: (string | number)[]) => Promise<Result> {
   const lua = readFileSync(join(scriptFolder, `${file}.lua`), 'utf8');
+  registered.set(name, lua);
   return async (client, keys, ...args) => {
-    const commands = client as unknown as Record<string, ScriptCommand | undefined>;
-    if (commands[name] === undefined) client.defineCommand(name, { lua });
-    return (await commands[name]!(keys.length, ...keys, ...args)) as Result;
+    const commands = commandsOf(client);
+    if (commands[name] !== undefined) return (await commands[name](keys.length, ...keys, ...args)) as Result;
+    // A client made before this script was loaded: defined now, and this call is a plain EVAL
+    // (a pipeline already gathering commands would not have the new one).
+    client.defineCommand(name, { lua });
+    return (await client.eval(lua, keys.length, ...keys, ...args)) as Result;
   };
 }
