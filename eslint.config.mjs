@@ -15,6 +15,19 @@ const deepComponentImport = {
 };
 const componentBoundaries = [
   {
+    // One place reads the environment: the config module validates it once (house rules).
+    files: ['src/**/*.ts'],
+    ignores: ['src/infra/config/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings from the Config (src/infra/config).' }],
+    },
+  },
+  {
+    // Small files with one idea each, and functions that fit on a screen (comments count too).
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 300 }], 'max-lines-per-function': ['error', { max: 80 }] },
+  },
+  {
     files: ['src/**/*.ts'],
     plugins: { 'import-x': importX },
     settings: {

@@ -14,7 +14,7 @@ import { createRedis } from '../infra/redis/redis';
  */
 export async function buildSearchIndex(database: Database, textSearch: boolean, mode: 'missing' | 'update' | 'fresh'): Promise<string> {
   if (textSearch) return 'search index: not needed (the database has text indexes)';
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env }, { needsSecrets: false });
+  const config = loadConfig(undefined, { needsSecrets: false, defaults: { LOG_LEVEL: 'warn' } });
   const redis = createRedis(config.redis, createLogger(config));
   if (!redis) return 'search index: not built (REDIS_URL is not set; searches read the database)';
   try {

@@ -16,7 +16,7 @@ runCli(async () => {
   if (!Number.isInteger(total) || total < 1) throw new Error('--learners must be a positive whole number');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch must be a positive whole number');
 
-  const config = loadConfig(process.env, { needsSecrets: false });
+  const config = loadConfig(undefined, { needsSecrets: false });
   const database = await connectForCli();
   try {
     const started = performance.now();

@@ -20,8 +20,8 @@ function lint(cases: { filePath: string; text: string }[]): { filePath: string; 
 }
 
 describe('component boundaries', () => {
-  it('lint rejects a deep import, a value cycle and infrastructure importing a component, and accepts the entry', () => {
-    const [deep, wiring, cycle, infra, entry] = lint([
+  it('lint rejects a deep import, a value cycle, infrastructure importing a component and process.env outside the config, and accepts the entry', () => {
+    const [deep, wiring, cycle, infra, entry, environment] = lint([
       // Each text is linted as if it were the named file (the project service knows only real files).
       // Another component's internals instead of its entry.
       { filePath: 'src/components/documents/documents.routes.ts', text: "export { createAccessTokens } from '../learners/tokens';\n" },
@@ -30,12 +30,15 @@ describe('component boundaries', () => {
       { filePath: 'src/components/learners/profile.schema.ts', text: "import { accountModel } from './account.model';\nexport const model = accountModel;\n" },
       { filePath: 'src/infra/logger.ts', text: "export { documentModel } from '../components/documents';\n" },
       { filePath: 'src/components/documents/documents.routes.ts', text: "export { createAccessTokens } from '../learners';\n" },
+      // Only the config module reads the environment.
+      { filePath: 'src/infra/logger.ts', text: 'export const level = process.env.LOG_LEVEL;\n' },
     ]);
     expect(deep!.ruleIds).toEqual(['no-restricted-imports']);
     expect(wiring!.ruleIds).toEqual(['no-restricted-imports']);
     expect(cycle!.ruleIds).toEqual(['import-x/no-cycle']);
     expect(infra!.ruleIds).toEqual(['no-restricted-imports']);
     expect(entry!.ruleIds).toEqual([]);
+    expect(environment!.ruleIds).toEqual(['no-restricted-properties']);
   }, 120_000);
 
   it('dependency-cruiser rejects a cycle of type-only imports and finds none in src/', () => {
