@@ -65,7 +65,7 @@ export function jobEventStream(jobs: JobsService, lifecycle: Lifecycle, streams:
     const release = streams.slots.take(ownerId);
     if (release === null) {
       res.setHeader('Retry-After', String(Math.ceil(streams.heartbeatMs / 1000)));
-      throw new AppError(429, 'TOO_MANY_STREAMS', 'Too many open event streams for this account; close one first');
+      throw new AppError('TOO_MANY_STREAMS');
     }
 
     let ended = false;

@@ -1,4 +1,5 @@
 import mongoose, { type Model, type Types } from 'mongoose';
+import { isDuplicateKey } from '../../infra/db/duplicate-key';
 import { ConflictError, InvalidCredentialsError, NotFoundError, UnauthorizedError } from '../../infra/errors/app-error';
 import type { SearchIndex } from './search-index';
 import { searchTermsFor } from './search-terms';
@@ -28,8 +29,7 @@ export interface AccountsServiceDependencies {
   searchIndex: Pick<SearchIndex, 'put'>;
 }
 
-const duplicateKey = 11000;
-const invalidRefresh = (): UnauthorizedError => new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
+const invalidRefresh = (): UnauthorizedError => new UnauthorizedError(undefined, 'INVALID_REFRESH_TOKEN');
 
 /** Issues tokens; `predecessor` is the refresh token being rotated, absent at login. */
 async function startSession(deps: AccountsServiceDependencies, account: Account, predecessor?: RefreshToken): Promise<Session> {
@@ -76,8 +76,8 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
         await deps.searchIndex.put({ id: created._id.toHexString(), version: created.profileVersion, profile: created.profile, createdAt: created.createdAt });
         return await startSession(deps, created);
       } catch (error) {
-        if ((error as { code?: unknown }).code === duplicateKey) {
-          throw new ConflictError('An account with this e-mail already exists', 'EMAIL_TAKEN');
+        if (isDuplicateKey(error)) {
+          throw new ConflictError(undefined, 'EMAIL_TAKEN');
         }
         throw error;
       }
@@ -104,14 +104,14 @@ export function createAccountsService(deps: AccountsServiceDependencies) {
       if (!account) throw invalidRefresh();
       const reused = async (): Promise<never> => {
         await revokeFamily(stored.family);
-        throw new UnauthorizedError('Refresh token already used; signed out everywhere it was shared', 'REFRESH_TOKEN_REUSED');
+        throw new UnauthorizedError(undefined, 'REFRESH_TOKEN_REUSED');
       };
       if (stored.revokedAt !== null) return reused();
       let session: Session;
       try {
         session = await startSession(deps, account, stored);
       } catch (error) {
-        if ((error as { code?: unknown }).code === duplicateKey) return reused();
+        if (isDuplicateKey(error)) return reused();
         throw error;
       }
       await refreshTokens.updateOne({ _id: stored._id }, { $set: { revokedAt: new Date() } });

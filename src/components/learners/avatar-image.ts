@@ -23,6 +23,6 @@ export async function reencodeAvatar(bytes: Buffer, type: SniffedType): Promise<
     if (type.mime === 'image/jpeg') return await image.jpeg({ quality: 85, mozjpeg: true }).toBuffer();
     return await image.webp({ quality: 85 }).toBuffer();
   } catch {
-    throw new AppError(422, 'INVALID_IMAGE', 'The file is not a readable PNG, JPEG or WebP image');
+    throw new AppError('INVALID_IMAGE');
   }
 }

@@ -12,13 +12,13 @@ const maxTimeExpired = 50;
 export function searchGate(maxConcurrent: number) {
   let running = 0;
   return async function gated<T>(work: () => Promise<T>): Promise<T> {
-    if (running >= maxConcurrent) throw new ServiceUnavailableError('SEARCH_BUSY', 'Too many searches right now; try again shortly');
+    if (running >= maxConcurrent) throw new ServiceUnavailableError('SEARCH_BUSY');
     running += 1;
     try {
       return await work();
     } catch (error) {
       if ((error as { code?: unknown }).code === maxTimeExpired) {
-        throw new ServiceUnavailableError('SEARCH_TIMEOUT', 'The search took too long; try a more specific query');
+        throw new ServiceUnavailableError('SEARCH_TIMEOUT');
       }
       throw error;
     } finally {

@@ -20,8 +20,6 @@ const verifiedTokensKept = 20_000;
 
 /** Why a token is refused: the code and message of the 401. */
 type Refusal = 'TOKEN_EXPIRED' | 'INVALID_TOKEN';
-const refusalMessages: Record<Refusal, string> = { TOKEN_EXPIRED: 'Access token expired', INVALID_TOKEN: 'Invalid access token' };
-
 /**
  * Refused tokens are remembered too: a client that keeps sending its expired token (a public
  * read works without one, so nothing stops it) cost a full verification and two exceptions per
@@ -68,7 +66,7 @@ export function createAccessTokens(secret: string, ttlSeconds: number) {
     /** The token's claims, or a 401 that says why it is refused. */
     verify(token: string): AccessClaims {
       const outcome = check(token);
-      if (typeof outcome === 'string') throw new UnauthorizedError(refusalMessages[outcome], outcome);
+      if (typeof outcome === 'string') throw new UnauthorizedError(undefined, outcome);
       return outcome;
     },
     /** The token's claims, or null when it is refused: for requests that may also come signed out. */

@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { isDuplicateKey } from './duplicate-key';
 
 type Db = mongo.Db;
 
@@ -57,7 +58,7 @@ export async function recordCapabilities(db: Db, capabilities: DatabaseCapabilit
     await record();
   } catch (error) {
     // Two migrations racing: both upserts inserted, one lost on the _id; now it replaces.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     await record();
   }
 }

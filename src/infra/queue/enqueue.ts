@@ -64,7 +64,7 @@ export async function enqueue<T>(open: QueueForEnqueue<T>, data: T, options: Bul
 
 /** The 503 of every enqueue that cannot reach Redis (or runs without one). */
 export function queueUnavailable(): ServiceUnavailableError {
-  return new ServiceUnavailableError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly');
+  return new ServiceUnavailableError('QUEUE_UNAVAILABLE');
 }
 
 /** The 503 of an enqueue whose job the replicas did not confirm in time: a failover could lose it. */
