@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { AppDependencies } from './app-dependencies';
-import { accountModel, accountsRouter, createAccountsService, createPasswordHasher, refreshTokenModel, identify, createAccessTokens, profilesRouter, createProfilesService, indexedLearners, createSearchIndex, searchRouter, createSearchService } from './components/learners';
-import { statsRouter, createStatsService } from './components/stats';
+import { accountModel, accountsRouter, createAccountsService, createPasswordHasher, refreshTokenModel, identify, createAccessTokens, profilesRouter, profileReadsDuringOutage, createProfilesService, indexedLearners, createSearchIndex, searchRouter, searchReadsDuringOutage, createSearchService } from './components/learners';
+import { statsRouter, statsReadsDuringOutage, createStatsService } from './components/stats';
+import { underMount } from './infra/http/outage-reads';
 import { documentModel, documentsRouter, createDocumentsService } from './components/documents';
 import { jobsRouter, createJobsService, type StreamSlots } from './components/jobs';
 import { generatorVersionOf, lessonModel, lessonsRouter, createLessonsService } from './components/lessons';
@@ -16,11 +17,14 @@ export interface EventStreamState {
   slots: StreamSlots;
 }
 
-/**
- * Reads that tolerate staleness (public profiles, search, statistics): served from the cache
- * while the database hangs or elects a primary. Paths under /api.
- */
-export const staleTolerantReads = [/^\/profiles\/[0-9a-f]{24}$/i, /^\/search\/profiles$/, /^\/stats$/];
+const mounts = { profiles: '/profiles', search: '/search', stats: '/stats' } as const;
+
+/** The reads each router serves from the cache while the database is out, as paths under /api. */
+export const staleTolerantReads = [
+  ...underMount(mounts.profiles, profileReadsDuringOutage),
+  ...underMount(mounts.search, searchReadsDuringOutage),
+  ...underMount(mounts.stats, statsReadsDuringOutage),
+];
 
 /** Composes the components into the `/api` router. */
 export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: EventStreamState): Router {
@@ -79,9 +83,9 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     res.json({ status: 'ok' });
   });
   router.use('/auth', accountsRouter(accountsService, accessTokens, { signIn: limits.signIn, register: limits.register, general: limits.api }));
-  router.use('/profiles', profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
-  router.use('/search', limits.search, searchRouter(searchService));
-  router.use('/stats', limits.api, statsRouter(statsService));
+  router.use(mounts.profiles, profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
+  router.use(mounts.search, limits.search, searchRouter(searchService));
+  router.use(mounts.stats, limits.api, statsRouter(statsService));
   router.use('/documents', documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }));
   router.use('/lessons', lessonsRouter(lessonsService, accessTokens, { general: limits.api, lessonJobs: limits.lessonJobs }));
   const streamRules = { slots: streams.slots, heartbeatMs: config.streams.heartbeatMs, maxLifetimeMs: config.streams.maxLifetimeMs };

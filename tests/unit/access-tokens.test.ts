@@ -1,6 +1,5 @@
 import jwt from 'jsonwebtoken';
 import { createAccessTokens } from '../../src/components/learners/tokens';
-import { VerifiedTokens } from '../../src/components/learners/verified-tokens';
 import { UnauthorizedError } from '../../src/infra/errors/app-error';
 
 const secret = 'a-test-secret-of-at-least-32-characters';
@@ -94,19 +93,5 @@ describe('refused tokens, remembered', () => {
     expect(refusal(() => tokens.verify(huge))).toBe('INVALID_TOKEN');
     expect(tokens.claimsOf('not.a.token')).toBeNull();
     expect(verify).toHaveBeenCalledTimes(2);
-  });
-});
-
-describe('VerifiedTokens', () => {
-  it('forgets the oldest entry past its bound, and an entry at its expiry', () => {
-    let now = 1000;
-    const cache = new VerifiedTokens<string>(2, () => now);
-    cache.set('a', 'A', 5000);
-    cache.set('b', 'B', 5000);
-    cache.set('c', 'C', 2000);
-    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.size]).toEqual([undefined, 'B', 'C', 2]);
-    now = 2000;
-    expect(cache.get('c')).toBeUndefined();
-    expect(cache.size).toBe(1);
   });
 });

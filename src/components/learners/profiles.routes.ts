@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import type { OutageReads } from '../../infra/http/outage-reads';
 import { singleFileUpload, sniffType } from '../../infra/http/single-file-upload';
 import { reencodeAvatar } from './avatar-image';
 import { parseInput } from '../../infra/http/validate';
@@ -6,6 +7,9 @@ import { authOf, authenticate } from './authenticate';
 import type { AccessTokens } from './tokens';
 import type { ProfilesService } from './profiles.service';
 import { accountIdParams, profilePatchBody } from './profiles.validation';
+
+/** A public profile is served from the cache while the database is out. */
+export const profileReadsDuringOutage: OutageReads = [/^\/[0-9a-f]{24}$/i];
 
 export const avatarTypes = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 

@@ -3,7 +3,6 @@ import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
 import { UnauthorizedError } from '../../infra/errors/app-error';
-import { VerifiedTokens } from './verified-tokens';
 import { tiers, type Tier } from '../../shared/tiers';
 
 const issuer = 'english-practice';
@@ -15,7 +14,13 @@ export interface AccessClaims {
   tier: Tier;
 }
 
-/** Enough for every learner signed in on one process within a token's lifetime, at ~0.5 KB each. */
+/**
+ * Access tokens already verified are kept until their `exp`: a signed-in request then costs a
+ * look-up instead of an HMAC, a base64 and a JSON parse. A tampered or re-signed token is
+ * another string, so it misses and is verified in full. Access tokens cannot be revoked (logout
+ * revokes refresh tokens); if they ever can, revocation must delete from here too. Enough for
+ * every learner signed in on one process within a token's lifetime, at ~0.5 KB each.
+ */
 const verifiedTokensKept = 20_000;
 
 /** Why a token is refused: the code and message of the 401. */
@@ -36,7 +41,8 @@ export function createAccessTokens(secret: string, ttlSeconds: number) {
   // A key object, made once: given a string, jsonwebtoken tries to parse it as a PEM public
   // key on every call and throws (13 % of a cached read's CPU).
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
-  const verified = new VerifiedTokens<AccessClaims>(verifiedTokensKept);
+  // Expiry by the wall clock, as `exp` is.
+  const verified = new LRUCache<string, AccessClaims>({ max: verifiedTokensKept, perf: { now: () => Date.now() }, ttlResolution: 0 });
   const refused = new LRUCache<string, Refusal>({ max: refusedTokensKept });
 
   function check(token: string): AccessClaims | Refusal {
@@ -50,7 +56,8 @@ export function createAccessTokens(secret: string, ttlSeconds: number) {
         throw new Error('unexpected claims');
       }
       const claims: AccessClaims = { accountId: payload.sub, tier: payload.tier as Tier };
-      verified.set(token, claims, payload.exp * 1000);
+      const untilExpiryMs = payload.exp * 1000 - Date.now();
+      if (untilExpiryMs > 0) verified.set(token, claims, { ttl: untilExpiryMs });
       return claims;
     } catch (error) {
       const refusal: Refusal = error instanceof jwt.TokenExpiredError ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN';

@@ -2,5 +2,5 @@
  * Stats: platform statistics.
  * The component's public entry: other components and the wiring import only this file.
  */
-export { statsRouter } from './stats.routes';
+export { statsReadsDuringOutage, statsRouter } from './stats.routes';
 export { createStatsService } from './stats.service';
