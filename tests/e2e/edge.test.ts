@@ -332,6 +332,8 @@ test('10,000 mixed requests through Nginx at the default log settings write no m
   expect(fast2xx).toEqual([]);
   expect(clientErrors.length).toBeGreaterThan(0);
   expect(clientErrors.length).toBeLessThanOrEqual(10 * (Math.ceil(seconds) + 1));
-  // The byte figure docs/operations.md gives holds at the request rate it states.
-  if (result.requests.total / seconds >= 500) expect(written).toBeLessThanOrEqual(logBytesPer10kRequests);
+  // The byte figure docs/operations.md gives is for the rate it states (500 req/s: 20 s for
+  // 10,000 requests); client-error lines are capped per second, so a slower run may write in
+  // proportion to its duration, never more.
+  expect(written).toBeLessThanOrEqual(logBytesPer10kRequests * Math.max(1, seconds / (10_000 / 500)));
 });

@@ -1,6 +1,6 @@
 import { bearer, registerLearner, type TestSession } from '../support/learners';
 import { startRedis, type LocalServer } from '../support/servers';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startSecondApp, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -19,7 +19,7 @@ describe('the in-process cache layer across two processes', () => {
   beforeAll(async () => {
     redis = await startRedis();
     first = await startTestApp({ REDIS_URL: redis.url });
-    second = await startTestApp({ REDIS_URL: redis.url, MONGODB_URI: first.deps.config.mongo.uri, REDIS_KEY_PREFIX: first.deps.config.redis.keyPrefix });
+    second = await startSecondApp(first);
     learner = await registerLearner(first.request, { displayName: 'Local Lena' });
     path = `/api/profiles/${learner.account.id}`;
   });

@@ -68,3 +68,12 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Another API process beside `first`: the same database, Redis and key prefix, so caches,
+ * invalidations and limits are shared as in a cluster. `env` adds settings of its own.
+ */
+export function startSecondApp(first: TestApp, env: Record<string, string> = {}): Promise<TestApp> {
+  const shared = { MONGODB_URI: first.deps.config.mongo.uri, REDIS_URL: first.env.REDIS_URL!, REDIS_KEY_PREFIX: first.deps.config.redis.keyPrefix };
+  return startTestApp({ ...shared, ...env });
+}

@@ -50,13 +50,18 @@ describe('the in-process cache layer', () => {
     expect(local.get('profile:9')).toEqual({ value: 9 });
   });
 
-  it('forgets the tags of evicted entries, so a later drop finds nothing stale', () => {
+  it('forgets the tags of evicted entries, so a drop of a tag a key no longer has leaves it alone', () => {
     const local = createLocalCache({ ttlMs: 5000, maxBytes: 500 });
-    local.set('profile:a', 'a', ['profile:a'], 300, 60_000, local.generation());
+    local.set('search:q', 'old', ['search:word:x'], 300, 60_000, local.generation());
+    // Evicts search:q (the budget holds one of these), whose tag search:word:x must go with it.
     local.set('profile:b', 'b', ['profile:b'], 300, 60_000, local.generation());
-    expect(local.get('profile:a')).toBeUndefined();
-    local.drop(['profile:a']);
-    expect(local.get('profile:b')).toEqual({ value: 'b' });
+    expect(local.get('search:q')).toBeUndefined();
+    // The same key again, now under another tag only.
+    local.set('search:q', 'new', ['search:word:y'], 100, 60_000, local.generation());
+    local.drop(['search:word:x']);
+    expect(local.get('search:q')).toEqual({ value: 'new' });
+    local.drop(['search:word:y']);
+    expect(local.get('search:q')).toBeUndefined();
   });
 
   it('clear empties it and refuses values read before', () => {
