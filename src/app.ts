@@ -35,8 +35,8 @@ export function createApp(deps: AppDependencies): Express {
   // Polled by every load balancer and orchestrator; it needs no request id, metrics series,
   // security headers or CORS, so it is answered before them.
   app.get('/live', liveProbe(config.instanceId));
-  // /health too: never rate limited, so a flood of it must cost close to /live's (issue 30: it
-  // slowed every other route 2.5 times more than a /live flood did when it ran behind them).
+  // /health too: never rate limited, so a flood of it must cost close to /live's
+  // (docs/design-decisions.md, measured costs).
   const eventStreams = { open: () => streams.slots.open(), listeners: () => streams.events.listenerCount() };
   const probes = { ...deps, rateLimitMode: limits.mode, eventStreams };
   app.get('/health', healthProbe(probes));

@@ -28,7 +28,7 @@ type Refusal = 'TOKEN_EXPIRED' | 'INVALID_TOKEN';
 /**
  * Refused tokens are remembered too: a client that keeps sending its expired token (a public
  * read works without one, so nothing stops it) cost a full verification and two exceptions per
- * request, 200 µs of the API's CPU per request at 1,000 req/s. A refusal never turns into an
+ * request (docs/design-decisions.md, measured costs). A refusal never turns into an
  * acceptance: expired stays expired, a bad signature stays bad. Only "not before" depends on
  * the clock, so it is not remembered (this service issues no `nbf`). Longer strings than ours
  * (about 250 characters) are not remembered, so that a flood of huge garbage tokens cannot fill
@@ -39,7 +39,7 @@ const rememberedTokenLength = 1024;
 
 export function createAccessTokens(secret: string, ttlSeconds: number) {
   // A key object, made once: given a string, jsonwebtoken tries to parse it as a PEM public
-  // key on every call and throws (13 % of a cached read's CPU).
+  // key on every call and throws (docs/design-decisions.md, measured costs).
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
   // Expiry by the wall clock, as `exp` is.
   const verified = new LRUCache<string, AccessClaims>({ max: verifiedTokensKept, perf: { now: () => Date.now() }, ttlResolution: 0 });

@@ -58,11 +58,12 @@ export interface DatabaseOptions {
 // (docs/operations.md, Degradation). The gate in front of /api answers 503 at once from when the
 // ping below fails (at most 2 s in); a request that passed it before spends, in one operation,
 // at most the wait for a pooled connection, its set-up included (MONGODB_POOL_WAIT_TIMEOUT_MS,
-// 0.5 s), plus the answer (MONGODB_OPERATION_TIMEOUT_MS, 2 s): 2.5 s by default. Server selection waits (up to 2 s) only for a server already marked down, and
-// then the operation goes no further, so it does not add to those. The driver's retries would
-// run a second operation after a timeout, on the same hung server (a timeout does not mark it
-// down): 4.2 s measured, 6.3 s with a selection wait. Without them a request fails once, with
-// 503 and Retry-After, and the client retries.
+// 0.5 s), plus the answer (MONGODB_OPERATION_TIMEOUT_MS, 2 s): 2.5 s by default. Server
+// selection waits (up to 2 s) only for a server already marked down, and then the operation
+// goes no further, so it does not add to those. The driver's retries would run a second
+// operation after a timeout on the same hung server (a timeout does not mark it down): without
+// them a request fails once, with 503 and Retry-After, and the client retries (figures:
+// docs/design-decisions.md, measured costs).
 function mongoClient(config: Config['mongo']): InstanceType<typeof MongoClient> {
   return new MongoClient(config.uri, {
     maxPoolSize: config.poolMax,

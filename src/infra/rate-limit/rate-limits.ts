@@ -75,7 +75,7 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
       keyGenerator: options.key,
       identifier: name,
       // draft-7's RateLimit and RateLimit-Policy: draft-8 adds a sha256 of the key to every
-      // response, which cost 4 % of the API's CPU under load.
+      // response (its cost: docs/design-decisions.md, measured costs).
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       store,
