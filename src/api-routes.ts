@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDependencies } from './app-dependencies';
-import { accountModel, accountsRouter, createAccountsService, createPasswordHasher, refreshTokenModel, identify, createAccessTokens, profilesRouter, profileReadsDuringOutage, createProfilesService, indexedLearners, createSearchIndex, searchRouter, searchReadsDuringOutage, createSearchService } from './components/learners';
+import { accountModel, accountsRouter, createAccountsService, createPasswordHasher, refreshTokenModel, identify, createAccessTokens, type AccessTokens, profilesRouter, profileReadsDuringOutage, createProfilesService, indexedLearners, createSearchIndex, searchRouter, searchReadsDuringOutage, createSearchService } from './components/learners';
 import { statsRouter, statsReadsDuringOutage, createStatsService } from './components/stats';
 import { underMount } from './infra/http/outage-reads';
 import { documentModel, documentsRouter, createDocumentsService } from './components/documents';
@@ -26,13 +26,11 @@ export const staleTolerantReads = [
   ...underMount(mounts.stats, statsReadsDuringOutage),
 ];
 
-/** Composes the components into the `/api` router. */
-export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: EventStreamState): Router {
-  const { config, database, storage, logger, cache, queues } = deps;
+/** The learners component's services: accounts, profiles and search, over one accounts model and search index. */
+function learnerServices(deps: AppDependencies, accessTokens: AccessTokens) {
+  const { config, database, storage, logger, cache } = deps;
   const { connection, staleReadPreference } = database;
   const accounts = accountModel(connection);
-  const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
-
   const searchIndex = createSearchIndex({
     redis: deps.redis,
     keyPrefix: config.redis.keyPrefix,
@@ -62,6 +60,15 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     maxConcurrent: config.search.maxConcurrent,
     index: searchIndex,
   });
+  return { accounts, searchIndex, accountsService, profilesService, searchService };
+}
+
+/** Composes the components into the `/api` router. */
+export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: EventStreamState): Router {
+  const { config, database, storage, logger, cache, queues } = deps;
+  const { connection, staleReadPreference } = database;
+  const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
+  const { accounts, searchIndex, accountsService, profilesService, searchService } = learnerServices(deps, accessTokens);
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference, searchIndex });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);

@@ -43,18 +43,18 @@ function contentOf(lesson: LessonRecord): LessonContent {
   return { title: lesson.title, summary: lesson.summary, vocabulary: lesson.vocabulary, exercises: lesson.exercises };
 }
 
+/**
+ * A finished job does not answer a new request when its lesson came from the fallback
+ * generator (the provider may be healthy again) or the lesson is gone since.
+ */
+async function replaceable(lessons: Model<LessonRecord>, job: Bull.Job<LessonJobData>): Promise<boolean> {
+  const result = job.returnvalue as Partial<LessonJobResult> | null;
+  if (!result?.lessonId || result.fallback !== false) return true;
+  return (await lessons.exists({ _id: result.lessonId })) === null;
+}
+
 export function createLessonsService(deps: LessonsServiceDependencies) {
   const { lessons, documents, cache } = deps;
-
-  /**
-   * A finished job does not answer a new request when its lesson came from the fallback
-   * generator (the provider may be healthy again) or the lesson is gone since.
-   */
-  async function replaceable(job: Bull.Job<LessonJobData>): Promise<boolean> {
-    const result = job.returnvalue as Partial<LessonJobResult> | null;
-    if (!result?.lessonId || result.fallback !== false) return true;
-    return (await lessons.exists({ _id: result.lessonId })) === null;
-  }
 
   return {
     /** Checks the document and section, and settles the level: asked for, else the profile's, else B1. */
@@ -98,7 +98,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const priority = effectivePriority(tier, request.requestedPriority);
       if (!deps.queues) throw queueUnavailable();
       const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
-      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, outdated: replaceable });
+      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, outdated: (job) => replaceable(lessons, job) });
       return { jobId: String(job.id), priority, level: request.level };
     },
 

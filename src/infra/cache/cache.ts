@@ -1,10 +1,9 @@
-import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
 import { zeroCounters, type CacheCounters, type CacheKind } from './cache-kinds';
 import { createClusterLock } from './cluster-lock';
-import { openInvalidationChannel } from './invalidation-channel';
-import { createLocalCache, type LocalCache, type LocalCacheOptions } from './local-cache';
+import type { LocalCacheOptions } from './local-cache';
+import { createLocalLayer } from './local-layer';
 import { loadAndStore, readThrough, type Loader, type Outcome, type ReadThroughParts } from './read-through';
 import { peekEntry, putEntry } from './produced-elsewhere';
 import { createSingleFlight } from './single-flight';
@@ -36,16 +35,6 @@ export interface CacheOptions {
   local?: LocalCacheOptions;
 }
 
-/** The value this process keeps in memory, after the invalidations it has already received. */
-async function localValue(local: LocalCache, inUse: () => boolean, counters: CacheCounters, flightKey: string): Promise<{ value: unknown } | undefined> {
-  await afterPendingIo();
-  const kept = inUse() ? local.get(flightKey) : undefined;
-  if (kept === undefined) return undefined;
-  counters.hits++;
-  counters.localHits++;
-  return kept;
-}
-
 /**
  * Cache-aside over the shared Redis, composed of a tag-versioned store (no stale value
  * survives a write), a cluster lock and a single flight (concurrent misses for one key load
@@ -61,11 +50,7 @@ export function createCache(options: CacheOptions) {
   const store = createTagVersionedStore({ redis, keyPrefix: options.keyPrefix, ttlSeconds, lockTtlMs });
   const lock = createClusterLock({ store, lockTtlMs, lockWaitMs: options.lockWaitMs ?? 3000 });
   const flights = createSingleFlight<Outcome<unknown>>();
-  const localTag = (kind: CacheKind, tag: string): string => `${kind}:${tag}`;
-  const local = redis !== null && options.local && options.local.ttlMs > 0 ? createLocalCache(options.local) : null;
-  // Every process publishes its invalidations (workers too), whether or not it keeps a local layer.
-  const channel = local && redis ? openInvalidationChannel(redis, store.invalidations, local, logger) : null;
-  const localInUse = (): boolean => channel !== null && channel.listening();
+  const local = createLocalLayer(redis, options.local, store.invalidations, logger);
   const parts: ReadThroughParts = { ...options, store, lock, counters, missingTtlMs };
 
   return {
@@ -76,9 +61,9 @@ export function createCache(options: CacheOptions) {
     async getOrLoad<T>(kind: CacheKind, key: string, loader: Loader<T>, tags: string[] = [key]): Promise<T> {
       if (ttlSeconds[kind] === 0) return loadAndStore(parts, null, kind, key, tags, [], loader).then(({ value }) => value);
       const flightKey = `${kind}:${key}`;
-      const kept = local !== null && localInUse() ? await localValue(local, localInUse, counters[kind], flightKey) : undefined;
+      const kept = await local.value(flightKey, counters[kind]);
       if (kept !== undefined) return kept.value as T;
-      const generation = local?.generation() ?? 0;
+      const generation = local.generation();
       const running = flights.running(flightKey);
       if (running) {
         counters[kind].coalesced++;
@@ -88,9 +73,7 @@ export function createCache(options: CacheOptions) {
         return (await readThrough(parts, kind, key, tags, loader)).value;
       }
       return flights.run(flightKey, tags, () => readThrough(parts, kind, key, tags, loader), ({ value, size }) => {
-        if (local !== null && size !== undefined && localInUse()) {
-          local.set(flightKey, value, tags.map((tag) => localTag(kind, tag)), size, ttlSeconds[kind] * 1000, generation);
-        }
+        local.keep(kind, flightKey, tags, value, size, ttlSeconds[kind] * 1000, generation);
         return value as T;
       });
     },
@@ -106,13 +89,12 @@ export function createCache(options: CacheOptions) {
      */
     async invalidate(kind: CacheKind, tags: string | string[]): Promise<void> {
       const list = Array.isArray(tags) ? tags : [tags];
-      const localTags = list.map((tag) => localTag(kind, tag));
-      local?.drop(localTags);
+      const message = local.drop(kind, list);
       flights.forget(`${kind}:`, list);
       const client = store.usable();
       if (client === null || list.length === 0) return;
       try {
-        await store.bump(client, kind, list, JSON.stringify(localTags));
+        await store.bump(client, kind, list, message);
       } catch (error) {
         counters[kind].errors++;
         logger.warn({ err: error, kind, tags: list }, 'cache invalidation failed');
@@ -122,12 +104,10 @@ export function createCache(options: CacheOptions) {
     counters: (): Record<CacheKind, CacheCounters> => structuredClone(counters),
 
     /** Entries held in this process's memory now. */
-    localSize: (): number => local?.size() ?? 0,
+    localSize: (): number => local.size(),
 
     /** Closes the invalidation subscription (shutdown); the shared Redis client is the owner's. */
-    close: async (): Promise<void> => {
-      await channel?.close();
-    },
+    close: (): Promise<void> => local.close(),
   };
 }
 
