@@ -1,6 +1,23 @@
 import { Router } from 'express';
 import type { AppDependencies } from './app-dependencies';
-import { accountModel, accountsRouter, createAccountsService, createPasswordHasher, refreshTokenModel, identify, createAccessTokens, type AccessTokens, profilesRouter, profileReadsDuringOutage, createProfilesService, indexedLearners, createSearchIndex, searchRouter, searchReadsDuringOutage, createSearchService } from './components/learners';
+import {
+  accountModel,
+  accountsRouter,
+  createAccountsService,
+  createPasswordHasher,
+  refreshTokenModel,
+  identify,
+  createAccessTokens,
+  type AccessTokens,
+  profilesRouter,
+  profileReadsDuringOutage,
+  createProfilesService,
+  indexedLearners,
+  createSearchIndex,
+  searchRouter,
+  searchReadsDuringOutage,
+  createSearchService,
+} from './components/learners';
 import { statsRouter, statsReadsDuringOutage, createStatsService } from './components/stats';
 import { underMount } from './infra/http/outage-reads';
 import { documentModel, documentsRouter, createDocumentsService } from './components/documents';
@@ -76,8 +93,20 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   const documentsService = createDocumentsService({
     documents,
     deleteLessonsOf: (documentId) => lessons.deleteMany({ documentId }),
-    storage, queues, enqueueTimeoutMs, logger });
-  const lessonsService = createLessonsService({ lessons, documents, accounts, cache, queues, generatorVersion: generatorVersionOf(config.lessons), enqueueTimeoutMs });
+    storage,
+    queues,
+    enqueueTimeoutMs,
+    logger,
+  });
+  const lessonsService = createLessonsService({
+    lessons,
+    documents,
+    accounts,
+    cache,
+    queues,
+    generatorVersion: generatorVersionOf(config.lessons),
+    enqueueTimeoutMs,
+  });
   const practiceService = createPracticeService({ lessons, attempts: attemptModel(connection) });
   const jobsService = createJobsService({ queues, events: streams.events, timeoutMs: enqueueTimeoutMs });
 
@@ -93,7 +122,10 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
   router.use(mounts.profiles, profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
   router.use(mounts.search, limits.search, searchRouter(searchService));
   router.use(mounts.stats, limits.api, statsRouter(statsService));
-  router.use('/documents', documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }));
+  router.use(
+    '/documents',
+    documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }),
+  );
   router.use('/lessons', lessonsRouter(lessonsService, accessTokens, { general: limits.api, lessonJobs: limits.lessonJobs }));
   const streamRules = { slots: streams.slots, heartbeatMs: config.streams.heartbeatMs, maxLifetimeMs: config.streams.maxLifetimeMs };
   router.use('/jobs', jobsRouter(jobsService, accessTokens, deps.lifecycle, limits.api, streamRules));

@@ -32,7 +32,10 @@ interface IndexedModel {
 const untyped = <T>(model: Model<T>): Model<never> => model as unknown as Model<never>;
 
 async function indexNames(model: Model<never>): Promise<Set<string>> {
-  const indexes: { name?: unknown }[] = await model.collection.listIndexes().toArray().catch(() => []);
+  const indexes: { name?: unknown }[] = await model.collection
+    .listIndexes()
+    .toArray()
+    .catch(() => []);
   return new Set(indexes.map((index) => String(index.name)));
 }
 

@@ -324,7 +324,9 @@ test('10,000 mixed requests through Nginx at the default log settings write no m
     .split('\n')
     .filter((line) => line.includes('"request completed"'))
     .map((line) => JSON.parse(line) as { res: { statusCode: number }; responseTime: number });
-  process.stdout.write(`log volume: ${result.requests.total} requests in ${seconds.toFixed(1)} s (${result.non2xx} non-2xx) wrote ${lines.length} request lines, ${written} bytes\n`);
+  process.stdout.write(
+    `log volume: ${result.requests.total} requests in ${seconds.toFixed(1)} s (${result.non2xx} non-2xx) wrote ${lines.length} request lines, ${written} bytes\n`,
+  );
   expect(result.requests.total).toBeGreaterThanOrEqual(10_000);
   expect(result.non2xx).toBeGreaterThanOrEqual(900);
   const fast2xx = lines.filter((line) => line.res.statusCode < 400 && line.responseTime < 1000);

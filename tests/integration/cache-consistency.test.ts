@@ -15,7 +15,12 @@ describe('the cache against races and loader failures (real Redis and database)'
 
   beforeAll(async () => {
     api = await startTestApp();
-    const options = { redis: api.deps.redis, logger: api.deps.logger, keyPrefix: `${api.deps.config.redis.keyPrefix}race:`, ttlSeconds: api.deps.config.cache.ttlSeconds };
+    const options = {
+      redis: api.deps.redis,
+      logger: api.deps.logger,
+      keyPrefix: `${api.deps.config.redis.keyPrefix}race:`,
+      ttlSeconds: api.deps.config.cache.ttlSeconds,
+    };
     first = createCache(options);
     second = createCache(options);
     values = api.deps.database.connection.collection('race_values');

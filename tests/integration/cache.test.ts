@@ -30,7 +30,11 @@ describe('the profile and search cache', () => {
     await api.request.get(`/api/profiles/${learner.account.id}`).expect(200);
     expect((await api.request.get('/api/search/profiles?q=carmen').expect(200)).body.total).toBe(1);
 
-    await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Renamed Rosa' }).expect(200);
+    await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Renamed Rosa' })
+      .expect(200);
 
     expect((await api.request.get(`/api/profiles/${learner.account.id}`).expect(200)).body.displayName).toBe('Renamed Rosa');
     expect((await api.request.get('/api/search/profiles?q=carmen').expect(200)).body.total).toBe(0);

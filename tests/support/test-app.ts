@@ -31,10 +31,7 @@ export interface TestApp {
  * The real app on real servers, in-process. `connectDatabase: false` leaves the database
  * unconnected, as after a start-up with the database down.
  */
-export async function startTestApp(
-  env: Record<string, string> = {},
-  options: { connectDatabase?: boolean; storage?: StorageDriver } = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { connectDatabase?: boolean; storage?: StorageDriver } = {}): Promise<TestApp> {
   const uploads = mkdtempSync(join(tmpdir(), 'ep-uploads-'));
   const appEnv = testEnvironment({ STORAGE_LOCAL_DIR: uploads, ...env });
   const config = loadConfig(appEnv);

@@ -49,9 +49,11 @@ describe('access tokens, with verified tokens cached until they expire', () => {
     const tokens = createAccessTokens(secret, 900);
     const options = { subject: claims.accountId, issuer: 'english-practice', audience: 'english-practice-api' };
     expect(refusal(() => tokens.verify(jwt.sign({ tier: 'starter' }, secret, { ...options, algorithm: 'HS256' })))).toBe('INVALID_TOKEN');
-    expect(refusal(() => tokens.verify(jwt.sign({ tier: 'starter' }, 'another-secret-of-at-least-32-characters', { ...options, algorithm: 'HS256', expiresIn: 900 })))).toBe(
-      'INVALID_TOKEN',
-    );
+    expect(
+      refusal(() =>
+        tokens.verify(jwt.sign({ tier: 'starter' }, 'another-secret-of-at-least-32-characters', { ...options, algorithm: 'HS256', expiresIn: 900 })),
+      ),
+    ).toBe('INVALID_TOKEN');
     expect(refusal(() => tokens.verify(jwt.sign({ tier: 'starter' }, secret, { ...options, algorithm: 'HS512', expiresIn: 900 })))).toBe('INVALID_TOKEN');
     const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(
       JSON.stringify({ tier: 'starter', sub: claims.accountId, iss: options.issuer, aud: options.audience, exp: Math.floor(Date.now() / 1000) + 900 }),

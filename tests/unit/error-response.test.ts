@@ -36,12 +36,20 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(lost)).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
   });
 
-  it.each(['MongoPoolClearedError', 'PoolClearedOnNetworkError', 'MongoWaitQueueTimeoutError', 'MongoNetworkTimeoutError', 'MongoOperationTimeoutError', 'MongoServerSelectionError', 'MongoPoolClosedError'])(
-    'maps %s (what a hung or killed database throws) to 503, never 500',
-    (name) => {
-      expect(toErrorResponse(Object.assign(new Error('database away'), { name }))).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
-    },
-  );
+  it.each([
+    'MongoPoolClearedError',
+    'PoolClearedOnNetworkError',
+    'MongoWaitQueueTimeoutError',
+    'MongoNetworkTimeoutError',
+    'MongoOperationTimeoutError',
+    'MongoServerSelectionError',
+    'MongoPoolClosedError',
+  ])('maps %s (what a hung or killed database throws) to 503, never 500', (name) => {
+    expect(toErrorResponse(Object.assign(new Error('database away'), { name }))).toMatchObject({
+      status: 503,
+      body: { error: { code: 'DATABASE_UNAVAILABLE' } },
+    });
+  });
 
   it('maps any network error of the driver to 503, whatever its subclass', () => {
     class PoolClearedElsewhere extends mongoose.mongo.MongoNetworkError {

@@ -24,7 +24,9 @@ describe('the cache tags of searches', () => {
 
 describe('the searches a profile edit outdates (profileChangeTags)', () => {
   it('are none when no searchable field changed', () => {
-    expect(profileChangeTags(profile({}), profile({ goals: ['fluency'], timezone: 'Europe/Madrid', avatar: { key: 'k', contentType: 'image/png' } }))).toEqual([]);
+    expect(profileChangeTags(profile({}), profile({ goals: ['fluency'], timezone: 'Europe/Madrid', avatar: { key: 'k', contentType: 'image/png' } }))).toEqual(
+      [],
+    );
   });
 
   it('are the words it had and has, and text-ranked searches, when a searchable field changed', () => {

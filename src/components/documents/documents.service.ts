@@ -31,7 +31,10 @@ export interface Upload {
 /** A display name only (the stored key is generated): no path, no control characters. */
 function displayName(originalName: string, extension: string): string {
   const base = originalName.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\p{C}]/gu, '').trim().slice(0, 200);
+  const clean = base
+    .replace(/[\p{C}]/gu, '')
+    .trim()
+    .slice(0, 200);
   return clean === '' ? `document.${extension}` : clean;
 }
 
@@ -77,7 +80,12 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
       try {
         if (!deps.queues) throw queueUnavailable();
         // The job id names the new document: no other request can join this job.
-        await enqueue(deps.queues.uploads, { documentId: id.toHexString(), ownerId: owner.accountId }, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, ownJobId: true });
+        await enqueue(
+          deps.queues.uploads,
+          { documentId: id.toHexString(), ownerId: owner.accountId },
+          { jobId, priority: bullPriority(priority) },
+          { timeoutMs: deps.enqueueTimeoutMs, ownJobId: true },
+        );
       } catch (error) {
         await Promise.all([documents.deleteOne({ _id: id }), storage.delete(storageKey)]).catch((cleanup: unknown) =>
           logger.warn({ err: cleanup, documentId: id }, 'could not remove a document whose job was not queued'),

@@ -73,10 +73,10 @@ function rateLimitCheck(deps: HealthDependencies, time: string): HealthCheck {
 /** This process's hit rate since start: answered from Redis out of all lookups. */
 function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: string): HealthCheck {
   const counters = deps.cache.counters();
-  const totals = cacheKinds.reduce(
-    (sum, kind) => ({ hits: sum.hits + counters[kind].hits, misses: sum.misses + counters[kind].misses }),
-    { hits: 0, misses: 0 },
-  );
+  const totals = cacheKinds.reduce((sum, kind) => ({ hits: sum.hits + counters[kind].hits, misses: sum.misses + counters[kind].misses }), {
+    hits: 0,
+    misses: 0,
+  });
   const lookups = totals.hits + totals.misses;
   return {
     componentType: 'component',

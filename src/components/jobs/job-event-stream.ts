@@ -109,7 +109,12 @@ export function jobEventStream(jobs: JobsService, lifecycle: Lifecycle, streams:
     };
     stopOnShutdown = lifecycle.onStopping(reconnect);
     timers.push(setTimeout(reconnect, streams.maxLifetimeMs));
-    const recheck = heartbeat(res, () => jobs.get(ownerId, id), () => ended, end);
+    const recheck = heartbeat(
+      res,
+      () => jobs.get(ownerId, id),
+      () => ended,
+      end,
+    );
     timers.push(setInterval(recheck, streams.heartbeatMs));
 
     const forward = (event: JobEvent): void => {

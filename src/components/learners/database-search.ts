@@ -109,7 +109,13 @@ export async function byTerms(db: DatabaseSearch, words: string[], query: Search
     found.push(...taken);
     skip = 0;
   }
-  return resultPage(db, found, counts.reduce((sum, count) => sum + count, 0), query, 'terms');
+  return resultPage(
+    db,
+    found,
+    counts.reduce((sum, count) => sum + count, 0),
+    query,
+    'terms',
+  );
 }
 
 export function byFiltersOnly(db: DatabaseSearch, query: SearchQuery, read: ReadPreferenceMode): Promise<SearchPage> {

@@ -37,8 +37,5 @@ refreshTokenSchema.index({ accountId: 1, expiresAt: 1 }, { name: 'account_expiry
 export const refreshTokenTtlIndex = { fields: { expiresAt: 1 }, options: { name: 'expiry_ttl', expireAfterSeconds: 0 } } as const;
 
 export function refreshTokenModel(connection: Connection): Model<RefreshToken> {
-  return (
-    (connection.models.RefreshToken as Model<RefreshToken> | undefined) ??
-    connection.model<RefreshToken>('RefreshToken', refreshTokenSchema)
-  );
+  return (connection.models.RefreshToken as Model<RefreshToken> | undefined) ?? connection.model<RefreshToken>('RefreshToken', refreshTokenSchema);
 }

@@ -70,8 +70,5 @@ export function learnerOf(id: string, stored: string): IndexedLearner {
 
 /** The filter sets of a search: the sets a result must be in. */
 export function filterSets(keys: SearchIndexKeys, filters: SearchFilters): string[] {
-  return [
-    ...(filters.level ? [keys.set(`level:${filters.level}`)] : []),
-    ...(filters.nativeLanguage ? [keys.set(`lang:${filters.nativeLanguage}`)] : []),
-  ];
+  return [...(filters.level ? [keys.set(`level:${filters.level}`)] : []), ...(filters.nativeLanguage ? [keys.set(`lang:${filters.nativeLanguage}`)] : [])];
 }

@@ -43,7 +43,15 @@ export function lessonProcessor(deps: LessonProcessorDependencies) {
 
     // A fallback lesson is keyed under the generator that made it, so the provider is asked again next time.
     const contentKey = generated.version === deps.generator.version ? job.data.contentKey : lessonContentKey(source.text, level, generated.version);
-    const lesson = await storeLesson(deps.lessons, { ownerId, documentId, section, level, contentKey, generator: generated.version, content: generated.content });
+    const lesson = await storeLesson(deps.lessons, {
+      ownerId,
+      documentId,
+      section,
+      level,
+      contentKey,
+      generator: generated.version,
+      content: generated.content,
+    });
     await deps.cache.put('lesson', contentKey, generated.content);
     await job.progress(100);
     return { lessonId: lesson._id.toHexString(), generator: generated.version, fallback: generated.fallback, workerId: deps.workerId };

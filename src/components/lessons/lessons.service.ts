@@ -65,9 +65,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const section = document.sections[body.section];
       if (!section) throw new ValidationError(`The document has ${document.sections.length} sections; section ${body.section} does not exist`);
       const level =
-        body.level ??
-        (await deps.accounts.findById(ownerId, { 'profile.level': 1 }).lean<Pick<Account, 'profile'>>())?.profile.level ??
-        defaultLevel;
+        body.level ?? (await deps.accounts.findById(ownerId, { 'profile.level': 1 }).lean<Pick<Account, 'profile'>>())?.profile.level ?? defaultLevel;
       return {
         ownerId,
         documentId: body.documentId,
@@ -98,7 +96,12 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const priority = effectivePriority(tier, request.requestedPriority);
       if (!deps.queues) throw queueUnavailable();
       const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
-      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, outdated: (job) => replaceable(lessons, job) });
+      const job = await enqueue(
+        deps.queues.lessons,
+        data,
+        { jobId, priority: bullPriority(priority) },
+        { timeoutMs: deps.enqueueTimeoutMs, outdated: (job) => replaceable(lessons, job) },
+      );
       return { jobId: String(job.id), priority, level: request.level };
     },
 

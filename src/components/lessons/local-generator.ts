@@ -107,7 +107,13 @@ export function generateLocalLesson(input: LessonInput): LessonContent {
     const sentence = sentenceWith(word);
     if (!sentence) continue;
     used.add(sentence.index);
-    exercises.push({ id: nextId(), type: 'cloze', prompt: `Fill in the gap: ${withBlank(sentence, word)}`, hint: `${word[0]}… (${word.length} letters)`, answer: word });
+    exercises.push({
+      id: nextId(),
+      type: 'cloze',
+      prompt: `Fill in the gap: ${withBlank(sentence, word)}`,
+      hint: `${word[0]}… (${word.length} letters)`,
+      answer: word,
+    });
   }
 
   const vocabularyWords = vocabulary.map((item) => item.word);

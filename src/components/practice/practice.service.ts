@@ -47,7 +47,15 @@ export function createPracticeService(deps: PracticeServiceDependencies) {
       }
       const score = scoreAttempt(lesson.exercises, byExercise);
       const now = new Date();
-      const attempt = await attempts.create({ ownerId, lessonId, level: lesson.level, score: score.score, correct: score.correct, total: score.total, day: dayOf(now) });
+      const attempt = await attempts.create({
+        ownerId,
+        lessonId,
+        level: lesson.level,
+        score: score.score,
+        correct: score.correct,
+        total: score.total,
+        day: dayOf(now),
+      });
       return { attemptId: attempt._id.toHexString(), lessonId, ...score, createdAt: now.toISOString() };
     },
 

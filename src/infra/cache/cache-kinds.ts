@@ -18,7 +18,8 @@ export interface CacheCounters {
 }
 
 export function zeroCounters(): Record<CacheKind, CacheCounters> {
-  return Object.fromEntries(
-    cacheKinds.map((kind) => [kind, { hits: 0, localHits: 0, misses: 0, loads: 0, coalesced: 0, errors: 0 }]),
-  ) as Record<CacheKind, CacheCounters>;
+  return Object.fromEntries(cacheKinds.map((kind) => [kind, { hits: 0, localHits: 0, misses: 0, loads: 0, coalesced: 0, errors: 0 }])) as Record<
+    CacheKind,
+    CacheCounters
+  >;
 }

@@ -72,10 +72,15 @@ export function createCache(options: CacheOptions) {
         if (current) return value as T;
         return (await readThrough(parts, kind, key, tags, loader)).value;
       }
-      return flights.run(flightKey, tags, () => readThrough(parts, kind, key, tags, loader), ({ value, size }) => {
-        local.keep(kind, flightKey, tags, value, size, ttlSeconds[kind] * 1000, generation);
-        return value as T;
-      });
+      return flights.run(
+        flightKey,
+        tags,
+        () => readThrough(parts, kind, key, tags, loader),
+        ({ value, size }) => {
+          local.keep(kind, flightKey, tags, value, size, ttlSeconds[kind] * 1000, generation);
+          return value as T;
+        },
+      );
     },
 
     peek: <T>(kind: CacheKind, key: string): Promise<T | null> => peekEntry<T>(parts, kind, key),

@@ -36,7 +36,7 @@ export function createClusterLock({ store, lockTtlMs, lockWaitMs }: ClusterLockO
           await releaseLock(client, [lockKey], token);
           return { entry: found.entry };
         }
-        for (let locked = true; locked && Date.now() < deadline; ) {
+        for (let locked = true; locked && Date.now() < deadline;) {
           await delay(pollMs);
           const found = await store.read(client, kind, key, tags, true);
           if (found.entry !== null) return { entry: found.entry };

@@ -35,7 +35,14 @@ export function createLocalLayer(redis: RedisHandle | null, options: LocalCacheO
     /** Keeps a value read from Redis (its JSON `size`), unless an invalidation arrived since `generation`. */
     keep(kind: CacheKind, key: string, tags: string[], value: unknown, size: number | undefined, ttlMs: number, generation: number): void {
       if (local === null || size === undefined || !inUse()) return;
-      local.set(key, value, tags.map((tag) => localTag(kind, tag)), size, ttlMs, generation);
+      local.set(
+        key,
+        value,
+        tags.map((tag) => localTag(kind, tag)),
+        size,
+        ttlMs,
+        generation,
+      );
     },
 
     /** Drops this process's values that depend on `tags`; returns the message that tells the others. */

@@ -78,7 +78,14 @@ export async function loadAndStore<T>(
   return { value: value as T, current };
 }
 
-async function loadOnceInCluster<T>(parts: ReadThroughParts, client: Client, kind: CacheKind, key: string, tags: string[], loader: Loader<T>): Promise<Outcome<T>> {
+async function loadOnceInCluster<T>(
+  parts: ReadThroughParts,
+  client: Client,
+  kind: CacheKind,
+  key: string,
+  tags: string[],
+  loader: Loader<T>,
+): Promise<Outcome<T>> {
   const token = randomUUID();
   let outcome: LockOutcome;
   try {

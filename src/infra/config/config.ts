@@ -55,9 +55,7 @@ export type Config = z.output<ReturnType<typeof configSchema>>;
 
 /** An empty variable (`PORT=`) means "use the default", as in most dotenv tooling. */
 function withoutEmptyValues(environment: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
-  );
+  return Object.fromEntries(Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }
 
 /**

@@ -47,7 +47,10 @@ async function canCreateIndex(db: Db, keys: Record<string, 1 | 'text'>, options:
   } catch {
     return false;
   } finally {
-    await db.collection(probeCollection).drop().catch(() => undefined);
+    await db
+      .collection(probeCollection)
+      .drop()
+      .catch(() => undefined);
   }
 }
 

@@ -126,8 +126,18 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
     async exposition() {
       const { snapshots, partial } = await view();
       const viewFamilies: RenderedFamily[] = [
-        { name: 'metrics_view_partial', help: '1 when the answering process could not read the other processes (Redis down).', type: 'gauge', samples: `metrics_view_partial ${partial ? 1 : 0}\n` },
-        { name: 'metrics_view_processes', help: 'Processes whose series this answer holds.', type: 'gauge', samples: `metrics_view_processes ${snapshots.length}\n` },
+        {
+          name: 'metrics_view_partial',
+          help: '1 when the answering process could not read the other processes (Redis down).',
+          type: 'gauge',
+          samples: `metrics_view_partial ${partial ? 1 : 0}\n`,
+        },
+        {
+          name: 'metrics_view_processes',
+          help: 'Processes whose series this answer holds.',
+          type: 'gauge',
+          samples: `metrics_view_processes ${snapshots.length}\n`,
+        },
       ];
       return mergeExposition([viewFamilies, ...snapshots.map((snapshot) => snapshot.families)]);
     },
