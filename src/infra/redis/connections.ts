@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig, RedisServer, SentinelAddress } from '../config/redis-config';
 import type { Logger } from '../logger';
-import { defineScripts } from './lua-script';
+import { defineLuaScripts } from './lua-script';
 
 /**
  * What a connection is for; each use gets the options it needs (docs/redis-high-availability.md):
@@ -154,7 +154,7 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   const base: RedisOptions = { retryStrategy, connectTimeout: 2000, lazyConnect: false };
 
   function track(client: Redis, use: ConnectionUse): Redis {
-    defineScripts(client);
+    defineLuaScripts(client);
     revive(client, use, { server, released, stats, log });
     let connectedBefore = false;
     client.on('ready', () => {

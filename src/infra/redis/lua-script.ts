@@ -6,7 +6,7 @@ type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: (string | number)[])
 
 /** assets/lua/, three levels above this file in both src/ and dist/ (the image ships assets/). */
 const scriptFolder = join(__dirname, '..', '..', '..', 'assets', 'lua');
-/** Every script, by command name: defined on each client as it is made (defineScripts). */
+/** Every script, by command name: defined on each client as it is made (defineLuaScripts). */
 const registered = new Map<string, string>();
 
 const commandsOf = (client: Redis): Record<string, ScriptCommand | undefined> => client as unknown as Record<string, ScriptCommand | undefined>;
@@ -17,7 +17,7 @@ const commandsOf = (client: Redis): Record<string, ScriptCommand | undefined> =>
  * gathering that tick's commands is missing from it: ioredis then throws, and the pipeline's
  * answers no longer match its callers (an uncaught "results[i] is not iterable").
  */
-export function defineScripts(client: Redis): void {
+export function defineLuaScripts(client: Redis): void {
   for (const [name, lua] of registered) if (commandsOf(client)[name] === undefined) client.defineCommand(name, { lua });
 }
 
@@ -31,6 +31,7 @@ export function defineScripts(client: Redis): void {
  */
 export function luaScript<Result>(name: string, file: string): (client: Redis, keys: readonly string[], ...args: (string | number)[]) => Promise<Result> {
   const lua = readFileSync(join(scriptFolder, `${file}.lua`), 'utf8');
+  if (registered.has(name) && registered.get(name) !== lua) throw new Error(`two Lua scripts are named ${name}`);
   registered.set(name, lua);
   return async (client, keys, ...args) => {
     const commands = commandsOf(client);
