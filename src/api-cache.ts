@@ -1,7 +1,7 @@
 import { createCache } from './infra/cache/cache';
 import type { Config } from './infra/config/config';
 import type { Database } from './infra/db/database';
-import { databaseUnavailable } from './infra/http/lifecycle-middleware';
+import { uncachedDuringOutage } from './infra/http/lifecycle-middleware';
 import type { Logger } from './infra/logger';
 import type { RedisHandle } from './infra/redis/redis';
 
@@ -14,6 +14,6 @@ export function createApiCache(config: Config, logger: Logger, redis: RedisHandl
     ttlSeconds: config.cache.ttlSeconds,
     local: config.cache.local,
     sourceAvailable: () => database.canRead(),
-    unavailable: databaseUnavailable,
+    unavailable: uncachedDuringOutage,
   });
 }

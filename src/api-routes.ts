@@ -1,36 +1,32 @@
 import { Router } from 'express';
-import type { AppDependencies } from './app';
-import { accountModel } from './components/accounts/account.model';
-import { accountsRouter } from './components/accounts/accounts.routes';
-import { createAccountsService } from './components/accounts/accounts.service';
-import { createPasswordHasher } from './components/accounts/password';
-import { refreshTokenModel } from './components/accounts/refresh-token.model';
-import { identify } from './components/accounts/authenticate';
-import { createAccessTokens } from './components/accounts/tokens';
-import { profilesRouter } from './components/profiles/profiles.routes';
-import { createProfilesService } from './components/profiles/profiles.service';
-import { indexedLearners } from './components/search/indexed-learners';
-import { createSearchIndex } from './components/search/search-index';
-import { searchRouter } from './components/search/search.routes';
-import { createSearchService } from './components/search/search.service';
-import { statsRouter } from './components/stats/stats.routes';
-import { createStatsService } from './components/stats/stats.service';
-import { documentModel } from './components/documents/document.model';
-import { documentsRouter } from './components/documents/documents.routes';
-import { createDocumentsService } from './components/documents/documents.service';
-import { jobsRouter } from './components/jobs/jobs.routes';
-import { createJobsService } from './components/jobs/jobs.service';
-import { generatorVersionOf } from './components/lessons/lesson-generator';
-import { lessonModel } from './components/lessons/lesson.model';
-import { lessonsRouter } from './components/lessons/lessons.routes';
-import { createLessonsService } from './components/lessons/lessons.service';
-import { attemptModel } from './components/practice/attempt.model';
-import { practiceRouter } from './components/practice/practice.routes';
-import { createPracticeService } from './components/practice/practice.service';
+import type { AppDependencies } from './app-dependencies';
+import {
+  accountModel,
+  accountsRouter,
+  createAccountsService,
+  createPasswordHasher,
+  refreshTokenModel,
+  identify,
+  createAccessTokens,
+  type AccessTokens,
+  profilesRouter,
+  profileReadsDuringOutage,
+  createProfilesService,
+  indexedLearners,
+  createSearchIndex,
+  searchRouter,
+  searchReadsDuringOutage,
+  createSearchService,
+} from './components/learners';
+import { statsRouter, statsReadsDuringOutage, createStatsService } from './components/stats';
+import { underMount } from './infra/http/outage-reads';
+import { documentModel, documentsRouter, createDocumentsService } from './components/documents';
+import { jobsRouter, createJobsService, type StreamSlots } from './components/jobs';
+import { generatorVersionOf, lessonModel, lessonsRouter, createLessonsService } from './components/lessons';
+import { attemptModel, practiceRouter, createPracticeService } from './components/practice';
 import type { RateLimits } from './infra/rate-limit/rate-limits';
 import { createMutex } from './infra/redis/mutex';
 import type { JobEvents } from './infra/queue/job-events';
-import type { StreamSlots } from './components/jobs/stream-slots';
 
 /** What the job event streams share with the rest of the app (/health counts them). */
 export interface EventStreamState {
@@ -38,19 +34,20 @@ export interface EventStreamState {
   slots: StreamSlots;
 }
 
-/**
- * Reads that tolerate staleness (public profiles, search, statistics): served from the cache
- * while the database hangs or elects a primary. Paths under /api.
- */
-export const staleTolerantReads = [/^\/profiles\/[0-9a-f]{24}$/i, /^\/search\/profiles$/, /^\/stats$/];
+const mounts = { profiles: '/profiles', search: '/search', stats: '/stats' } as const;
 
-/** Composes the components into the `/api` router. */
-export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: EventStreamState): Router {
-  const { config, database, storage, logger, cache, queues } = deps;
+/** The reads each router serves from the cache while the database is out, as paths under /api. */
+export const staleTolerantReads = [
+  ...underMount(mounts.profiles, profileReadsDuringOutage),
+  ...underMount(mounts.search, searchReadsDuringOutage),
+  ...underMount(mounts.stats, statsReadsDuringOutage),
+];
+
+/** The learners component's services: accounts, profiles and search, over one accounts model and search index. */
+function learnerServices(deps: AppDependencies, accessTokens: AccessTokens) {
+  const { config, database, storage, logger, cache } = deps;
   const { connection, staleReadPreference } = database;
   const accounts = accountModel(connection);
-  const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
-
   const searchIndex = createSearchIndex({
     redis: deps.redis,
     keyPrefix: config.redis.keyPrefix,
@@ -80,12 +77,36 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     maxConcurrent: config.search.maxConcurrent,
     index: searchIndex,
   });
+  return { accounts, searchIndex, accountsService, profilesService, searchService };
+}
+
+/** Composes the components into the `/api` router. */
+export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: EventStreamState): Router {
+  const { config, database, storage, logger, cache, queues } = deps;
+  const { connection, staleReadPreference } = database;
+  const accessTokens = createAccessTokens(config.auth.jwtSecret, config.auth.accessTokenTtlSeconds);
+  const { accounts, searchIndex, accountsService, profilesService, searchService } = learnerServices(deps, accessTokens);
   const statsService = createStatsService({ accounts, connection, cache, staleReadPreference, searchIndex });
   const documents = documentModel(connection);
   const lessons = lessonModel(connection);
   const enqueueTimeoutMs = config.queues.enqueueTimeoutMs;
-  const documentsService = createDocumentsService({ documents, lessons, storage, queues, enqueueTimeoutMs, logger });
-  const lessonsService = createLessonsService({ lessons, documents, accounts, cache, queues, generatorVersion: generatorVersionOf(config.lessons), enqueueTimeoutMs });
+  const documentsService = createDocumentsService({
+    documents,
+    deleteLessonsOf: (documentId) => lessons.deleteMany({ documentId }),
+    storage,
+    queues,
+    enqueueTimeoutMs,
+    logger,
+  });
+  const lessonsService = createLessonsService({
+    lessons,
+    documents,
+    accounts,
+    cache,
+    queues,
+    generatorVersion: generatorVersionOf(config.lessons),
+    enqueueTimeoutMs,
+  });
   const practiceService = createPracticeService({ lessons, attempts: attemptModel(connection) });
   const jobsService = createJobsService({ queues, events: streams.events, timeoutMs: enqueueTimeoutMs });
 
@@ -98,10 +119,13 @@ export function apiRoutes(deps: AppDependencies, limits: RateLimits, streams: Ev
     res.json({ status: 'ok' });
   });
   router.use('/auth', accountsRouter(accountsService, accessTokens, { signIn: limits.signIn, register: limits.register, general: limits.api }));
-  router.use('/profiles', profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
-  router.use('/search', limits.search, searchRouter(searchService));
-  router.use('/stats', limits.api, statsRouter(statsService));
-  router.use('/documents', documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }));
+  router.use(mounts.profiles, profilesRouter(profilesService, accessTokens, config.uploads.avatarMaxBytes, { general: limits.api, upload: limits.upload }));
+  router.use(mounts.search, limits.search, searchRouter(searchService));
+  router.use(mounts.stats, limits.api, statsRouter(statsService));
+  router.use(
+    '/documents',
+    documentsRouter(documentsService, accessTokens, config.documents.maxBytes, { general: limits.api, upload: limits.upload, uploadJobs: limits.uploadJobs }),
+  );
   router.use('/lessons', lessonsRouter(lessonsService, accessTokens, { general: limits.api, lessonJobs: limits.lessonJobs }));
   const streamRules = { slots: streams.slots, heartbeatMs: config.streams.heartbeatMs, maxLifetimeMs: config.streams.maxLifetimeMs };
   router.use('/jobs', jobsRouter(jobsService, accessTokens, deps.lifecycle, limits.api, streamRules));

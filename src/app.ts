@@ -4,40 +4,19 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRoutes, staleTolerantReads } from './api-routes';
-import { liveProbe } from './components/health/live-probe';
-import { healthProbe, readyProbe } from './components/health/probes.routes';
-import { metricsRouter } from './components/metrics/metrics.routes';
-import type { JobQueues } from './components/jobs/job-queues';
-import type { Cache } from './infra/cache/cache';
-import type { Config } from './infra/config/config';
-import type { Database } from './infra/db/database';
+import type { AppDependencies } from './app-dependencies';
+import { liveProbe, healthProbe, readyProbe } from './components/health';
+import { metricsRouter } from './components/metrics';
 import { errorHandler, notFoundHandler } from './infra/http/error-handler';
 import { requireKnownBodyType } from './infra/http/content-type';
 import { closeConnectionsWhileStopping, requireDatabase } from './infra/http/lifecycle-middleware';
 import { requestLogging } from './infra/http/request-logging';
-import type { Lifecycle } from './infra/lifecycle/lifecycle';
-import type { ClusterMetrics } from './infra/metrics/cluster-metrics';
 import { rateLimitRejections } from './infra/metrics/dependency-metrics';
 import { httpMetrics } from './infra/metrics/http-metrics';
-import type { Logger } from './infra/logger';
-import { StreamSlots } from './components/jobs/stream-slots';
+import { StreamSlots } from './components/jobs';
 import { JobEvents } from './infra/queue/job-events';
 import { createRateLimits } from './infra/rate-limit/rate-limits';
-import type { RedisHandle } from './infra/redis/redis';
-import { publicFolder, type StorageDriver } from './infra/storage/storage-driver';
-
-export interface AppDependencies {
-  config: Config;
-  logger: Logger;
-  database: Database;
-  redis: RedisHandle | null;
-  lifecycle: Lifecycle;
-  storage: StorageDriver;
-  cache: Cache;
-  /** Null without Redis: nothing can be queued and job endpoints answer 503. */
-  queues: JobQueues | null;
-  metrics: ClusterMetrics;
-}
+import { publicFolder } from './infra/storage/storage-driver';
 
 /** Builds the Express app from its dependencies; it opens nothing itself, so tests pass in real servers. */
 export function createApp(deps: AppDependencies): Express {
@@ -56,8 +35,8 @@ export function createApp(deps: AppDependencies): Express {
   // Polled by every load balancer and orchestrator; it needs no request id, metrics series,
   // security headers or CORS, so it is answered before them.
   app.get('/live', liveProbe(config.instanceId));
-  // /health too: never rate limited, so a flood of it must cost close to /live's (issue 30: it
-  // slowed every other route 2.5 times more than a /live flood did when it ran behind them).
+  // /health too: never rate limited, so a flood of it must cost close to /live's
+  // (docs/design-decisions.md, measured costs).
   const eventStreams = { open: () => streams.slots.open(), listeners: () => streams.events.listenerCount() };
   const probes = { ...deps, rateLimitMode: limits.mode, eventStreams };
   app.get('/health', healthProbe(probes));

@@ -3,12 +3,9 @@ import type { Config } from './infra/config/config';
 import type { Database } from './infra/db/database';
 import type { Logger } from './infra/logger';
 import type { StorageDriver } from './infra/storage/storage-driver';
-import { documentModel } from './components/documents/document.model';
-import { documentProcessor, markDocumentFailed } from './components/documents/process-document';
-import type { JobQueues } from './components/jobs/job-queues';
-import { lessonProcessor } from './components/lessons/generate-lesson';
-import type { LessonGenerator } from './components/lessons/lesson-generator';
-import { lessonModel } from './components/lessons/lesson.model';
+import { documentModel, documentProcessor, markDocumentFailed } from './components/documents';
+import type { JobQueues } from './components/jobs';
+import { lessonProcessor, type LessonGenerator, lessonModel } from './components/lessons';
 
 export interface WorkerDependencies {
   config: Config;

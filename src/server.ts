@@ -4,13 +4,14 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApiCache } from './api-cache';
 import { createApp } from './app';
-import { requiredIndexes } from './components/indexes';
-import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
-import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
+import { requiredIndexes } from './database-indexes';
+import { closeJobQueues, openJobQueues } from './components/jobs';
+import type { Config } from './infra/config/config';
 import { createDatabase } from './infra/db/database';
 import { answerClientErrorsAsJson } from './infra/http/client-errors';
 import { installGracefulShutdown } from './infra/lifecycle/graceful-shutdown';
 import { Lifecycle } from './infra/lifecycle/lifecycle';
+import { runEntryPoint } from './infra/lifecycle/process-runner';
 import { createLogger } from './infra/logger';
 import { createProcessMetrics } from './infra/metrics/process-metrics';
 import { createRedis } from './infra/redis/redis';
@@ -19,8 +20,7 @@ import { createStorage } from './infra/storage/create-storage';
 const program = 'english-practice-api';
 const maxHeaderBytes = 64 * 1024;
 
-async function main(): Promise<void> {
-  const config = configOrExit(program);
+async function main(config: Config): Promise<void> {
   const logger = createLogger(config);
   const database = createDatabase(config.mongo, logger, { requiredIndexes });
   const redis = createRedis(config.redis, logger);
@@ -79,4 +79,4 @@ async function main(): Promise<void> {
   process.send?.('ready');
 }
 
-main().catch((error: unknown) => exitWithMessage(program, `failed to start: ${error instanceof Error ? error.stack : String(error)}`));
+runEntryPoint(program, main);

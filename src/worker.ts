@@ -1,12 +1,12 @@
 import './infra/runtime-check';
 import { hostname } from 'node:os';
-import { closeJobQueues, openJobQueues } from './components/jobs/job-queues';
-import { registerQueueMetrics } from './components/jobs/queue-metrics';
-import { registerGeneratorMetrics } from './components/lessons/generator-metrics';
-import { createLessonGenerator } from './components/lessons/lesson-generator';
+import { closeJobQueues, openJobQueues, registerQueueMetrics } from './components/jobs';
+import { registerGeneratorMetrics, createLessonGenerator } from './components/lessons';
 import { createCache } from './infra/cache/cache';
-import { configOrExit, exitWithMessage } from './infra/config/config-or-exit';
+import type { Config } from './infra/config/config';
+import { exitWithMessage } from './infra/config/config-or-exit';
 import { createDatabase } from './infra/db/database';
+import { runEntryPoint, stopOnSignals } from './infra/lifecycle/process-runner';
 import { createLogger } from './infra/logger';
 import { createProcessMetrics } from './infra/metrics/process-metrics';
 import { watchQueues } from './infra/queue/queue-watchdog';
@@ -17,8 +17,7 @@ import { startJobProcessors } from './job-processors';
 
 const program = 'english-practice-worker';
 
-async function main(): Promise<void> {
-  const config = configOrExit(program);
+async function main(config: Config): Promise<void> {
   if (config.redis.server === null) exitWithMessage(program, 'REDIS_URL or REDIS_SENTINELS is required: the queues live in Redis');
   const logger = createLogger(config).child({ workerId: config.worker.id });
   const database = createDatabase(config.mongo, logger);
@@ -56,27 +55,20 @@ async function main(): Promise<void> {
   metrics.start();
   logger.info({ concurrency: { uploads: config.worker.uploadConcurrency, lessons: config.worker.lessonConcurrency } }, 'worker started');
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs, activeJobs: activity.active }, 'worker stopping: taking no new jobs');
-    // Past the timeout, unfinished jobs are left to stall: another worker runs them again.
-    setTimeout(() => {
-      logger.error({ activeJobs: activity.active }, 'worker shutdown timed out; unfinished jobs will be picked up by another worker');
-      process.exit(1);
-    }, config.worker.shutdownTimeoutMs).unref();
+  // Past the timeout, unfinished jobs are left to stall: another worker runs them again.
+  const messages = {
+    started: 'worker stopping: taking no new jobs',
+    timedOut: 'worker shutdown timed out; unfinished jobs will be picked up by another worker',
+    done: 'worker stopped',
+  };
+  stopOnSignals({ logger, timeoutMs: config.worker.shutdownTimeoutMs, messages, details: () => ({ activeJobs: activity.active }) }, async () => {
     watchdog.stop();
     await closeJobQueues(queues);
     await Promise.all([stopHeartbeats(), metrics.stop()]);
     generator.shutdown();
     await Promise.all([database.close(), redis.close()]);
-    logger.info('worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', (signal) => void shutdown(signal));
-  process.on('SIGINT', (signal) => void shutdown(signal));
+  });
   process.send?.('ready');
 }
 
-main().catch((error: unknown) => exitWithMessage(program, `failed to start: ${error instanceof Error ? error.stack : String(error)}`));
+runEntryPoint(program, main);

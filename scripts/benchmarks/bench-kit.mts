@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import type { searchIndexMarker as SearchIndexMarker } from '../../src/components/search/search-index.js';
+import type { searchIndexMarker as SearchIndexMarker } from '../../src/components/learners/index.js';
 import { processTicks } from './report/cpu-share.mts';
 import { stopOnExit } from './stop-on-exit.mts';
 
@@ -340,7 +340,7 @@ export async function seededProfilePaths(port: number): Promise<string[]> {
  */
 export async function waitForSearchIndex(port: number, keyPrefix: string): Promise<void> {
   // The built module (scripts/bench builds first): Node cannot load src/ as it is.
-  const { searchIndexMarker } = createRequire(import.meta.url)(join(root, 'dist/components/search/search-index.js')) as { searchIndexMarker: typeof SearchIndexMarker };
+  const { searchIndexMarker } = createRequire(import.meta.url)(join(root, 'dist/components/learners/index.js')) as { searchIndexMarker: typeof SearchIndexMarker };
   const redis = new Redis(process.env.REDIS_URL ?? '');
   try {
     for (let attempt = 0; attempt < 120; attempt++) {

@@ -16,16 +16,16 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Connection, Model, Mongoose } from 'mongoose';
-import type { Account } from '../../src/components/accounts/account.model.js';
+import type { Account } from '../../src/components/learners/index.js';
 import { loadProfile, newCluster, root, run, startCluster, stopCluster } from './bench-kit.mts';
 import { startFerretDb, startRedis, type PrivateServer } from './chaos/private-server.mts';
 import { runBench } from './stop-on-exit.mts';
 
 const load = createRequire(import.meta.url);
 const mongoose = load('mongoose') as Mongoose;
-const { accountModel } = load(join(root, 'dist/components/accounts/account.model.js')) as { accountModel: (connection: Connection) => Model<Account> };
+const { accountModel } = load(join(root, 'dist/components/learners/index.js')) as { accountModel: (connection: Connection) => Model<Account> };
 const { fakeLearner } = load(join(root, 'dist/cli/seed-learners.js')) as { fakeLearner: (index: number, runId: string, passwordHash: string) => Account };
-const { createPasswordHasher } = load(join(root, 'dist/components/accounts/password.js')) as {
+const { createPasswordHasher } = load(join(root, 'dist/components/learners/index.js')) as {
   createPasswordHasher: (cost: { memoryKib: number; timeCost: number }) => { hash(password: string): Promise<string> };
 };
 const { loadConfig } = load(join(root, 'dist/infra/config/config.js')) as { loadConfig: (env: NodeJS.ProcessEnv, options: { needsSecrets: boolean }) => { auth: { passwordHash: { memoryKib: number; timeCost: number } } } };

@@ -6,7 +6,7 @@ import { createLogger } from '../infra/logger';
 
 /** The database for a one-shot command: connected within `timeoutMs`, or a clear failure. */
 export async function connectForCli(timeoutMs = 15_000): Promise<Database> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env }, { needsSecrets: false });
+  const config = loadConfig(undefined, { needsSecrets: false, defaults: { LOG_LEVEL: 'warn' } });
   // One-shot commands (index builds, bulk inserts) may take longer than a request may.
   const database = createDatabase({ ...config.mongo, operationTimeoutMs: 0, poolWaitTimeoutMs: 0 }, createLogger(config));
   const connected = await Promise.race([database.connect().then(() => true), delay(timeoutMs, false, { ref: false })]);

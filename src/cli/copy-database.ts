@@ -52,7 +52,12 @@ async function copyBatch(to: Collection, batch: WithId<Document>[], present: Set
 
 /** listIndexes answers IndexDescriptionInfo documents (its cursor is typed loosely); a missing collection has none. */
 async function indexesOf(collection: Collection): Promise<IndexDescriptionInfo[]> {
-  return ((await collection.listIndexes().toArray().catch(() => [])) as IndexDescriptionInfo[]).filter((index) => index.name !== '_id_');
+  return (
+    (await collection
+      .listIndexes()
+      .toArray()
+      .catch(() => [])) as IndexDescriptionInfo[]
+  ).filter((index) => index.name !== '_id_');
 }
 
 async function copyCollection(from: Collection, to: Collection): Promise<number> {

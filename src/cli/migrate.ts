@@ -1,6 +1,6 @@
 import '../infra/runtime-check';
 import { parseArgs } from 'node:util';
-import { migrate } from '../components/indexes';
+import { migrate } from '../database-indexes';
 import { connectForCli, runCli } from './connect-for-cli';
 import { buildSearchIndex } from './search-index-for-cli';
 

@@ -1,6 +1,4 @@
-import { accountModel } from '../components/accounts/account.model';
-import { indexedLearners } from '../components/search/indexed-learners';
-import { createSearchIndex } from '../components/search/search-index';
+import { accountModel, indexedLearners, createSearchIndex } from '../components/learners';
 import { loadConfig } from '../infra/config/config';
 import type { Database } from '../infra/db/database';
 import { createLogger } from '../infra/logger';
@@ -8,7 +6,7 @@ import { errorText } from '../infra/error-text';
 import { createRedis } from '../infra/redis/redis';
 
 /**
- * Builds the search index (src/components/search/search-index.ts) from the accounts, where
+ * Builds the search index (src/components/learners/search-index.ts) from the accounts, where
  * the database cannot rank searches itself. `missing`: only if it is not complete already
  * (migrate: a rolling deploy must not take it from running processes); `update`: bring every
  * entry up to date in place (seed); `fresh`: from nothing (migrate --rebuild-search-index).
@@ -16,7 +14,7 @@ import { createRedis } from '../infra/redis/redis';
  */
 export async function buildSearchIndex(database: Database, textSearch: boolean, mode: 'missing' | 'update' | 'fresh'): Promise<string> {
   if (textSearch) return 'search index: not needed (the database has text indexes)';
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env }, { needsSecrets: false });
+  const config = loadConfig(undefined, { needsSecrets: false, defaults: { LOG_LEVEL: 'warn' } });
   const redis = createRedis(config.redis, createLogger(config));
   if (!redis) return 'search index: not built (REDIS_URL is not set; searches read the database)';
   try {

@@ -1,21 +1,58 @@
 import { faker } from '@faker-js/faker';
 import { Types } from 'mongoose';
-import type { Account, Tier } from '../components/accounts/account.model';
-import { cefrLevels, type CefrLevel, type Profile } from '../components/profiles/profile.schema';
-import { searchTermsFor } from '../components/search/search-terms';
+import { type Account, type Profile, searchTermsFor } from '../components/learners';
+import { cefrLevels, type CefrLevel } from '../shared/cefr-levels';
+import type { Tier } from '../shared/tiers';
 
 const interests = [
-  'travel', 'cooking', 'football', 'music', 'movies', 'photography', 'hiking', 'chess', 'business', 'technology',
-  'medicine', 'literature', 'history', 'gaming', 'fashion', 'yoga', 'science', 'art', 'economics', 'volunteering',
+  'travel',
+  'cooking',
+  'football',
+  'music',
+  'movies',
+  'photography',
+  'hiking',
+  'chess',
+  'business',
+  'technology',
+  'medicine',
+  'literature',
+  'history',
+  'gaming',
+  'fashion',
+  'yoga',
+  'science',
+  'art',
+  'economics',
+  'volunteering',
 ];
 const goals = [
-  'Pass IELTS with 7.0', 'Prepare for TOEFL', 'Speak confidently in meetings', 'Write better e-mails', 'Travel without a phrasebook',
-  'Watch films without subtitles', 'Get a job abroad', 'Help my children with homework', 'Present at a conference', 'Read novels in English',
+  'Pass IELTS with 7.0',
+  'Prepare for TOEFL',
+  'Speak confidently in meetings',
+  'Write better e-mails',
+  'Travel without a phrasebook',
+  'Watch films without subtitles',
+  'Get a job abroad',
+  'Help my children with homework',
+  'Present at a conference',
+  'Read novels in English',
 ];
 const nativeLanguages = ['es', 'pt', 'fr', 'de', 'it', 'pl', 'tr', 'ar', 'zh', 'ja', 'ko', 'vi', 'ru', 'uk', 'hi'];
 const timezones = ['Europe/Madrid', 'America/Sao_Paulo', 'Europe/Paris', 'Europe/Berlin', 'Europe/Warsaw', 'Asia/Tokyo', 'Asia/Seoul', 'Asia/Shanghai'];
-const levelWeights: [CefrLevel, number][] = [['A1', 10], ['A2', 18], ['B1', 27], ['B2', 24], ['C1', 14], ['C2', 7]];
-const tierWeights: [Tier, number][] = [['starter', 80], ['professional', 15], ['enterprise', 5]];
+const levelWeights: [CefrLevel, number][] = [
+  ['A1', 10],
+  ['A2', 18],
+  ['B1', 27],
+  ['B2', 24],
+  ['C1', 14],
+  ['C2', 7],
+];
+const tierWeights: [Tier, number][] = [
+  ['starter', 80],
+  ['professional', 15],
+  ['enterprise', 5],
+];
 
 const weighted = <T>(entries: [T, number][]): T => faker.helpers.weightedArrayElement(entries.map(([value, weight]) => ({ value, weight })));
 

@@ -1,8 +1,7 @@
 import '../infra/runtime-check';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { accountModel } from '../components/accounts/account.model';
-import { createPasswordHasher } from '../components/accounts/password';
+import { accountModel, createPasswordHasher } from '../components/learners';
 import { loadConfig } from '../infra/config/config';
 import { connectForCli, runCli } from './connect-for-cli';
 import { buildSearchIndex } from './search-index-for-cli';
@@ -17,7 +16,7 @@ runCli(async () => {
   if (!Number.isInteger(total) || total < 1) throw new Error('--learners must be a positive whole number');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch must be a positive whole number');
 
-  const config = loadConfig(process.env, { needsSecrets: false });
+  const config = loadConfig(undefined, { needsSecrets: false });
   const database = await connectForCli();
   try {
     const started = performance.now();

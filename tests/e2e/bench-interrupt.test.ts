@@ -52,9 +52,11 @@ function processTable(): Map<number, Entry> {
 function processesOf(mark: string, folder: string): Started[] {
   const table = processTable();
   const ours = new Set(
-    [...table.values()].filter((entry) => entry.environment.includes(mark) || entry.command.includes(folder) || entry.folder.startsWith(folder)).map((entry) => entry.pid),
+    [...table.values()]
+      .filter((entry) => entry.environment.includes(mark) || entry.command.includes(folder) || entry.folder.startsWith(folder))
+      .map((entry) => entry.pid),
   );
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const entry of table.values()) {
       if (ours.has(entry.pid) || !ours.has(entry.parent)) continue;
@@ -138,7 +140,8 @@ describe('a bench interrupted', () => {
       },
       running(kinds) {
         const running = processesOf(mark, folder);
-        for (const [kind, pattern] of Object.entries(kinds)) expect({ kind, running: running.some(({ command }) => pattern.test(command)) }).toEqual({ kind, running: true });
+        for (const [kind, pattern] of Object.entries(kinds))
+          expect({ kind, running: running.some(({ command }) => pattern.test(command)) }).toEqual({ kind, running: true });
         return running;
       },
     };
@@ -151,11 +154,22 @@ describe('a bench interrupted', () => {
 
   it('stops every process it started and removes its folders when Ctrl-C comes twice', async () => {
     const bench = startBench();
-    await waitFor('the bench to start its first scenario', () => {
-      bench.expectRunning();
-      return /^scenario 1:/m.test(bench.output());
-    }, 180_000);
-    const started = bench.running({ redis: /redis-server/, ferretdb: /ferretdb/, nginx: /nginx: master/, pm2: /PM2 v.*God Daemon/, api: /dist\/server\.js/, worker: /dist\/worker\.js/ });
+    await waitFor(
+      'the bench to start its first scenario',
+      () => {
+        bench.expectRunning();
+        return /^scenario 1:/m.test(bench.output());
+      },
+      180_000,
+    );
+    const started = bench.running({
+      redis: /redis-server/,
+      ferretdb: /ferretdb/,
+      nginx: /nginx: master/,
+      pm2: /PM2 v.*God Daemon/,
+      api: /dist\/server\.js/,
+      worker: /dist\/worker\.js/,
+    });
     expect(readdirSync(folder).length).toBeGreaterThan(0);
 
     bench.child.kill('SIGINT');
@@ -171,11 +185,15 @@ describe('a bench interrupted', () => {
   it('stops what it has started so far when SIGTERM comes during its start-up, as Nginx starts', async () => {
     const bench = startBench();
     let started: Started[] = [];
-    await waitFor('Nginx to start', () => {
-      bench.expectRunning();
-      started = processesOf(mark, folder);
-      return started.some(({ command }) => /^nginx/.test(command));
-    }, 180_000);
+    await waitFor(
+      'Nginx to start',
+      () => {
+        bench.expectRunning();
+        started = processesOf(mark, folder);
+        return started.some(({ command }) => /^nginx/.test(command));
+      },
+      180_000,
+    );
     bench.child.kill('SIGTERM');
     expect(await bench.exitCode()).toBe(143);
     expectEverythingGone(started);

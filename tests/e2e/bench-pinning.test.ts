@@ -55,36 +55,49 @@ interface Step {
 
 const twoCpus = availableParallelism() >= 2;
 
-(twoCpus ? test : test.skip)('pinned: the bench on the first CPU, the box and its descendants on the others; unpinned: all shared; interrupted: the box gets its affinity back', async () => {
-  const all = cpusOf(process.pid);
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', bench], { cwd: projectRoot, env: { ...process.env, BENCH_PIN: 'both' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const steps: Step[] = [];
-  for await (const line of createInterface({ input: child.stdout! })) {
-    steps.push(JSON.parse(line) as Step);
-    if (steps.length === 3) break;
-  }
-  const [pinned, unpinned, again] = steps as [Step, Step, Step];
-  try {
-    const [generator, ...box] = all.split(',').flatMap((range) => {
-      const [from, to = from] = range.split('-').map(Number) as [number, number?];
-      return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+(twoCpus ? test : test.skip)(
+  'pinned: the bench on the first CPU, the box and its descendants on the others; unpinned: all shared; interrupted: the box gets its affinity back',
+  async () => {
+    const all = cpusOf(process.pid);
+    const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', bench], {
+      cwd: projectRoot,
+      env: { ...process.env, BENCH_PIN: 'both' },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    // Every thread of the bench (a Node process has several), and the box's descendants too.
-    expect(pinned).toMatchObject({ modes: ['pinned', 'unpinned'], self: generator, selfThreads: [generator], boxCpus: box.join(','), childCpus: box.join(',') });
-    expect(pinned.describe).toContain(`the generator (vegeta, autocannon, the probes) on CPU ${generator}`);
-    expect(unpinned).toMatchObject({ self: all, boxCpus: all, childCpus: all });
-    expect(again).toMatchObject({ self: generator, childCpus: box.join(',') });
-    child.kill('SIGINT');
-    await once(child, 'exit');
-    expect([cpusOf(again.box), cpusOf(again.child)]).toEqual([all, all]);
-  } finally {
-    child.kill('SIGKILL');
-    for (const pid of [pinned.child, pinned.box]) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // Gone already.
+    const steps: Step[] = [];
+    for await (const line of createInterface({ input: child.stdout! })) {
+      steps.push(JSON.parse(line) as Step);
+      if (steps.length === 3) break;
+    }
+    const [pinned, unpinned, again] = steps as [Step, Step, Step];
+    try {
+      const [generator, ...box] = all.split(',').flatMap((range) => {
+        const [from, to = from] = range.split('-').map(Number) as [number, number?];
+        return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+      });
+      // Every thread of the bench (a Node process has several), and the box's descendants too.
+      expect(pinned).toMatchObject({
+        modes: ['pinned', 'unpinned'],
+        self: generator,
+        selfThreads: [generator],
+        boxCpus: box.join(','),
+        childCpus: box.join(','),
+      });
+      expect(pinned.describe).toContain(`the generator (vegeta, autocannon, the probes) on CPU ${generator}`);
+      expect(unpinned).toMatchObject({ self: all, boxCpus: all, childCpus: all });
+      expect(again).toMatchObject({ self: generator, childCpus: box.join(',') });
+      child.kill('SIGINT');
+      await once(child, 'exit');
+      expect([cpusOf(again.box), cpusOf(again.child)]).toEqual([all, all]);
+    } finally {
+      child.kill('SIGKILL');
+      for (const pid of [pinned.child, pinned.box]) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // Gone already.
+        }
       }
     }
-  }
-});
+  },
+);

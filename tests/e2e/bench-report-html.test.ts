@@ -58,7 +58,20 @@ const run = (shedding: Shedding): OverloadRun => ({
   stall: { rate: 700, stallMs: 2000, p99Ms: 2100, kinds: { ...kinds, ok: 10500 }, settledBefore: true, recoveredAfterSeconds: shedding === 'on' ? 2 : null },
 });
 
-const probe = { seconds: 5, sent: 5000, dropped: 0, p50Ms: 2, p99Ms: 30, maxMs: 60, kinds: { ...kinds, ok: 5000 }, cpu: null, passed: true, misses: [], confirming: false, settledBefore: true };
+const probe = {
+  seconds: 5,
+  sent: 5000,
+  dropped: 0,
+  p50Ms: 2,
+  p99Ms: 30,
+  maxMs: 60,
+  kinds: { ...kinds, ok: 5000 },
+  cpu: null,
+  passed: true,
+  misses: [],
+  confirming: false,
+  settledBefore: true,
+};
 
 const fixture: ReportData = {
   date: '2026-11-26',
@@ -83,9 +96,22 @@ const fixture: ReportData = {
       mode: 'pinned',
       pinning: 'pinned: the generator on CPU 0, the box on CPU 1',
       capacity: {
-        stack: { rate: 1000, probes: [{ ...probe, rate: 1000 }, { ...probe, rate: 2000, p99Ms: 900, passed: false, misses: ['p99'] }, { ...probe, rate: 1000, seconds: 30, confirming: true }] },
+        stack: {
+          rate: 1000,
+          probes: [
+            { ...probe, rate: 1000 },
+            { ...probe, rate: 2000, p99Ms: 900, passed: false, misses: ['p99'] },
+            { ...probe, rate: 1000, seconds: 30, confirming: true },
+          ],
+        },
         // Faster, the generator could not keep the schedule: the bare cluster's capacity is at least this.
-        bare: { rate: 2500, probes: [{ ...probe, rate: 5000, dropped: 900, passed: false, misses: ['never sent'] }, { ...probe, rate: 2500, seconds: 30, confirming: true }] },
+        bare: {
+          rate: 2500,
+          probes: [
+            { ...probe, rate: 5000, dropped: 900, passed: false, misses: ['never sent'] },
+            { ...probe, rate: 2500, seconds: 30, confirming: true },
+          ],
+        },
         stackShedding: 'on',
       },
       ratio: 0.4,
@@ -165,15 +191,23 @@ test('the overload section: capacity by latency, P7, the goals per shedding sett
     "| the bare node:http cluster ×2, straight from the generator | ≥ 2500/s (the generator's limit: faster, it could not send on schedule) | 30 ms | 5000 ✗ never sent, 2500 (30 s) ✓ |",
   );
   expect(markdown).toContain('| 1000/s | 30 ms | 1000 ✓, 2000 ✗ p99, 1000 (30 s) ✓ |');
-  expect(markdown).toContain('| capacity ratio (the stack ÷ the bare node:http cluster) ≥ 0.35 | ≤ 0.40× not known (an upper bound: the generator capped the bare cluster) |');
+  expect(markdown).toContain(
+    '| capacity ratio (the stack ÷ the bare node:http cluster) ≥ 0.35 | ≤ 0.40× not known (an upper bound: the generator capped the bare cluster) |',
+  );
   expect(markdown).toContain('| p99 ≤ 20 ms at 70 % of capacity (700/s for 30 s) | p50 2 ms, p99 14 ms, 0 not 2xx ✓ |');
   expect(markdown).toContain('| goal | shedding on (in-flight bound at Nginx) | shedding off |');
   expect(markdown).toContain('| 2×: p99 of the 2xx ≤ 250 ms | 120 ms ✓ | 9000 ms ✗ |');
   expect(markdown).toContain('| 2×: refused answered in p99 ≤ 50 ms | 3.5 ms (5000 refused) ✓ | none refused ✓ |');
-  expect(markdown).toContain('| 2×: 0 timeouts, 0 connection errors (other answers: neither 2xx nor a refusal) | 0 timeouts, 0 connection errors (other: 0) ✓ | 12 timeouts, 0 connection errors (other: 0) ✗ |');
+  expect(markdown).toContain(
+    '| 2×: 0 timeouts, 0 connection errors (other answers: neither 2xx nor a refusal) | 0 timeouts, 0 connection errors (other: 0) ✓ | 12 timeouts, 0 connection errors (other: 0) ✗ |',
+  );
   expect(markdown).toContain('| 2×: p99 back ≤ 50 ms within 5 s after the spike | after 1.1 s ✓ | not within the run ✗ |');
-  expect(markdown).toContain('| 4× capacity for 5 s: /live (every 100 ms, through Nginx) within 100 ms throughout | slowest 6 ms, p99 4 ms; 0 of 200 over 100 ms or failed ✓ | slowest 2400 ms, p99 4 ms; 35 of 200 over 100 ms or failed ✗ |');
-  expect(markdown).toContain('| a 2 s stall of both API processes at 70 %: recovered (every later second p99 ≤ 100 ms) within 5 s | after 2.0 s ✓ | not within the run ✗ |');
+  expect(markdown).toContain(
+    '| 4× capacity for 5 s: /live (every 100 ms, through Nginx) within 100 ms throughout | slowest 6 ms, p99 4 ms; 0 of 200 over 100 ms or failed ✓ | slowest 2400 ms, p99 4 ms; 35 of 200 over 100 ms or failed ✗ |',
+  );
+  expect(markdown).toContain(
+    '| a 2 s stall of both API processes at 70 %: recovered (every later second p99 ≤ 100 ms) within 5 s | after 2.0 s ✓ | not within the run ✗ |',
+  );
   expect(markdown).toContain('| second | phase | on: sent | on: 2xx/s | on: refused/s | on: p99 2xx | on: timeouts + errors | off: sent |');
   expect(markdown).toContain('| 5 | 2× | 2000 | 990 | 1010 | 125 ms | 0 | 2000 | 990 | 0 | 125 ms | 0 |');
   expect(markdown).toContain('| 4 | 70 % | 700 |');

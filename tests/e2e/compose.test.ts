@@ -33,10 +33,14 @@ async function replicasReached(attempts: number): Promise<Set<string>> {
 }
 
 async function allAppsHealthy(count: number): Promise<void> {
-  await waitFor(`${count} healthy app replicas`, async () => {
-    const apps = await containersOf(project, 'app');
-    return apps.length === count && (await Promise.all(apps.map(healthOf))).every((status) => status === 'healthy');
-  }, 180_000);
+  await waitFor(
+    `${count} healthy app replicas`,
+    async () => {
+      const apps = await containersOf(project, 'app');
+      return apps.length === count && (await Promise.all(apps.map(healthOf))).every((status) => status === 'healthy');
+    },
+    180_000,
+  );
 }
 
 async function underLoad(what: string, action: () => Promise<void>): Promise<LoadResult> {
@@ -80,12 +84,18 @@ test('up --scale app=5: five healthy replicas, every one reached through Nginx',
 // Clients that never retry, GET, PATCH and POST from six addresses (tests/support/edge-traffic.ts).
 test('a replica SIGKILLed, then scaling 5 → 4 → 5, under traffic: at most 3 failed requests, none waiting over 5 s, Nginx reaches the new replica', async () => {
   const [victim] = await containersOf(project, 'app');
-  const result = await underMixedTraffic(Number(new URL(project.url).port), sessions, 'docker kill of a replica, then scale 5 → 4 → 5', async () => {
-    await docker(['kill', victim!]);
-    await delay(5000);
-    await compose(project, ['scale', 'app=4']);
-    await compose(project, ['scale', 'app=5']);
-  }, record);
+  const result = await underMixedTraffic(
+    Number(new URL(project.url).port),
+    sessions,
+    'docker kill of a replica, then scale 5 → 4 → 5',
+    async () => {
+      await docker(['kill', victim!]);
+      await delay(5000);
+      await compose(project, ['scale', 'app=4']);
+      await compose(project, ['scale', 'app=5']);
+    },
+    record,
+  );
   expect(result.byMethod.PATCH?.sent).toBeGreaterThan(50);
   expect(result.failures.length).toBeLessThanOrEqual(3);
   expect(result.slow).toEqual([]);
@@ -108,7 +118,10 @@ test('./scripts/compose rollout under load: every replica replaced, no request f
 });
 
 async function uploadDocument(name: string): Promise<{ documentId: string; jobId: string }> {
-  const response = await request(project.url).post('/api/documents').set(...bearer(learner)).attach('file', txtOf(readingText), name);
+  const response = await request(project.url)
+    .post('/api/documents')
+    .set(...bearer(learner))
+    .attach('file', txtOf(readingText), name);
   expect(response.status).toBe(202);
   return { documentId: response.body.document.id as string, jobId: response.body.jobId as string };
 }
@@ -119,11 +132,17 @@ test('a document uploaded through Nginx becomes ready in the compose worker, and
   const api = request(project.url);
   const { documentId, jobId } = await uploadDocument('garden.txt');
   expect(await finishedJob(api, learner, jobId, 60_000, { retryUnavailable: true })).toMatchObject({ state: 'completed', result: { status: 'ready' } });
-  const queued = await api.post('/api/lessons').set(...bearer(learner)).send({ documentId, level: 'B1' });
+  const queued = await api
+    .post('/api/lessons')
+    .set(...bearer(learner))
+    .send({ documentId, level: 'B1' });
   expect(queued.status).toBe(202);
   const job = await finishedJob(api, learner, queued.body.jobId as string, 60_000, { retryUnavailable: true });
   expect(job).toMatchObject({ state: 'completed' });
-  const lesson = await api.get(`/api/lessons/${job.result!.lessonId as string}`).set(...bearer(learner)).expect(200);
+  const lesson = await api
+    .get(`/api/lessons/${job.result!.lessonId as string}`)
+    .set(...bearer(learner))
+    .expect(200);
   expect(lesson.body).toMatchObject({ documentId, level: 'B1' });
 });
 
@@ -137,7 +156,14 @@ test('docker-compose restart redis: every acknowledged job survives', async () =
   const api = request(project.url);
   for (const { jobId, documentId } of accepted) {
     expect(await finishedJob(api, learner, jobId, 120_000, { retryUnavailable: true })).toMatchObject({ state: 'completed', result: { status: 'ready' } });
-    expect((await api.get(`/api/documents/${documentId}`).set(...bearer(learner)).expect(200)).body.status).toBe('ready');
+    expect(
+      (
+        await api
+          .get(`/api/documents/${documentId}`)
+          .set(...bearer(learner))
+          .expect(200)
+      ).body.status,
+    ).toBe('ready');
   }
 });
 

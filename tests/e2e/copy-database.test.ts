@@ -38,7 +38,10 @@ describe('copy-database: an SQLite-backed FerretDB into one on PostgreSQL', () =
         createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)),
       }));
       await source.db('english_practice').collection('accounts').insertMany(accounts);
-      await source.db('another').collection('notes').insertMany([{ text: 'kept too' }, { text: 'and this' }]);
+      await source
+        .db('another')
+        .collection('notes')
+        .insertMany([{ text: 'kept too' }, { text: 'and this' }]);
 
       const { stdout } = await copyDatabase(`${sqlite.url}/`, `${postgresql.url}/`);
       expect(stdout).toContain('english_practice.accounts: 1203 documents');

@@ -120,7 +120,9 @@ describe('the API while the database hangs', () => {
     expect(answers.filter((answer) => [profile, '/api/stats', '/live'].includes(answer.path) && answer.status !== 200)).toEqual([]);
     // The rest is either answered (a request the database took before it stopped) or refused
     // with 503 and Retry-After; never a 500.
-    const refusable = answers.filter((answer) => answer.path === '/api/profiles/me' || answer.path === '/api/documents' || /^\/api\/profiles\/[0-9a-f]{24}$/.test(answer.path));
+    const refusable = answers.filter(
+      (answer) => answer.path === '/api/profiles/me' || answer.path === '/api/documents' || /^\/api\/profiles\/[0-9a-f]{24}$/.test(answer.path),
+    );
     expect(refusable.filter((answer) => ![200, 404, 503].includes(answer.status) || (answer.status === 503 && answer.retryAfter !== '5'))).toEqual([]);
     for (const [hang] of hangsMs.entries()) {
       const ofHang = answers.filter((answer) => answer.hang === hang);

@@ -25,11 +25,21 @@ afterAll(async () => {
 });
 
 async function upload(bytes: Buffer, filename: string): Promise<{ documentId: string; jobId: string }> {
-  const response = await api.request.post('/api/documents').set(...bearer(learner)).attach('file', bytes, filename).expect(202);
+  const response = await api.request
+    .post('/api/documents')
+    .set(...bearer(learner))
+    .attach('file', bytes, filename)
+    .expect(202);
   return { documentId: response.body.document.id as string, jobId: response.body.jobId as string };
 }
 
-const documentOf = async (id: string) => (await api.request.get(`/api/documents/${id}`).set(...bearer(learner)).expect(200)).body as { status: string; failure?: { code: string } };
+const documentOf = async (id: string) =>
+  (
+    await api.request
+      .get(`/api/documents/${id}`)
+      .set(...bearer(learner))
+      .expect(200)
+  ).body as { status: string; failure?: { code: string } };
 
 it.each([
   ['a PDF page tree claiming 2^30 pages', () => pdfPageTreeBomb(30), 'bomb.pdf', ['TOO_LARGE']],

@@ -81,10 +81,14 @@ test('an API process SIGKILLed under load behind Nginx fails no GET', async () =
   const result = await underTraffic(nginx.port, async () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     process.kill(victim!, 'SIGKILL');
-    await waitFor('PM2 to replace the killed process', async () => {
-      const pids = await apiPids();
-      return pids.length === 2 && !pids.includes(victim!);
-    }, 30_000);
+    await waitFor(
+      'PM2 to replace the killed process',
+      async () => {
+        const pids = await apiPids();
+        return pids.length === 2 && !pids.includes(victim!);
+      },
+      30_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
   });
   report('SIGKILL of one API process through Nginx', result);

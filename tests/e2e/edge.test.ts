@@ -324,7 +324,9 @@ test('10,000 mixed requests through Nginx at the default log settings write no m
     .split('\n')
     .filter((line) => line.includes('"request completed"'))
     .map((line) => JSON.parse(line) as { res: { statusCode: number }; responseTime: number });
-  process.stdout.write(`log volume: ${result.requests.total} requests in ${seconds.toFixed(1)} s (${result.non2xx} non-2xx) wrote ${lines.length} request lines, ${written} bytes\n`);
+  process.stdout.write(
+    `log volume: ${result.requests.total} requests in ${seconds.toFixed(1)} s (${result.non2xx} non-2xx) wrote ${lines.length} request lines, ${written} bytes\n`,
+  );
   expect(result.requests.total).toBeGreaterThanOrEqual(10_000);
   expect(result.non2xx).toBeGreaterThanOrEqual(900);
   const fast2xx = lines.filter((line) => line.res.statusCode < 400 && line.responseTime < 1000);
@@ -332,6 +334,8 @@ test('10,000 mixed requests through Nginx at the default log settings write no m
   expect(fast2xx).toEqual([]);
   expect(clientErrors.length).toBeGreaterThan(0);
   expect(clientErrors.length).toBeLessThanOrEqual(10 * (Math.ceil(seconds) + 1));
-  // The byte figure docs/operations.md gives holds at the request rate it states.
-  if (result.requests.total / seconds >= 500) expect(written).toBeLessThanOrEqual(logBytesPer10kRequests);
+  // The byte figure docs/operations.md gives is for the rate it states (500 req/s: 20 s for
+  // 10,000 requests); client-error lines are capped per second, so a slower run may write in
+  // proportion to its duration, never more.
+  expect(written).toBeLessThanOrEqual(logBytesPer10kRequests * Math.max(1, seconds / (10_000 / 500)));
 });

@@ -119,12 +119,20 @@ describe('finding 12: every error a client can meet is the JSON error shape', ()
   const header = (name: string, size: number): string => `${name}: ${'a'.repeat(size)}\r\n`;
 
   it('headers of 16-32 KB in total pass Nginx and the API serves them', async () => {
-    const response = await rawExchange(edge.port, `GET /api/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${header('X-A', 7000)}${header('X-B', 7000)}${header('X-C', 7000)}\r\n`);
+    const response = await rawExchange(
+      edge.port,
+      `GET /api/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${header('X-A', 7000)}${header('X-B', 7000)}${header('X-C', 7000)}\r\n`,
+    );
     expect(response.status).toBe(200);
   });
 
   it.each([
-    ['header lines over 32 KB in total', `GET /api/ping HTTP/1.1\r\nHost: x\r\n${[1, 2, 3, 4, 5].map((n) => header(`X-${n}`, 7500)).join('')}\r\n`, 431, 'HEADERS_TOO_LARGE'],
+    [
+      'header lines over 32 KB in total',
+      `GET /api/ping HTTP/1.1\r\nHost: x\r\n${[1, 2, 3, 4, 5].map((n) => header(`X-${n}`, 7500)).join('')}\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
     ['one header line over 8 KB', `GET /api/ping HTTP/1.1\r\nHost: x\r\n${header('Cookie', 9000)}\r\n`, 431, 'HEADERS_TOO_LARGE'],
     ['a URI over 8 KB', `GET /api/search/profiles?q=${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'URI_TOO_LONG'],
     ['a malformed header line', 'GET /api/ping HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 400, 'BAD_REQUEST'],
@@ -137,7 +145,12 @@ describe('finding 12: every error a client can meet is the JSON error shape', ()
   });
 
   it.each([
-    ['headers over 64 KB', `GET /api/ping HTTP/1.1\r\nHost: x\r\n${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => header(`X-${n}`, 7000)).join('')}\r\n`, 431, 'HEADERS_TOO_LARGE'],
+    [
+      'headers over 64 KB',
+      `GET /api/ping HTTP/1.1\r\nHost: x\r\n${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => header(`X-${n}`, 7000)).join('')}\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
     ['a malformed header line', 'GET /api/ping HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 400, 'BAD_REQUEST'],
   ])('%s straight at the API: the API answers in the error shape', async (_what, request, status, code) => {
     await expectJsonError(app.port, request, status, code);

@@ -1,4 +1,3 @@
-import { cefrLevels } from '../../src/components/profiles/profile.schema';
 import { readingText } from '../support/documents';
 import { finishedJob, type JobBody } from '../support/jobs';
 import { bearer, type TestSession } from '../support/learners';
@@ -6,6 +5,7 @@ import { readyDocument } from '../support/ready-document';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { learnerWithTier } from '../support/tiers';
 import { startWorkerProcess } from '../support/worker-process';
+import { cefrLevels } from '../../src/shared/cefr-levels';
 
 jest.setTimeout(60_000);
 
@@ -17,7 +17,10 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 async function askLesson(session: TestSession, documentId: string, section: number, level: string, priority: string) {
-  const response = await api.request.post('/api/lessons').set(...bearer(session)).send({ documentId, section, level, priority });
+  const response = await api.request
+    .post('/api/lessons')
+    .set(...bearer(session))
+    .send({ documentId, section, level, priority });
   expect(response.status).toBe(202);
   return response.body as { jobId: string; priority: string };
 }
@@ -48,7 +51,8 @@ test('with the lesson queue backed up, high-priority jobs complete before low-pr
 
   const worker = await startWorkerProcess({ ...api.env, WORKER_LESSON_CONCURRENCY: '1' });
   try {
-    const finished = async (jobs: { jobId: string }[]): Promise<JobBody[]> => Promise.all(jobs.map((job) => finishedJob(api.request, learner, job.jobId, 30_000)));
+    const finished = async (jobs: { jobId: string }[]): Promise<JobBody[]> =>
+      Promise.all(jobs.map((job) => finishedJob(api.request, learner, job.jobId, 30_000)));
     const [low, high] = [await finished(lows), await finished(highs)];
     const finishedAt = (jobs: JobBody[]) => jobs.map((job) => Date.parse(job.finishedAt!));
     expect(Math.max(...finishedAt(high))).toBeLessThanOrEqual(Math.min(...finishedAt(low)));

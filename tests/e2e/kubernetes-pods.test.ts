@@ -83,8 +83,15 @@ function startInPod(deployment: IDeployment, container: IContainer, env: Record<
 function processIdentity(pid: number): { uid: string; effectiveCapabilities: string; noNewPrivileges: string; rootReadOnly: boolean } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): string => new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(status)?.[1] ?? '';
-  const root = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').find((line) => line.split(' ')[4] === '/');
-  return { uid: field('Uid'), effectiveCapabilities: field('CapEff'), noNewPrivileges: field('NoNewPrivs'), rootReadOnly: /^ro\b|,ro\b/.test(root?.split(' ')[5] ?? '') };
+  const root = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+    .split('\n')
+    .find((line) => line.split(' ')[4] === '/');
+  return {
+    uid: field('Uid'),
+    effectiveCapabilities: field('CapEff'),
+    noNewPrivileges: field('NoNewPrivs'),
+    rootReadOnly: /^ro\b|,ro\b/.test(root?.split(' ')[5] ?? ''),
+  };
 }
 
 async function statusOf(port: number, path: string | undefined): Promise<number> {
@@ -110,7 +117,12 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
     let exitedAt = 0;
     void apiProcess.exitCode.then(() => (exitedAt = Date.now()));
     try {
-      expect(processIdentity(apiProcess.child.pid!)).toEqual({ uid: '1000', effectiveCapabilities: '0000000000000000', noNewPrivileges: '1', rootReadOnly: true });
+      expect(processIdentity(apiProcess.child.pid!)).toEqual({
+        uid: '1000',
+        effectiveCapabilities: '0000000000000000',
+        noNewPrivileges: '1',
+        rootReadOnly: true,
+      });
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
         expect(await statusOf(port, probe?.httpGet?.path)).toBe(200);
       }
@@ -164,7 +176,21 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
     for (const [file, text] of Object.entries(configData)) writeFileSync(join(config, file), text, { mode: 0o644 });
     const tls = join(folder, 'edge-tls');
     mkdirSync(tls, { mode: 0o755 });
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(tls, 'tls.key'), '-out', join(tls, 'tls.crt')]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(tls, 'tls.key'),
+      '-out',
+      join(tls, 'tls.crt'),
+    ]);
     expect(volumeOf('tls')?.secret?.secretName).toBe('english-practice-tls');
     for (const file of ['tls.key', 'tls.crt']) {
       chownSync(join(tls, file), 0, spec.securityContext?.fsGroup ?? 0);
@@ -173,13 +199,26 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
 
     const sandbox: PodSandbox = podSandboxOf(edge, nginx, { config, tls }, { ownNetwork: true, etcNginxFiles: ['mime.types'] });
     const env = Object.fromEntries((nginx.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
-    const edgeProcess = trackProcess(spawnInPodSandbox(sandbox, ['bash', join(projectRoot, 'docker', 'nginx-entrypoint.sh')], { ...env, APP_HOST: '127.0.0.1' }));
+    const edgeProcess = trackProcess(
+      spawnInPodSandbox(sandbox, ['bash', join(projectRoot, 'docker', 'nginx-entrypoint.sh')], { ...env, APP_HOST: '127.0.0.1' }),
+    );
     const pid = edgeProcess.child.pid!;
     // An API in the edge pod's network, with no database to reach: nothing there is ready.
     const apiPort = env.APP_PORT ?? '';
     const apiProcess = trackProcess(
       spawn(inPodNetwork(pid, [])[0]!, [...inPodNetwork(pid, []).slice(1), process.execPath, builtServer], {
-        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: apiPort, MONGODB_URI: 'mongodb://127.0.0.1:1/nothing-there', MONGODB_SERVER_SELECTION_TIMEOUT_MS: '500', TRUST_PROXY_HOPS: '1', SECURITY_HEADERS: 'edge', HTTP_COMPRESSION: 'false' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'warn',
+          HOST: '127.0.0.1',
+          PORT: apiPort,
+          MONGODB_URI: 'mongodb://127.0.0.1:1/nothing-there',
+          MONGODB_SERVER_SELECTION_TIMEOUT_MS: '500',
+          TRUST_PROXY_HOPS: '1',
+          SECURITY_HEADERS: 'edge',
+          HTTP_COMPRESSION: 'false',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -192,10 +231,14 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
       return { status, version, body: lines.join('\n') };
     };
     try {
-      await waitFor('the edge to pass /live on to the API', async () => {
-        if (edgeProcess.child.exitCode !== null) throw new Error(`the edge exited:\n${edgeProcess.output()}`);
-        return (await curl(`http://127.0.0.1:${port('http')}/live`)).status === '200';
-      }, 20_000);
+      await waitFor(
+        'the edge to pass /live on to the API',
+        async () => {
+          if (edgeProcess.child.exitCode !== null) throw new Error(`the edge exited:\n${edgeProcess.output()}`);
+          return (await curl(`http://127.0.0.1:${port('http')}/live`)).status === '200';
+        },
+        20_000,
+      );
       expect(processIdentity(pid)).toEqual({ uid: String(sandbox.user), effectiveCapabilities: '0000000000000000', noNewPrivileges: '1', rootReadOnly: true });
       expect(await curl(`https://127.0.0.1:${port('https')}/live`, '--http2')).toMatchObject({ status: '200', version: '2' });
       // No API pod is ready (no database): the edge passes the API's own 503 on, not a 502 of its own.

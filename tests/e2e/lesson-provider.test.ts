@@ -33,7 +33,10 @@ afterAll(async () => {
 });
 
 async function lesson(section: number, level: string) {
-  const queued = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, section, level });
+  const queued = await api.request
+    .post('/api/lessons')
+    .set(...bearer(learner))
+    .send({ documentId, section, level });
   expect(queued.status).toBe(202);
   return finishedJob(api.request, learner, queued.body.jobId as string);
 }
@@ -46,7 +49,12 @@ test('a healthy provider writes the lesson; our requests follow the chat-complet
   llm.mode = 'ok';
   const job = await lesson(0, 'B2');
   expect(job.result).toMatchObject({ generator: 'openai-1:test-model', fallback: false });
-  const body = (await api.request.get(`/api/lessons/${job.result!.lessonId as string}`).set(...bearer(learner)).expect(200)).body;
+  const body = (
+    await api.request
+      .get(`/api/lessons/${job.result!.lessonId as string}`)
+      .set(...bearer(learner))
+      .expect(200)
+  ).body;
   expect(body.title).toBe('Provider lesson');
   expect((body.exercises as { type: string }[]).map((exercise) => exercise.type)).toEqual(['cloze', 'multipleChoice', 'sentenceOrder']);
   expect(JSON.stringify(body)).not.toMatch(/"answer"/);
@@ -95,7 +103,10 @@ test('a fallback lesson is made again by the provider once it is healthy, under 
   expect(regenerated.result!.lessonId).not.toBe(fallback.result!.lessonId);
 
   // A lesson from the provider is not replaced: asking again answers it at once.
-  const again = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, section: 0, level: 'C2' });
+  const again = await api.request
+    .post('/api/lessons')
+    .set(...bearer(learner))
+    .send({ documentId, section: 0, level: 'C2' });
   expect(again.status).toBe(200);
   expect(again.body.lesson.id).toBe(regenerated.result!.lessonId);
 });

@@ -48,13 +48,19 @@ const select = (samples: Sample[], name: string, labels: Record<string, string> 
 /** Per API process: the count of 2xx GETs of the profile route. */
 function profileCounts(samples: Sample[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const sample of select(samples, 'http_request_duration_seconds_count', { role: 'api', method: 'GET', route: '/api/profiles/:id', status_class: '2xx' })) {
+  for (const sample of select(samples, 'http_request_duration_seconds_count', {
+    role: 'api',
+    method: 'GET',
+    route: '/api/profiles/:id',
+    status_class: '2xx',
+  })) {
     counts.set(sample.labels.instance_id!, sample.value);
   }
   return counts;
 }
 
-const processIds = (samples: Sample[], role: string): Set<string> => new Set(select(samples, 'process_start_time_seconds', { role }).map((sample) => sample.labels.instance_id!));
+const processIds = (samples: Sample[], role: string): Set<string> =>
+  new Set(select(samples, 'process_start_time_seconds', { role }).map((sample) => sample.labels.instance_id!));
 
 describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
   let redis: LocalServer;
@@ -73,23 +79,38 @@ describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
     // A Redis of this test's own: one test stops it.
     redis = await startRedis();
     port = await freePort();
-    const env = testEnvironment({ PORT: String(port), HOST: '127.0.0.1', API_INSTANCES: '2', LOG_LEVEL: 'warn', REDIS_URL: redis.url, METRICS_PUBLISH_INTERVAL_MS: '1000' });
+    const env = testEnvironment({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_INSTANCES: '2',
+      LOG_LEVEL: 'warn',
+      REDIS_URL: redis.url,
+      METRICS_PUBLISH_INTERVAL_MS: '1000',
+    });
     await migrateDatabase(env.MONGODB_URI!);
     pm2 = privatePm2(env);
     await pm2.command('start', 'ecosystem.config.js');
     await waitFor('the cluster to be ready', async () => (await send(port, 'GET', '/ready').catch(() => null))?.status === 200, 30_000);
-    const registered = await send(port, 'POST', '/api/auth/register', { email: `metrics-${Date.now()}@example.com`, password: 'correct horse battery', displayName: 'Metrics Learner' });
+    const registered = await send(port, 'POST', '/api/auth/register', {
+      email: `metrics-${Date.now()}@example.com`,
+      password: 'correct horse battery',
+      displayName: 'Metrics Learner',
+    });
     expect(registered.status).toBe(201);
     profileId = (JSON.parse(registered.body) as { account: { id: string } }).account.id;
     // Generous: on a busy machine the second API process and the worker may wait seconds for the database.
     let seen = 'no scrape yet';
-    await waitFor('every process in the scrape', async () => {
-      const { samples } = await scrape();
-      const api = processIds(samples, 'api').size;
-      const worker = processIds(samples, 'worker').size;
-      seen = `${api} API and ${worker} worker processes`;
-      return api === 2 && worker === 1;
-    }, 60_000).catch(async (error: unknown) => {
+    await waitFor(
+      'every process in the scrape',
+      async () => {
+        const { samples } = await scrape();
+        const api = processIds(samples, 'api').size;
+        const worker = processIds(samples, 'worker').size;
+        seen = `${api} API and ${worker} worker processes`;
+        return api === 2 && worker === 1;
+      },
+      60_000,
+    ).catch(async (error: unknown) => {
       const processes = JSON.parse(await pm2.command('jlist')) as { name: string; pm2_env: { status: string; restart_time: number } }[];
       const states = processes.map((entry) => `${entry.name} ${entry.pm2_env.status} (restarts ${entry.pm2_env.restart_time})`).join(', ');
       throw new Error(`${String(error)}; the last scrape had ${seen}; PM2: ${states}`);
@@ -144,13 +165,19 @@ describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
     };
 
     await waitFor('the target to be up', async () => (await query('up{job="english-practice"}'))[0]?.value[1] === '1', 20_000);
-    await waitFor('the request histogram', async () => (await query('http_request_duration_seconds_bucket{route="/api/profiles/:id",le="+Inf"}')).length > 0, 20_000);
+    await waitFor(
+      'the request histogram',
+      async () => (await query('http_request_duration_seconds_bucket{route="/api/profiles/:id",le="+Inf"}')).length > 0,
+      20_000,
+    );
     const reads = await query('sum by (instance_id) (http_request_duration_seconds_count{route="/api/profiles/:id",status_class="2xx"})');
     expect(reads).toHaveLength(2);
     expect(reads.reduce((sum, series) => sum + Number(series.value[1]), 0)).toBeGreaterThanOrEqual(40);
 
     // The Grafana dashboard: every query is valid PromQL here, and every series it reads is in a scrape.
-    const dashboard = JSON.parse(readFileSync(join(projectRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(join(projectRoot, 'monitoring', 'grafana-dashboard.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
     const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
     for (const expression of expressions) {
       const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expression)}`);
@@ -164,11 +191,16 @@ describe('metrics of a PM2 cluster (2 API processes and a worker)', () => {
   it('an alert evaluated by that Prometheus fires when Redis stops', async () => {
     expect(prometheus).not.toBeNull();
     type Alert = { labels: { alertname: string }; state: string };
-    const alerts = async (): Promise<Alert[]> => ((await (await fetch(`${prometheus!.url}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts;
+    const alerts = async (): Promise<Alert[]> =>
+      ((await (await fetch(`${prometheus!.url}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts;
     expect((await alerts()).filter((alert) => alert.labels.alertname === 'RedisDown')).toEqual([]);
 
     await redis.stop();
-    await waitFor('RedisDown to fire', async () => (await alerts()).some((alert) => alert.labels.alertname === 'RedisDown' && alert.state === 'firing'), 30_000);
+    await waitFor(
+      'RedisDown to fire',
+      async () => (await alerts()).some((alert) => alert.labels.alertname === 'RedisDown' && alert.state === 'firing'),
+      30_000,
+    );
     const { samples } = await scrape();
     expect(select(samples, 'metrics_view_partial')[0]?.value).toBe(1);
     expect(select(samples, 'redis_up', { role: 'api' }).map((sample) => sample.value)).toEqual([0]);

@@ -88,21 +88,27 @@ describe('overload at the edge: the in-flight bound', () => {
       ...Array.from({ length: 32 }, (_, n) => loop((agent) => send(agent, 'anonymous read', 'GET', profile(n)))),
       ...Array.from({ length: 8 }, (_, n) => loop((agent) => send(agent, 'signed-in read', 'GET', '/api/profiles/me', learners[n]!.accessToken))),
       // Two writers: the bound keeps all − reads = 4 places for them.
-      ...[8, 9].map((n) => loop((agent) => send(agent, 'signed-in write', 'PATCH', '/api/profiles/me', learners[n]!.accessToken, JSON.stringify({ bio: `busy ${Date.now()}` })))),
+      ...[8, 9].map((n) =>
+        loop((agent) => send(agent, 'signed-in write', 'PATCH', '/api/profiles/me', learners[n]!.accessToken, JSON.stringify({ bio: `busy ${Date.now()}` }))),
+      ),
       ...['/live', '/ready', '/health'].map((path) => loop((agent) => send(agent, 'probe', 'GET', path), 50)),
     ]);
 
     const of = (kind: Answer['kind']): Answer[] => answers.filter((answer) => answer.kind === kind);
     const refusedShare = (kind: Answer['kind']): number => of(kind).filter((answer) => answer.status === 503).length / of(kind).length;
     const summary = Object.fromEntries(
-      (['anonymous read', 'signed-in read', 'signed-in write', 'probe'] as const).map((kind) => [kind, { answers: of(kind).length, refused: Math.round(refusedShare(kind) * 1000) / 10 }]),
+      (['anonymous read', 'signed-in read', 'signed-in write', 'probe'] as const).map((kind) => [
+        kind,
+        { answers: of(kind).length, refused: Math.round(refusedShare(kind) * 1000) / 10 },
+      ]),
     );
     process.stdout.write(`overload: ${JSON.stringify(summary)}\n`);
 
     // Every refusal is the deliberate one: JSON in the API's error shape, and when to come back.
     const refused = answers.filter((answer) => answer.status === 503);
     expect(refused.length).toBeGreaterThan(100);
-    for (const answer of refused) expect(answer).toMatchObject({ code: 'OVERLOADED', retryAfter: '1', contentType: expect.stringMatching(/^application\/json/) });
+    for (const answer of refused)
+      expect(answer).toMatchObject({ code: 'OVERLOADED', retryAfter: '1', contentType: expect.stringMatching(/^application\/json/) });
     // Nothing else failed: no timeout, no connection error, no other 5xx.
     expect(answers.filter((answer) => answer.status !== 200 && answer.status !== 503)).toEqual([]);
     // Probes are never refused, writes of signed-in learners not while others are, and anonymous
@@ -117,7 +123,9 @@ describe('overload at the edge: the in-flight bound', () => {
 
   it('admits everything again once the load is gone', async () => {
     const agent = new Agent({ keepAlive: true });
-    const answers = await Promise.all(Array.from({ length: bounds.anonymous }, () => send(agent, 'anonymous read', 'GET', `/api/profiles/${learners[0]!.account.id}`)));
+    const answers = await Promise.all(
+      Array.from({ length: bounds.anonymous }, () => send(agent, 'anonymous read', 'GET', `/api/profiles/${learners[0]!.account.id}`)),
+    );
     agent.destroy();
     expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: bounds.anonymous }, () => 200));
   });

@@ -60,7 +60,10 @@ describe('the API as a PM2 cluster', () => {
   it("listens with LISTEN_BACKLOG's queue (4096), not Node's default 511, through the cluster's primary", async () => {
     // ss prints a listening socket's backlog in its Send-Q column.
     const { stdout } = await run('ss', ['-Hltn', `sport = :${port}`]);
-    const backlogs = stdout.trim().split('\n').map((line) => Number(line.trim().split(/\s+/)[2]));
+    const backlogs = stdout
+      .trim()
+      .split('\n')
+      .map((line) => Number(line.trim().split(/\s+/)[2]));
     expect(backlogs).toEqual([Math.min(4096, Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8')))]);
   });
 
@@ -78,35 +81,39 @@ describe('the API as a PM2 cluster', () => {
   it.each([
     ['new connections', false],
     ['keep-alive connections', new Agent({ keepAlive: true, maxSockets: 4 })],
-  ] as const)('`pm2 reload` replaces every process without failing a request (%s)', async (kind, agent) => {
-    const before = await instanceIds(port, 10);
-    let sent = 0;
-    const failures: string[] = [];
-    let reloading = true;
-    const client = async (): Promise<void> => {
-      while (reloading) {
-        sent++;
-        try {
-          const response = await get(port, '/live', agent);
-          if (response.status !== 200) failures.push(`status ${response.status}`);
-        } catch (error) {
-          failures.push(String(error));
+  ] as const)(
+    '`pm2 reload` replaces every process without failing a request (%s)',
+    async (kind, agent) => {
+      const before = await instanceIds(port, 10);
+      let sent = 0;
+      const failures: string[] = [];
+      let reloading = true;
+      const client = async (): Promise<void> => {
+        while (reloading) {
+          sent++;
+          try {
+            const response = await get(port, '/live', agent);
+            if (response.status !== 200) failures.push(`status ${response.status}`);
+          } catch (error) {
+            failures.push(String(error));
+          }
         }
-      }
-    };
-    const clients = Array.from({ length: 4 }, () => client());
-    await pm2.command('reload', 'ecosystem.config.js');
-    reloading = false;
-    await Promise.all(clients);
+      };
+      const clients = Array.from({ length: 4 }, () => client());
+      await pm2.command('reload', 'ecosystem.config.js');
+      reloading = false;
+      await Promise.all(clients);
 
-    if (agent) agent.destroy();
-    process.stdout.write(`pm2 reload under load (${kind}): ${sent} requests sent, ${failures.length} failed\n`);
-    expect(sent).toBeGreaterThan(100);
-    expect(failures).toEqual([]);
-    const after = await instanceIds(port, 10);
-    expect(after.size).toBe(2);
-    expect([...after].some((id) => before.has(id))).toBe(false);
-  }, 90_000);
+      if (agent) agent.destroy();
+      process.stdout.write(`pm2 reload under load (${kind}): ${sent} requests sent, ${failures.length} failed\n`);
+      expect(sent).toBeGreaterThan(100);
+      expect(failures).toEqual([]);
+      const after = await instanceIds(port, 10);
+      expect(after.size).toBe(2);
+      expect([...after].some((id) => before.has(id))).toBe(false);
+    },
+    90_000,
+  );
 
   it('`pm2 reload` of a release that cannot reach the database keeps the cluster serving /live and cached reads', async () => {
     const register = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {

@@ -75,7 +75,10 @@ describeOnPostgresql('the API when PostgreSQL under FerretDB is killed mid-traff
     const registrations = async (): Promise<void> => {
       for (let n = 0; !stop; n++) {
         const email = `pgkill-${n}@example.com`;
-        const response = await call('/api/auth/register', { method: 'POST', ...json({ email, password: 'correct horse battery', displayName: `Learner ${n}` }) });
+        const response = await call('/api/auth/register', {
+          method: 'POST',
+          ...json({ email, password: 'correct horse battery', displayName: `Learner ${n}` }),
+        });
         if (response?.status === 201) registeredEmails.push(email);
         await delay(50);
       }
@@ -108,7 +111,9 @@ describeOnPostgresql('the API when PostgreSQL under FerretDB is killed mid-traff
     await traffic;
 
     const statuses = (path: string): Record<number, number> =>
-      answers.filter((answer) => answer.path === path).reduce<Record<number, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
+      answers
+        .filter((answer) => answer.path === path)
+        .reduce<Record<number, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
     process.stdout.write(
       `PostgreSQL killed at ${Math.round(killedAt)} ms, restarted at ${Math.round(restartedAt)} ms; ` +
         `register ${JSON.stringify(statuses('/api/auth/register'))}, edit ${JSON.stringify(statuses('/api/profiles/me'))}, ready ${JSON.stringify(statuses('/ready'))}; ` +

@@ -40,7 +40,11 @@ test('a worker whose blocking connections hang takes jobs again, without a resta
     await waitFor('both blocking connections to hang', () => proxy.frozen() === 2);
     proxy.hangBlocking = false;
 
-    const queued = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, level: 'B2' }).expect(202);
+    const queued = await api.request
+      .post('/api/lessons')
+      .set(...bearer(learner))
+      .send({ documentId, level: 'B2' })
+      .expect(202);
     const job = await finishedJob(api.request, learner, queued.body.jobId as string, 30_000);
     expect(job).toMatchObject({ state: 'completed', result: { workerId: 'watched-worker' } });
     expect(worker.output()).toMatch(/"queue":"lesson-generation".*"msg":"jobs wait and this worker takes none: reconnecting its blocking connection"/);

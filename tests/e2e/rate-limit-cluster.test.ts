@@ -15,7 +15,12 @@ async function attempt(api: ApiProcess, client: string, email: string): Promise<
 describe('a rate limit shared by two API processes', () => {
   let processes: ApiProcess[];
   beforeAll(async () => {
-    const shared = { MONGODB_URI: testMongoUri(), REDIS_KEY_PREFIX: `rl${randomBytes(3).toString('hex')}:`, RATE_LIMIT_AUTH_ADDRESS_MAX: '5', TRUST_PROXY_HOPS: '1' };
+    const shared = {
+      MONGODB_URI: testMongoUri(),
+      REDIS_KEY_PREFIX: `rl${randomBytes(3).toString('hex')}:`,
+      RATE_LIMIT_AUTH_ADDRESS_MAX: '5',
+      TRUST_PROXY_HOPS: '1',
+    };
     processes = await Promise.all([startApiProcess(shared), startApiProcess(shared)]);
   }, 60_000);
   afterAll(async () => {

@@ -3,7 +3,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { failoverFigures, recovered, type FailoverFigures } from '../../scripts/benchmarks/chaos/failover-figures.mts';
 import { between, readJobLog } from '../../scripts/benchmarks/chaos/figures.mts';
 import { jobStates, lessonRequests, readyDocument } from '../../scripts/benchmarks/chaos/lesson-jobs.mts';
-import { countedWrongSignIns, enforced, limitProbeSettings, makeFault, sentinelFaults, startLimitProbes, type FaultOptions, type SentinelFault } from '../../scripts/benchmarks/chaos/sentinel-faults.mts';
+import {
+  countedWrongSignIns,
+  enforced,
+  limitProbeSettings,
+  makeFault,
+  sentinelFaults,
+  startLimitProbes,
+  type FaultOptions,
+  type SentinelFault,
+} from '../../scripts/benchmarks/chaos/sentinel-faults.mts';
 import { spread, startTraffic, type Traffic } from '../../scripts/benchmarks/chaos/traffic.mts';
 import { mixRequests } from '../../scripts/benchmarks/report/mix.mts';
 import { registerOver } from '../support/edge-traffic';
@@ -56,7 +65,8 @@ let lessons: Traffic;
 let processesAtStart: Pm2Process[];
 const figures: Record<SentinelFault, FailoverFigures[]> = { kill: [], stop: [], failover: [] };
 
-const processes = async (): Promise<Pm2Process[]> => (JSON.parse(await pm2.command('jlist')) as Pm2Process[]).filter((entry) => entry.pm2_env.status === 'online');
+const processes = async (): Promise<Pm2Process[]> =>
+  (JSON.parse(await pm2.command('jlist')) as Pm2Process[]).filter((entry) => entry.pm2_env.status === 'online');
 const workerLog = (): string => readFileSync(processesAtStart.find((entry) => entry.name === workerApp)!.pm2_env.pm_out_log_path, 'utf8');
 
 beforeAll(async () => {
@@ -99,7 +109,9 @@ beforeAll(async () => {
   token = sessions[0]!.accessToken;
   const sections = Math.max(60, runs * 3 * 40);
   const documentId = await readyDocument(nginx.port, token, sections);
-  mix = startTraffic(nginx.port, spread(mixRequests(sessions.map((session) => ({ id: session.account.id, token: session.accessToken })))), mixRate, { timeoutMs: 30_000 });
+  mix = startTraffic(nginx.port, spread(mixRequests(sessions.map((session) => ({ id: session.account.id, token: session.accessToken })))), mixRate, {
+    timeoutMs: 30_000,
+  });
   lessons = startTraffic(nginx.port, lessonRequests(documentId, token, sections), jobRate, { timeoutMs: 30_000 });
   // Caches and JIT warm up before the first baseline.
   await delay(5000);
@@ -136,10 +148,21 @@ async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {
   const acknowledged = runLessons.flatMap((sample) => (sample.jobId === undefined ? [] : [sample.jobId]));
   const states = await jobStates(nginx.port, token, acknowledged, Math.max(5000, times.at + 60_000 - Date.now()));
   const events = await Promise.race([stream.events(), delay(30_000, null, { ref: false })]);
-  const result = failoverFigures({ times, mix: runMix, lessons: runLessons, states, log: readJobLog(workerLog()), probes: limitProbes, limit: authLimit, baselineMs });
+  const result = failoverFigures({
+    times,
+    mix: runMix,
+    lessons: runLessons,
+    states,
+    log: readJobLog(workerLog()),
+    probes: limitProbes,
+    limit: authLimit,
+    baselineMs,
+  });
   process.stdout.write(`${fault}: ${times.from} -> ${times.to}, ${JSON.stringify(result)}\n`);
   // The stream followed the job across the failover: it ended, with the job completed.
-  expect(events?.some((event) => event.event === 'completed' || (event.event === 'state' && (event.data as { state: string }).state === 'completed'))).toBe(true);
+  expect(events?.some((event) => event.event === 'completed' || (event.event === 'state' && (event.data as { state: string }).state === 'completed'))).toBe(
+    true,
+  );
   // Before the fault each probe's budget was enforced across processes, as after it.
   const before = limitProbes.filter((probe) => probe.end < times.at);
   expect(before.length).toBeGreaterThan(0);
@@ -186,7 +209,9 @@ describe('observing the failovers', () => {
     await waitFor('/health to name the current master with 2 replicas in sync', async () => {
       const report = (await (await fetch(`http://127.0.0.1:${apiPort}/health`)).json()) as { checks: Record<string, Record<string, unknown>[]> };
       const replication = report.checks['redis:replication']?.[0];
-      return replication?.master === master.address && replication.connectedTo === master.address && replication.observedValue === 2 && replication.status === 'pass';
+      return (
+        replication?.master === master.address && replication.connectedTo === master.address && replication.observedValue === 2 && replication.status === 'pass'
+      );
     });
     const text = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
     const apis = processesAtStart.filter((entry) => entry.name === apiApp);

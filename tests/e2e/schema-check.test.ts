@@ -42,7 +42,9 @@ describe('start-up against a database that scripts/migrate has not prepared', ()
       // A mark on migrate's record shows later that the process read it rather than probing.
       await db.collection<{ _id: string }>('_meta').updateOne({ _id: 'capabilities' }, { $set: { serverVersion: 'recorded-by-migrate' } });
       await db.collection('accounts').dropIndex('email_unique');
-      await waitFor('the missing index in /ready', async () => /accounts\.email_unique \(one account per e-mail\)/.test((await get(port, '/ready')).body.error?.message ?? ''));
+      await waitFor('the missing index in /ready', async () =>
+        /accounts\.email_unique \(one account per e-mail\)/.test((await get(port, '/ready')).body.error?.message ?? ''),
+      );
 
       await db.collection('accounts').createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
       await waitFor('readiness', async () => (await get(port, '/ready')).status === 200);

@@ -64,7 +64,11 @@ describe("the local stack's secret (issue 30, finding 1)", () => {
       const ensureSecret = /^ensure_jwt_secret\(\) \{\n[\s\S]*?^\}$/m.exec(stack)?.[0];
       expect(ensureSecret).toBeDefined();
       const run = (): string =>
-        execFileSync('bash', ['-c', `set -euo pipefail; say() { echo "$*"; }; die() { echo "$*" >&2; exit 1; }; STACK_DIR='${stackDir}'\n${ensureSecret!}\nensure_jwt_secret`], { encoding: 'utf8' });
+        execFileSync(
+          'bash',
+          ['-c', `set -euo pipefail; say() { echo "$*"; }; die() { echo "$*" >&2; exit 1; }; STACK_DIR='${stackDir}'\n${ensureSecret!}\nensure_jwt_secret`],
+          { encoding: 'utf8' },
+        );
       expect(run()).toContain(join(stackDir, 'jwt-secret'));
       const secret = readFileSync(join(stackDir, 'jwt-secret'), 'utf8').trim();
       expect(secret).toMatch(/^[0-9a-f]{64}$/);
@@ -96,9 +100,19 @@ describe("the local stack's secret (issue 30, finding 1)", () => {
       const secrets = secretsInTheRepository();
       expect(secrets.length).toBeGreaterThanOrEqual(1);
       for (const secret of secrets) {
-        const forged = jwt.sign({ tier: 'enterprise' }, secret, { algorithm: 'HS256', subject: victim.account.id, expiresIn: 600, issuer: 'english-practice', audience: 'english-practice-api' });
+        const forged = jwt.sign({ tier: 'enterprise' }, secret, {
+          algorithm: 'HS256',
+          subject: victim.account.id,
+          expiresIn: 600,
+          issuer: 'english-practice',
+          audience: 'english-practice-api',
+        });
         const response = await me(forged);
-        expect({ secret, status: response.status, code: (JSON.parse(response.body) as { error: { code: string } }).error.code }).toEqual({ secret, status: 401, code: 'INVALID_TOKEN' });
+        expect({ secret, status: response.status, code: (JSON.parse(response.body) as { error: { code: string } }).error.code }).toEqual({
+          secret,
+          status: 401,
+          code: 'INVALID_TOKEN',
+        });
       }
     } finally {
       await edge.stop();

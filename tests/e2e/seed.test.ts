@@ -32,7 +32,9 @@ describe('scripts/seed', () => {
   });
 
   it('refuses a learner count that is not a positive number', async () => {
-    await expect(run(process.execPath, [join(projectRoot, 'dist', 'cli', 'seed.js'), '--learners', 'lots'], { env: { PATH: process.env.PATH ?? '' } })).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [join(projectRoot, 'dist', 'cli', 'seed.js'), '--learners', 'lots'], { env: { PATH: process.env.PATH ?? '' } }),
+    ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining('--learners must be a positive whole number'),
     });

@@ -105,7 +105,10 @@ describeAsRoot('the local stack from a checkout in a private folder', () => {
 
     // Just under DOCUMENT_MAX_BYTES: Nginx buffers such a body in its temporary folder.
     const document = Buffer.alloc(10 * 1024 * 1024 - 4096, 'Reading practice makes perfect. ');
-    const uploaded = await request.post('/api/documents').set('Authorization', auth).attach('file', document, { filename: 'long.txt', contentType: 'text/plain' });
+    const uploaded = await request
+      .post('/api/documents')
+      .set('Authorization', auth)
+      .attach('file', document, { filename: 'long.txt', contentType: 'text/plain' });
     expect(uploaded.status).toBe(202);
 
     const avatar = await request.put('/api/profiles/me/avatar').set('Authorization', auth).attach('avatar', tinyPng(), 'me.png').expect(200);
@@ -113,7 +116,9 @@ describeAsRoot('the local stack from a checkout in a private folder', () => {
     const fetched = await request.get(new URL(avatarUrl, edge).pathname).expect(200);
     expect(fetched.headers['content-type']).toBe('image/png');
     expect(fetched.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(Buffer.compare(fetched.body as Buffer, readFileSync(join(checkout, 'data', 'uploads', new URL(avatarUrl, edge).pathname.replace('/files/', ''))))).toBe(0);
+    expect(
+      Buffer.compare(fetched.body as Buffer, readFileSync(join(checkout, 'data', 'uploads', new URL(avatarUrl, edge).pathname.replace('/files/', '')))),
+    ).toBe(0);
 
     // A second `up` keeps what runs: the same PostgreSQL, and the learner still signs in.
     const postgresqlPid = pidOf('postgresql.pid');

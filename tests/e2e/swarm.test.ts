@@ -22,7 +22,8 @@ let sessions: TestSession[];
 const record = (line: string): void => void process.stdout.write(`swarm: ${line}\n`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-const underTraffic = (what: string, action: () => Promise<void>, slowMs?: number): Promise<TrafficResult> => underMixedTraffic(port, sessions, what, action, record, slowMs);
+const underTraffic = (what: string, action: () => Promise<void>, slowMs?: number): Promise<TrafficResult> =>
+  underMixedTraffic(port, sessions, what, action, record, slowMs);
 
 /** The replicas that answer /live through the edge, by container. */
 async function replicasReached(attempts: number): Promise<Set<string>> {
@@ -77,7 +78,10 @@ test('./scripts/swarm rollout of a new image under traffic: every replica replac
   const current = await onNode(project, 1, ['service', 'inspect', '-f', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', `${project.name}_app`]);
   // A new image: the one deployed plus a label, as a new release differs from the last.
   const release = `english-practice-api:swarm-test-${process.pid}`;
-  execFileSync('docker', ['build', '-q', '-t', release, '--label', `english-practice.test-release=${Date.now()}`, '-'], { input: `FROM ${current}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+  execFileSync('docker', ['build', '-q', '-t', release, '--label', `english-practice.test-release=${Date.now()}`, '-'], {
+    input: `FROM ${current}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
   const started = Date.now();
   const result = await underTraffic('rollout', async () => {
     await swarm(project, ['rollout', '--image', release]);
@@ -106,17 +110,24 @@ test('connections idle past the path’s timeout (IPVS’s, lowered to 130 s) do
 
 test('a node that runs replicas killed under traffic: at most 3 failed requests, none waiting over 5 s, 5 healthy replicas within 60 s', async () => {
   const tasks = await runningTasks(project, 'app');
-  const byNode = Object.groupBy(tasks.filter((task) => nodeNumber(task.node) !== 1), (task) => task.node);
+  const byNode = Object.groupBy(
+    tasks.filter((task) => nodeNumber(task.node) !== 1),
+    (task) => task.node,
+  );
   // The node with the most replicas; never node 1, the manager (one manager here).
   const [victim, replicas] = Object.entries(byNode).sort(([, a], [, b]) => b!.length - a!.length)[0]!;
   let recoveredMs = 0;
   const result = await underTraffic(`${victim} killed with ${replicas!.length} replicas`, async () => {
     const killed = Date.now();
     await docker(['kill', victim]);
-    await waitFor('5 healthy replicas on the nodes left', async () => {
-      const now = await runningTasks(project, 'app');
-      return now.length === 5 && now.every((task) => task.node !== victim);
-    }, 90_000);
+    await waitFor(
+      '5 healthy replicas on the nodes left',
+      async () => {
+        const now = await runningTasks(project, 'app');
+        return now.length === 5 && now.every((task) => task.node !== victim);
+      },
+      90_000,
+    );
     recoveredMs = Date.now() - killed;
   });
   record(`5 healthy replicas again ${seconds(recoveredMs)} after the kill`);

@@ -27,12 +27,17 @@ afterAll(async () => {
   await llm.close();
 });
 
-const completions = (output: string, jobId: string): number => output.split('\n').filter((line) => line.includes('"job completed"') && line.includes(jobId)).length;
+const completions = (output: string, jobId: string): number =>
+  output.split('\n').filter((line) => line.includes('"job completed"') && line.includes(jobId)).length;
 
 test('a worker killed (SIGKILL) mid-job: another worker completes the job exactly once', async () => {
   const first = await startWorkerProcess({ ...api.env, WORKER_ID: 'worker-a' });
   llm.delayMs = 30_000;
-  const queued = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, level: 'B1' }).expect(202);
+  const queued = await api.request
+    .post('/api/lessons')
+    .set(...bearer(learner))
+    .send({ documentId, level: 'B1' })
+    .expect(202);
   const jobId = queued.body.jobId as string;
   await llm.nextRequest();
   first.child.kill('SIGKILL');
@@ -55,7 +60,11 @@ test('a worker killed (SIGKILL) mid-job: another worker completes the job exactl
 test('a worker stopped (SIGTERM) mid-job finishes the job, then exits 0', async () => {
   const worker = await startWorkerProcess({ ...api.env, WORKER_ID: 'worker-c' });
   llm.delayMs = 1500;
-  const queued = await api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, level: 'C1' }).expect(202);
+  const queued = await api.request
+    .post('/api/lessons')
+    .set(...bearer(learner))
+    .send({ documentId, level: 'C1' })
+    .expect(202);
   await llm.nextRequest();
   const exit = worker.stop('SIGTERM');
   expect(await exit).toBe(0);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Collection } from 'mongodb';
 import { createCache, type Cache } from '../../src/infra/cache/cache';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startSecondApp, startTestApp, type TestApp } from '../support/test-app';
 
 jest.setTimeout(60_000);
 
@@ -15,7 +15,12 @@ describe('the cache against races and loader failures (real Redis and database)'
 
   beforeAll(async () => {
     api = await startTestApp();
-    const options = { redis: api.deps.redis, logger: api.deps.logger, keyPrefix: `${api.deps.config.redis.keyPrefix}race:`, ttlSeconds: api.deps.config.cache.ttlSeconds };
+    const options = {
+      redis: api.deps.redis,
+      logger: api.deps.logger,
+      keyPrefix: `${api.deps.config.redis.keyPrefix}race:`,
+      ttlSeconds: api.deps.config.cache.ttlSeconds,
+    };
     first = createCache(options);
     second = createCache(options);
     values = api.deps.database.connection.collection('race_values');
@@ -71,7 +76,7 @@ describe('the cache against races and loader failures (real Redis and database)'
 describe('a missing profile asked for on two API processes', () => {
   it('answers 404 on both without waiting for the lock and loads once, counting no cache error', async () => {
     const first = await startTestApp();
-    const second = await startTestApp({ MONGODB_URI: first.deps.config.mongo.uri, REDIS_KEY_PREFIX: first.deps.config.redis.keyPrefix });
+    const second = await startSecondApp(first);
     try {
       const missing = `/api/profiles/${randomBytes(12).toString('hex')}`;
       const started = Date.now();

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { bearer, registerLearner, type TestSession } from '../support/learners';
 import { startRedis, type LocalServer } from '../support/servers';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startSecondApp, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 const healthStatus = async (api: TestApp, check: string): Promise<string> =>
@@ -30,7 +30,11 @@ describe('the profile and search cache', () => {
     await api.request.get(`/api/profiles/${learner.account.id}`).expect(200);
     expect((await api.request.get('/api/search/profiles?q=carmen').expect(200)).body.total).toBe(1);
 
-    await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Renamed Rosa' }).expect(200);
+    await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Renamed Rosa' })
+      .expect(200);
 
     expect((await api.request.get(`/api/profiles/${learner.account.id}`).expect(200)).body.displayName).toBe('Renamed Rosa');
     expect((await api.request.get('/api/search/profiles?q=carmen').expect(200)).body.total).toBe(0);
@@ -48,7 +52,7 @@ describe('the profile and search cache', () => {
 describe('a stampede on one cold key across two API instances', () => {
   it('loads from the database exactly once for 100 concurrent requests', async () => {
     const first = await startTestApp();
-    const second = await startTestApp({ MONGODB_URI: first.deps.config.mongo.uri, REDIS_KEY_PREFIX: first.deps.config.redis.keyPrefix });
+    const second = await startSecondApp(first);
     try {
       const learner = await registerLearner(first.request);
       const responses = await Promise.all(

@@ -19,7 +19,11 @@ describe('hostile clients', () => {
     const spellings = [id, id.toUpperCase(), id.replace(/[a-f]/g, (letter, index: number) => (index % 2 === 0 ? letter.toUpperCase() : letter))];
     for (const spelling of spellings) expect((await api.request.get(`/api/profiles/${spelling}`).expect(200)).body.displayName).toBe('Case Carla');
     const loadsBefore = api.deps.cache.counters().profile.loads;
-    await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Carla Renamed' }).expect(200);
+    await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Carla Renamed' })
+      .expect(200);
     for (const spelling of spellings) {
       const response = await api.request.get(`/api/profiles/${spelling}`).expect(200);
       expect(response.body).toMatchObject({ id, displayName: 'Carla Renamed' });
@@ -42,7 +46,10 @@ describe('hostile clients', () => {
     ['a job', '/api/jobs/%ff'],
     ["a job's events", '/api/jobs/%c0%af/events'],
   ])('finding 4: invalid percent-encoding in %s path is a 400 in the error shape', async (_what, path) => {
-    const response = await api.request.get(path).set(...bearer(learner)).expect(400);
+    const response = await api.request
+      .get(path)
+      .set(...bearer(learner))
+      .expect(400);
     expect(response.body).toEqual({ error: { code: 'MALFORMED_URL', message: expect.any(String) } });
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.js/);
   });
@@ -60,7 +67,11 @@ describe('hostile clients', () => {
     await register('203.0.113.71').expect(429);
     // Another address is not affected, and signing in is not registering.
     await register('203.0.113.72').expect(201);
-    await api.request.post('/api/auth/login').set('X-Forwarded-For', '203.0.113.70').send({ email: learner.account.email, password: 'correct horse battery' }).expect(200);
+    await api.request
+      .post('/api/auth/login')
+      .set('X-Forwarded-For', '203.0.113.70')
+      .send({ email: learner.account.email, password: 'correct horse battery' })
+      .expect(200);
   });
 
   it('finding 9: concurrent avatar uploads leave one file, and a delete leaves none', async () => {
@@ -76,15 +87,28 @@ describe('hostile clients', () => {
       }
     };
     const uploads = await Promise.all(
-      Array.from({ length: 10 }, () => api.request.put('/api/profiles/me/avatar').set(...bearer(owner)).attach('avatar', tinyPng(), 'a.png')),
+      Array.from({ length: 10 }, () =>
+        api.request
+          .put('/api/profiles/me/avatar')
+          .set(...bearer(owner))
+          .attach('avatar', tinyPng(), 'a.png'),
+      ),
     );
     expect(uploads.map((response) => response.status)).toEqual(Array.from({ length: 10 }, () => 200));
-    const current = (await api.request.get('/api/profiles/me').set(...bearer(owner)).expect(200)).body.avatarUrl as string;
+    const current = (
+      await api.request
+        .get('/api/profiles/me')
+        .set(...bearer(owner))
+        .expect(200)
+    ).body.avatarUrl as string;
     expect(files()).toEqual([current.split('/').pop()]);
     const served = await api.request.get(new URL(current, 'http://x').pathname).expect(200);
     expect(served.headers['content-type']).toBe('image/png');
 
-    await api.request.delete('/api/profiles/me/avatar').set(...bearer(owner)).expect(200);
+    await api.request
+      .delete('/api/profiles/me/avatar')
+      .set(...bearer(owner))
+      .expect(200);
     expect(files()).toEqual([]);
     for (const response of uploads) await api.request.get(new URL(response.body.avatarUrl as string, 'http://x').pathname).expect(404);
   });

@@ -32,12 +32,7 @@ describe('HTTP basics on real servers', () => {
   });
 
   it('refuses an unsupported body encoding with 415', async () => {
-    const response = await api.request
-      .post('/api/anything')
-      .set('Content-Type', 'application/json')
-      .set('Content-Encoding', 'compress')
-      .send('{}')
-      .expect(415);
+    const response = await api.request.post('/api/anything').set('Content-Type', 'application/json').set('Content-Encoding', 'compress').send('{}').expect(415);
     expect(response.body.error.code).toBe('UNSUPPORTED_ENCODING');
   });
 

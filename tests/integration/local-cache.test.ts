@@ -1,6 +1,6 @@
 import { bearer, registerLearner, type TestSession } from '../support/learners';
 import { startRedis, type LocalServer } from '../support/servers';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startSecondApp, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -19,7 +19,7 @@ describe('the in-process cache layer across two processes', () => {
   beforeAll(async () => {
     redis = await startRedis();
     first = await startTestApp({ REDIS_URL: redis.url });
-    second = await startTestApp({ REDIS_URL: redis.url, MONGODB_URI: first.deps.config.mongo.uri, REDIS_KEY_PREFIX: first.deps.config.redis.keyPrefix });
+    second = await startSecondApp(first);
     learner = await registerLearner(first.request, { displayName: 'Local Lena' });
     path = `/api/profiles/${learner.account.id}`;
   });
@@ -51,7 +51,11 @@ describe('the in-process cache layer across two processes', () => {
       const heldBefore = localHits(reader);
       await nameOn(reader);
       expect(localHits(reader)).toBe(heldBefore + 1);
-      await writer.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: `Edit ${n}` }).expect(200);
+      await writer.request
+        .patch('/api/profiles/me')
+        .set(...bearer(learner))
+        .send({ displayName: `Edit ${n}` })
+        .expect(200);
       expect(await nameOn(reader)).toBe(`Edit ${n}`);
       expect(await nameOn(writer)).toBe(`Edit ${n}`);
     }
@@ -59,10 +63,18 @@ describe('the in-process cache layer across two processes', () => {
 
   it('drops searches that an edit changes, on every process', async () => {
     const search = async (app: TestApp, q: string): Promise<number> => (await app.request.get(`/api/search/profiles?q=${q}`).expect(200)).body.total as number;
-    await first.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Searchable Sami' }).expect(200);
+    await first.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Searchable Sami' })
+      .expect(200);
     for (let i = 0; i < 3; i++) expect(await search(second, 'sami')).toBe(1);
     expect(second.deps.cache.counters().search.localHits).toBeGreaterThan(0);
-    await first.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Renamed Rui' }).expect(200);
+    await first.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Renamed Rui' })
+      .expect(200);
     expect(await search(second, 'sami')).toBe(0);
     expect(await search(second, 'rui')).toBe(1);
   });
@@ -74,7 +86,11 @@ describe('the in-process cache layer across two processes', () => {
     await redis.stop();
     await waitFor('the local layer to be emptied', () => second.deps.cache.localSize() === 0 && first.deps.cache.localSize() === 0);
     // The edit cannot reach Redis; the other process must not answer from its memory.
-    await first.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Offline Olga' }).expect(200);
+    await first.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Offline Olga' })
+      .expect(200);
     const held = localHits(second);
     expect(await nameOn(second)).toBe('Offline Olga');
     expect(localHits(second)).toBe(held);

@@ -24,7 +24,12 @@ describe('/metrics on one process', () => {
     for (let i = 0; i < 3; i++) await api.request.get(`/api/profiles/${id}`).expect(200);
     await api.request.get('/api/profiles/000000000000000000000000').expect(404);
     await api.request.get('/no/such/path/secret@example.com').expect(404);
-    const text = (await api.request.get('/metrics').expect(200).expect('Content-Type', /text\/plain/)).text;
+    const text = (
+      await api.request
+        .get('/metrics')
+        .expect(200)
+        .expect('Content-Type', /text\/plain/)
+    ).text;
 
     const instance_id = api.deps.config.instanceId;
     const route = '/api/profiles/:id';
@@ -87,7 +92,9 @@ describe('/metrics on one process', () => {
     expect(refused.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
     await outside('/metrics/summary').expect(403);
     await outside('/metrics').set('Authorization', 'Bearer not-the-metrics-token').expect(403);
-    await outside('/metrics').set(...bearer({ accessToken: token })).expect(200);
+    await outside('/metrics')
+      .set(...bearer({ accessToken: token }))
+      .expect(200);
     await api.request.get('/metrics').set('X-Forwarded-For', '10.1.2.3').expect(200);
   });
 
@@ -118,7 +125,10 @@ describe('the cluster-wide view', () => {
     const other = createProcessMetrics('worker', 'other-process', { config, logger, redis, database, cache });
     other.start();
     try {
-      await waitFor('the other process in the scrape', async () => sample((await api.request.get('/metrics')).text, 'redis_up', { instance_id: 'other-process' }) === 1);
+      await waitFor(
+        'the other process in the scrape',
+        async () => sample((await api.request.get('/metrics')).text, 'redis_up', { instance_id: 'other-process' }) === 1,
+      );
       const text = (await api.request.get('/metrics').expect(200)).text;
       expect(sample(text, 'redis_up', { instance_id: config.instanceId, role: 'api' })).toBe(1);
       expect(sample(text, 'metrics_view_processes', {})).toBe(2);

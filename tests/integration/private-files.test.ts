@@ -24,9 +24,17 @@ describe('stored files on the local driver', () => {
 
   it("serves avatars to anyone but never a learner's document, at any path", async () => {
     const learner = await registerLearner(api.request);
-    const avatar = await api.request.put('/api/profiles/me/avatar').set(...bearer(learner)).attach('avatar', tinyPng(), 'me.png').expect(200);
+    const avatar = await api.request
+      .put('/api/profiles/me/avatar')
+      .set(...bearer(learner))
+      .attach('avatar', tinyPng(), 'me.png')
+      .expect(200);
     await api.request.get(avatar.body.avatarUrl as string).expect(200);
-    await api.request.post('/api/documents').set(...bearer(learner)).attach('file', txtOf(readingText), 'garden.txt').expect(202);
+    await api.request
+      .post('/api/documents')
+      .set(...bearer(learner))
+      .attach('file', txtOf(readingText), 'garden.txt')
+      .expect(202);
 
     const documentFiles = filesUnder(root).filter((path) => path.startsWith('documents/'));
     expect(documentFiles).toEqual([expect.stringMatching(new RegExp(`^documents/${learner.account.id}/[0-9a-f-]{36}\\.txt$`))]);
@@ -37,6 +45,9 @@ describe('stored files on the local driver', () => {
       expect(response.text).not.toContain('Gardening');
     }
     // The owner gets no file URL either: the API reads the text for them.
-    await api.request.get(`/files/${documentPath}`).set(...bearer(learner)).expect(404);
+    await api.request
+      .get(`/files/${documentPath}`)
+      .set(...bearer(learner))
+      .expect(404);
   });
 });

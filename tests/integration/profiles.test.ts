@@ -36,10 +36,17 @@ describe('profiles', () => {
       goals: ['Pass IELTS 7.0'],
       timezone: 'Europe/Madrid',
     };
-    const updated = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
+    const updated = await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send(patch)
+      .expect(200);
     expect(updated.body).toMatchObject({ ...patch, displayName: 'Maria Lopez', email: learner.account.email, tier: 'starter' });
 
-    const own = await api.request.get('/api/profiles/me').set(...bearer(learner)).expect(200);
+    const own = await api.request
+      .get('/api/profiles/me')
+      .set(...bearer(learner))
+      .expect(200);
     expect(own.body).toEqual(updated.body);
 
     const seen = await api.request.get(`/api/profiles/${learner.account.id}`).expect(200);
@@ -49,7 +56,11 @@ describe('profiles', () => {
   });
 
   it('clears a nullable field with null', async () => {
-    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ level: null }).expect(200);
+    const response = await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ level: null })
+      .expect(200);
     expect(response.body.level).toBeNull();
   });
 
@@ -91,7 +102,11 @@ describe('profiles', () => {
     ['joiners hiding bits after a name', { displayName: 'Ana\u200D\u200C\u200D\u200C' }],
   ])('refuses %s with 400 and changes nothing', async (_case, patch) => {
     const before = await api.request.get('/api/profiles/me').set(...bearer(learner));
-    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(400);
+    const response = await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send(patch)
+      .expect(400);
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
     const after = await api.request.get('/api/profiles/me').set(...bearer(learner));
     expect(after.body).toEqual(before.body);
@@ -104,14 +119,22 @@ describe('profiles', () => {
       interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
       goals: ['Scotland \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}', 'love \u2764\uFE0F', 'keycap 1\uFE0F\u20E3'],
     };
-    const response = await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
+    const response = await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send(patch)
+      .expect(200);
     expect(response.body).toMatchObject({
       displayName: 'Jos\u00e9 Garc\u00eda',
       bio: 'Line one\nLine two\twith a tab',
       interests: ['می\u200Cخواهم', '\u{1F469}\u200D\u{1F4BB} coding'],
       goals: patch.goals,
     });
-    await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ displayName: 'Maria Lopez' }).expect(200);
+    await api.request
+      .patch('/api/profiles/me')
+      .set(...bearer(learner))
+      .send({ displayName: 'Maria Lopez' })
+      .expect(200);
   });
 
   it('refuses control characters in a display name at registration', async () => {
@@ -148,12 +171,21 @@ describe('profiles', () => {
       expect(png.body.avatarUrl).toMatch(new RegExp(`^/files/avatars/${owner.account.id}/[0-9a-f-]{36}\\.png$`));
       const served = await api.request.get(png.body.avatarUrl as string).expect(200);
       // Re-encoded, so not the same bytes, but the same single pixel.
-      const pixels = await sharp(served.body as Buffer).raw().toBuffer({ resolveWithObject: true });
+      const pixels = await sharp(served.body as Buffer)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       expect(pixels.info).toMatchObject({ width: 1, height: 1, format: 'raw' });
       expect([...pixels.data.subarray(0, 3)]).toEqual([255, 0, 0]);
 
-      for (const [bytes, extension] of [[await jpegBytes(), 'jpg'], [await webpBytes(), 'webp']] as const) {
-        const response = await api.request.put('/api/profiles/me/avatar').set(...bearer(owner)).attach('avatar', bytes, 'photo.bin').expect(200);
+      for (const [bytes, extension] of [
+        [await jpegBytes(), 'jpg'],
+        [await webpBytes(), 'webp'],
+      ] as const) {
+        const response = await api.request
+          .put('/api/profiles/me/avatar')
+          .set(...bearer(owner))
+          .attach('avatar', bytes, 'photo.bin')
+          .expect(200);
         expect(response.body.avatarUrl).toMatch(new RegExp(`\\.${extension}$`));
       }
       const files = storedFiles(join(uploads, 'avatars', owner.account.id));
@@ -166,7 +198,11 @@ describe('profiles', () => {
       const original = await jpegWithExif();
       expect((await sharp(original).metadata()).exif).toBeDefined();
       expect(original.includes('secret-camera-note')).toBe(true);
-      const response = await api.request.put('/api/profiles/me/avatar').set(...bearer(owner)).attach('avatar', original, 'phone.jpg').expect(200);
+      const response = await api.request
+        .put('/api/profiles/me/avatar')
+        .set(...bearer(owner))
+        .attach('avatar', original, 'phone.jpg')
+        .expect(200);
       const served = (await api.request.get(response.body.avatarUrl as string).expect(200)).body as Buffer;
       const metadata = await sharp(served).metadata();
       expect(metadata).toMatchObject({ format: 'jpeg', width: 8, height: 8 });
@@ -175,18 +211,30 @@ describe('profiles', () => {
     });
 
     it('deletes the avatar and its file', async () => {
-      const response = await api.request.delete('/api/profiles/me/avatar').set(...bearer(owner)).expect(200);
+      const response = await api.request
+        .delete('/api/profiles/me/avatar')
+        .set(...bearer(owner))
+        .expect(200);
       expect(response.body.avatarUrl).toBeNull();
       expect(storedFiles(join(uploads, 'avatars', owner.account.id))).toEqual([]);
     });
 
     it.each([
-      ['a text file that claims to be a PNG', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.from('just text, not an image'), { filename: 'a.png', contentType: 'image/png' }), 415],
+      [
+        'a text file that claims to be a PNG',
+        (r: ReturnType<TestApp['request']['put']>) =>
+          r.attach('avatar', Buffer.from('just text, not an image'), { filename: 'a.png', contentType: 'image/png' }),
+        415,
+      ],
       ['a PDF', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.from('%PDF-1.7\n%...'), 'a.png'), 415],
       ['a PNG signature followed by HTML', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', pngSignatureWithHtml(), 'a.png'), 422],
       ['a PNG cut short', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', tinyPng().subarray(0, 40), 'a.png'), 422],
       ['a zero-byte file', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.alloc(0), 'a.png'), 400],
-      ['a file over the limit', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.concat([tinyPng(), Buffer.alloc(70 * 1024)]), 'big.png'), 413],
+      [
+        'a file over the limit',
+        (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', Buffer.concat([tinyPng(), Buffer.alloc(70 * 1024)]), 'big.png'),
+        413,
+      ],
       ['a file in the wrong field', (r: ReturnType<TestApp['request']['put']>) => r.attach('picture', tinyPng(), 'a.png'), 400],
       ['two files', (r: ReturnType<TestApp['request']['put']>) => r.attach('avatar', tinyPng(), 'a.png').attach('avatar', tinyPng(), 'b.png'), 400],
       ['no file at all', (r: ReturnType<TestApp['request']['put']>) => r.field('note', 'hello'), 400],
@@ -194,7 +242,9 @@ describe('profiles', () => {
       [
         'a truncated multipart body',
         (r: ReturnType<TestApp['request']['put']>) =>
-          r.set('Content-Type', 'multipart/form-data; boundary=XYZ').send('--XYZ\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n\r\n\x89PNG'),
+          r
+            .set('Content-Type', 'multipart/form-data; boundary=XYZ')
+            .send('--XYZ\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n\r\n\x89PNG'),
         400,
       ],
     ])('refuses %s and stores nothing', async (_case, attach, status) => {

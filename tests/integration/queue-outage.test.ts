@@ -29,7 +29,11 @@ describe('enqueueing with Redis down', () => {
     await redis.destroy();
   });
 
-  const upload = () => api.request.post('/api/documents').set(...bearer(learner)).attach('file', txtOf(readingText), 'reading.txt');
+  const upload = () =>
+    api.request
+      .post('/api/documents')
+      .set(...bearer(learner))
+      .attach('file', txtOf(readingText), 'reading.txt');
   const storedFiles = (): string[] => {
     const folder = join(api.env.STORAGE_LOCAL_DIR!, 'documents', learner.account.id);
     return readdirSync(folder);
@@ -71,7 +75,11 @@ describe('per-learner limits on heavy work', () => {
   it('refuses the upload job over the limit with 429 and RateLimit headers, per learner and tier-scaled', async () => {
     api = await startTestApp({ RATE_LIMIT_UPLOAD_JOBS_MAX: '2' });
     const [first, second] = [await registerLearner(api.request), await registerLearner(api.request)];
-    const upload = (session: TestSession) => api.request.post('/api/documents').set(...bearer(session)).attach('file', txtOf(readingText), 'a.txt');
+    const upload = (session: TestSession) =>
+      api.request
+        .post('/api/documents')
+        .set(...bearer(session))
+        .attach('file', txtOf(readingText), 'a.txt');
     expect((await upload(first)).status).toBe(202);
     expect((await upload(first)).status).toBe(202);
     const limited = await upload(first);
@@ -86,7 +94,11 @@ describe('per-learner limits on heavy work', () => {
     const learner = await registerLearner(api.request);
     const { id: documentId } = await readyDocument(api, learner.account.id, readingText);
     const sectionText = readingText.join('\n\n');
-    const ask = (level: string) => api.request.post('/api/lessons').set(...bearer(learner)).send({ documentId, level });
+    const ask = (level: string) =>
+      api.request
+        .post('/api/lessons')
+        .set(...bearer(learner))
+        .send({ documentId, level });
     expect((await ask('A1')).status).toBe(202);
     expect((await ask('A2')).status).toBe(202);
     expect((await ask('B1')).status).toBe(429);

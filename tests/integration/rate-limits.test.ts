@@ -1,4 +1,4 @@
-import { accountModel } from '../../src/components/accounts/account.model';
+import { accountModel } from '../../src/components/learners/account.model';
 import { registerLearner, uniqueEmail } from '../support/learners';
 import { startRedis, type LocalServer } from '../support/servers';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -34,7 +34,13 @@ describe('rate limits', () => {
 
   describe('failed sign-ins (the production budgets: 5 per account and address, 20 per address, guarded from 50)', () => {
     let api: TestApp;
-    const budgets = { RATE_LIMIT_AUTH_MAX: '5', RATE_LIMIT_AUTH_ADDRESS_MAX: '20', RATE_LIMIT_AUTH_EMAIL_MAX: '50', RATE_LIMIT_AUTH_GUARDED_MAX: '2', RATE_LIMIT_AUTH_WINDOW_SECONDS: '900' };
+    const budgets = {
+      RATE_LIMIT_AUTH_MAX: '5',
+      RATE_LIMIT_AUTH_ADDRESS_MAX: '20',
+      RATE_LIMIT_AUTH_EMAIL_MAX: '50',
+      RATE_LIMIT_AUTH_GUARDED_MAX: '2',
+      RATE_LIMIT_AUTH_WINDOW_SECONDS: '900',
+    };
     beforeAll(async () => {
       api = await startTestApp({ ...budgets, TRUST_PROXY_HOPS: '1' });
     });
@@ -107,7 +113,8 @@ describe('rate limits', () => {
     it('counts only wrong credentials: never a bad request, a refusal or a success', async () => {
       const learner = await registerLearner(api.request);
       // Malformed bodies: 400, nothing counted.
-      for (let i = 0; i < 30; i++) await api.request.post('/api/auth/login').set('X-Forwarded-For', '198.18.0.1').send({ email: 'not an e-mail', password: 'x' }).expect(400);
+      for (let i = 0; i < 30; i++)
+        await api.request.post('/api/auth/login').set('X-Forwarded-For', '198.18.0.1').send({ email: 'not an e-mail', password: 'x' }).expect(400);
       // 4 typos, then the right password: the pair's count is cleared.
       for (let i = 0; i < 4; i++) await login(api, learner.account.email, '198.18.0.1').expect(401);
       await signIn(api, learner, '198.18.0.1').expect(200);

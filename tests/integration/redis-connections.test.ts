@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/infra/config/config';
 import { createLogger } from '../../src/infra/logger';
 import { createConnections, type RedisConnections } from '../../src/infra/redis/connections';
-import { luaScript } from '../../src/infra/redis/lua-script';
 import { testRedisUrl } from '../support/test-env';
 import { waitFor } from '../support/wait';
 
@@ -45,25 +44,6 @@ describe('the Redis connection factory', () => {
     await waitFor('the client to be connected again', () => client.status === 'ready', 5000);
     expect(await client.ping()).toBe('PONG');
     expect(connections.stats().revived).toBe(1);
-  });
-
-  it('runs a script first called beside other commands of the same tick (auto-pipelined) without an uncaught error', async () => {
-    const registeredEarly = luaScript<string>('epTestEarly', "return 'early'");
-    const client = open();
-    await waitFor('the client to be ready', () => client.status === 'ready');
-    const registeredLate = luaScript<string>('epTestLate', "return 'late'");
-    const uncaught: unknown[] = [];
-    const record = (error: unknown): void => void uncaught.push(error);
-    process.on('uncaughtException', record);
-    try {
-      // The connection defined the early script when it was made; the late one is defined at its first call.
-      const answers = await Promise.all([client.get('ep-test:none'), registeredEarly(client, []), client.get('ep-test:none'), registeredLate(client, []), client.get('ep-test:none')]);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(answers).toEqual([null, 'early', null, 'late', null]);
-      expect(uncaught).toEqual([]);
-    } finally {
-      process.off('uncaughtException', record);
-    }
   });
 
   it('leaves a released client closed', async () => {

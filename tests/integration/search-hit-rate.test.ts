@@ -14,7 +14,24 @@ function random(seed: number): () => number {
 }
 
 const firstNames = ['maria', 'john', 'aiko', 'omar', 'lena', 'pedro', 'sofia', 'ivan', 'chen', 'fatima', 'lucas', 'nora'];
-const interests = ['hiking', 'medicine', 'chess', 'cooking', 'music', 'travel', 'football', 'painting', 'movies', 'science', 'history', 'gardening', 'yoga', 'photography', 'coding', 'poetry'];
+const interests = [
+  'hiking',
+  'medicine',
+  'chess',
+  'cooking',
+  'music',
+  'travel',
+  'football',
+  'painting',
+  'movies',
+  'science',
+  'history',
+  'gardening',
+  'yoga',
+  'photography',
+  'coding',
+  'poetry',
+];
 const levels = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
 const zones = ['Europe/Madrid', 'Asia/Tokyo', 'America/Lima', 'Africa/Cairo'];
 
@@ -30,9 +47,15 @@ describe('the search cache under an edit:search mix of 1:50', () => {
     api = await startTestApp();
     const next = random(7);
     for (let index = 0; index < 36; index++) {
-      const learner = await registerLearner(api.request, { displayName: `${firstNames[index % firstNames.length]} ${['Lopez', 'Sato', 'Haddad', 'Novak'][index % 4]}` });
+      const learner = await registerLearner(api.request, {
+        displayName: `${firstNames[index % firstNames.length]} ${['Lopez', 'Sato', 'Haddad', 'Novak'][index % 4]}`,
+      });
       const picked = [0, 1, 2].map(() => interests[Math.floor(next() * interests.length)]!);
-      await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ interests: picked, level: levels[index % levels.length], bio: 'Learning English for work' }).expect(200);
+      await api.request
+        .patch('/api/profiles/me')
+        .set(...bearer(learner))
+        .send({ interests: picked, level: levels[index % levels.length], bio: 'Learning English for work' })
+        .expect(200);
       learners.push(learner);
     }
   });
@@ -61,12 +84,18 @@ describe('the search cache under an edit:search mix of 1:50', () => {
     for (let round = 0; round < 20; round++) {
       const learner = learners[Math.floor(next() * learners.length)]!;
       const patch = edits[round % edits.length]!(learner);
-      await api.request.patch('/api/profiles/me').set(...bearer(learner)).send(patch).expect(200);
+      await api.request
+        .patch('/api/profiles/me')
+        .set(...bearer(learner))
+        .send(patch)
+        .expect(200);
       // Every edit is visible to the very next search that can show it.
       if ('interests' in patch) {
         const word = (patch.interests as string[])[0]!;
         const found = await api.request.get(`/api/search/profiles?q=${word}&limit=50`).expect(200);
-        expect((found.body.results as { id: string; interests: string[] }[]).find((result) => result.id === learner.account.id)?.interests).toEqual(patch.interests);
+        expect((found.body.results as { id: string; interests: string[] }[]).find((result) => result.id === learner.account.id)?.interests).toEqual(
+          patch.interests,
+        );
       }
       for (let search = 0; search < 50; search++) {
         const level = next() < 0.3 ? `&level=${levels[Math.floor(next() * levels.length)]}` : '';

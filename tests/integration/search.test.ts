@@ -1,9 +1,9 @@
-import { accountModel } from '../../src/components/accounts/account.model';
-import { createProfilesService } from '../../src/components/profiles/profiles.service';
+import { accountModel } from '../../src/components/learners/account.model';
+import { createProfilesService } from '../../src/components/learners/profiles.service';
 import { createMutex } from '../../src/infra/redis/mutex';
-import { createSearchIndex } from '../../src/components/search/search-index';
-import { indexedLearners } from '../../src/components/search/indexed-learners';
-import { createSearchService } from '../../src/components/search/search.service';
+import { createSearchIndex } from '../../src/components/learners/search-index';
+import { indexedLearners } from '../../src/components/learners/indexed-learners';
+import { createSearchService } from '../../src/components/learners/search.service';
 import { createCache } from '../../src/infra/cache/cache';
 import { bearer, registerLearner } from '../support/learners';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -30,7 +30,11 @@ describe('profile search', () => {
     api = await startTestApp();
     for (const { displayName, ...profile } of learners) {
       const session = await registerLearner(api.request, { displayName });
-      await api.request.patch('/api/profiles/me').set(...bearer(session)).send(profile).expect(200);
+      await api.request
+        .patch('/api/profiles/me')
+        .set(...bearer(session))
+        .send(profile)
+        .expect(200);
       ids.set(displayName, session.account.id);
     }
   });
@@ -38,9 +42,16 @@ describe('profile search', () => {
 
   /** Searches of the database itself: a search index without Redis never answers. */
   const noIndex = () =>
-    createSearchIndex({ redis: null, keyPrefix: 'unused:', logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+    createSearchIndex({
+      redis: null,
+      keyPrefix: 'unused:',
+      logger: api.deps.logger,
+      enabled: () => true,
+      learners: indexedLearners(accountModel(api.deps.database.connection)),
+    });
   const names = (results: Found[]): string[] => results.map((result) => result.displayName);
-  const search = async (query: string) => (await api.request.get(`/api/search/profiles?${query}`).expect(200)).body as { results: Found[]; total: number; totalPages: number; ranking: string };
+  const search = async (query: string) =>
+    (await api.request.get(`/api/search/profiles?${query}`).expect(200)).body as { results: Found[]; total: number; totalPages: number; ranking: string };
 
   it('ranks name matches above interest matches above bio matches, ignoring case and accents', async () => {
     const page = await search('q=HIKING');
@@ -101,33 +112,62 @@ describe('profile search', () => {
       capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
       cache,
       staleReadPreference: 'primary',
-      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex(), exclusive: createMutex(null, '') }),
+      profiles: createProfilesService({
+        accounts,
+        storage: api.deps.storage,
+        logger: api.deps.logger,
+        cache,
+        staleReadPreference: 'primary',
+        searchIndex: noIndex(),
+        exclusive: createMutex(null, ''),
+      }),
       maxTimeMs: 5000,
       maxConcurrent: 4,
       index: noIndex(),
     });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });
     expect(page.ranking).toBe('terms');
-    expect(page.results.map((result) => result.id)).toEqual([
-      ...[ids.get('Hannah Hiking'), ids.get('Émile Híking')].sort(),
-      ids.get('Bob'),
-      ids.get('Carl'),
-    ]);
+    expect(page.results.map((result) => result.id)).toEqual([...[ids.get('Hannah Hiking'), ids.get('Émile Híking')].sort(), ids.get('Bob'), ids.get('Carl')]);
   });
 
   describe('the search index (FerretDB: the database pushes down nothing but _id)', () => {
     const runsHere = !process.env.MONGODB_URI;
     const indexKey = (name: string): string => `${api.deps.config.redis.keyPrefix}search-index:{v2}:${name}`;
     /** The app's own index (its Redis and key prefix). */
-    const appIndex = () => createSearchIndex({ redis: api.deps.redis, keyPrefix: api.deps.config.redis.keyPrefix, logger: api.deps.logger, enabled: () => true, learners: indexedLearners(accountModel(api.deps.database.connection)) });
+    const appIndex = () =>
+      createSearchIndex({
+        redis: api.deps.redis,
+        keyPrefix: api.deps.config.redis.keyPrefix,
+        logger: api.deps.logger,
+        enabled: () => true,
+        learners: indexedLearners(accountModel(api.deps.database.connection)),
+      });
     /** The app's own index, behind a service that may not touch the database for a search at all. */
     const indexOnly = () => {
       const accounts = accountModel(api.deps.database.connection);
       const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
       const index = appIndex();
-      const profiles = createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: index, exclusive: createMutex(null, '') });
+      const profiles = createProfilesService({
+        accounts,
+        storage: api.deps.storage,
+        logger: api.deps.logger,
+        cache,
+        staleReadPreference: 'primary',
+        searchIndex: index,
+        exclusive: createMutex(null, ''),
+      });
       // No slot for a database search: an answer can only come from the index.
-      return createSearchService({ accounts, storage: api.deps.storage, capabilities: () => api.deps.database.capabilities(), cache, staleReadPreference: 'primary', profiles, maxTimeMs: 5000, maxConcurrent: 0, index });
+      return createSearchService({
+        accounts,
+        storage: api.deps.storage,
+        capabilities: () => api.deps.database.capabilities(),
+        cache,
+        staleReadPreference: 'primary',
+        profiles,
+        maxTimeMs: 5000,
+        maxConcurrent: 0,
+        index,
+      });
     };
     const whenBuilt = () => waitFor('the search index', async () => (await api.deps.redis!.client.exists(indexKey('built'))) === 1);
 
@@ -138,7 +178,11 @@ describe('profile search', () => {
       await whenBuilt();
       const fromIndex = await indexOnly().searchProfiles({ q: 'hiking', page: 1, limit: 10 });
       expect(fromIndex.ranking).toBe('terms');
-      expect(fromIndex.results.map((result) => result.id)).toEqual([...[ids.get('Hannah Hiking'), ids.get('Émile Híking')].sort(), ids.get('Bob'), ids.get('Carl')]);
+      expect(fromIndex.results.map((result) => result.id)).toEqual([
+        ...[ids.get('Hannah Hiking'), ids.get('Émile Híking')].sort(),
+        ids.get('Bob'),
+        ids.get('Carl'),
+      ]);
       const filtered = await indexOnly().searchProfiles({ q: 'hiking', level: 'B1', page: 1, limit: 10 });
       expect(filtered.results.map((result) => result.displayName)).toEqual(['Bob', 'Carl']);
       const secondPage = await indexOnly().searchProfiles({ q: 'hiking', page: 2, limit: 3 });
@@ -152,9 +196,17 @@ describe('profile search', () => {
       await search('q=mountaineering');
       await whenBuilt();
       const dora = await registerLearner(api.request, { displayName: 'Dora Second' });
-      await api.request.patch('/api/profiles/me').set(...bearer(dora)).send({ interests: ['mountaineering'] }).expect(200);
+      await api.request
+        .patch('/api/profiles/me')
+        .set(...bearer(dora))
+        .send({ interests: ['mountaineering'] })
+        .expect(200);
       expect((await indexOnly().searchProfiles({ q: 'mountaineering', page: 1, limit: 10 })).results.map((result) => result.id)).toEqual([dora.account.id]);
-      await api.request.patch('/api/profiles/me').set(...bearer(dora)).send({ interests: ['knitting'] }).expect(200);
+      await api.request
+        .patch('/api/profiles/me')
+        .set(...bearer(dora))
+        .send({ interests: ['knitting'] })
+        .expect(200);
       expect((await indexOnly().searchProfiles({ q: 'mountaineering', page: 1, limit: 10 })).total).toBe(0);
       expect(await api.deps.redis!.client.zscore(indexKey('interests:knitting'), dora.account.id)).toBe('1');
     });
@@ -164,7 +216,16 @@ describe('profile search', () => {
       await whenBuilt();
       const racer = await registerLearner(api.request, { displayName: 'Version Racer' });
       const index = appIndex();
-      const profile = (interests: string[]) => ({ displayName: 'Version Racer', bio: '', nativeLanguage: null, level: null, interests, goals: [], timezone: null, avatar: null });
+      const profile = (interests: string[]) => ({
+        displayName: 'Version Racer',
+        bio: '',
+        nativeLanguage: null,
+        level: null,
+        interests,
+        goals: [],
+        timezone: null,
+        avatar: null,
+      });
       const createdAt = new Date();
       await index.put({ id: racer.account.id, version: 7, profile: profile(['zeppelins']), createdAt });
       await index.put({ id: racer.account.id, version: 6, profile: profile(['submarines']), createdAt });
@@ -190,7 +251,8 @@ describe('profile search', () => {
       const grouped = await accounts.aggregate<{ _id: string | null; count: number }>([{ $group: { _id: '$profile.level', count: { $sum: 1 } } }]);
       const stats = (await api.request.get('/api/stats').expect(200)).body as { learners: { total: number; byLevel: Record<string, number> } };
       expect(stats.learners.total).toBe(grouped.reduce((sum, entry) => sum + entry.count, 0));
-      for (const { _id, count } of grouped) expect({ level: _id ?? 'unknown', count: stats.learners.byLevel[_id ?? 'unknown'] }).toEqual({ level: _id ?? 'unknown', count });
+      for (const { _id, count } of grouped)
+        expect({ level: _id ?? 'unknown', count: stats.learners.byLevel[_id ?? 'unknown'] }).toEqual({ level: _id ?? 'unknown', count });
     });
   });
 
@@ -203,7 +265,15 @@ describe('profile search', () => {
       capabilities: () => api.deps.database.capabilities(),
       cache,
       staleReadPreference: 'primary',
-      profiles: createProfilesService({ accounts, storage: api.deps.storage, logger: api.deps.logger, cache, staleReadPreference: 'primary', searchIndex: noIndex(), exclusive: createMutex(null, '') }),
+      profiles: createProfilesService({
+        accounts,
+        storage: api.deps.storage,
+        logger: api.deps.logger,
+        cache,
+        staleReadPreference: 'primary',
+        searchIndex: noIndex(),
+        exclusive: createMutex(null, ''),
+      }),
       maxTimeMs: 5000,
       maxConcurrent: 1,
       index: noIndex(),
@@ -224,8 +294,15 @@ describe('profile search', () => {
       for (let i = 0; i < 2; i++) await limited.request.get(`/api/search/profiles?q=anon${i}`).expect(200);
       const refused = await limited.request.get('/api/search/profiles?q=anon3').expect(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-      for (let i = 0; i < 4; i++) await limited.request.get(`/api/search/profiles?q=signed${i}`).set(...bearer(learner)).expect(200);
-      await limited.request.get('/api/search/profiles?q=signed5').set(...bearer(learner)).expect(429);
+      for (let i = 0; i < 4; i++)
+        await limited.request
+          .get(`/api/search/profiles?q=signed${i}`)
+          .set(...bearer(learner))
+          .expect(200);
+      await limited.request
+        .get('/api/search/profiles?q=signed5')
+        .set(...bearer(learner))
+        .expect(429);
     } finally {
       await limited.close();
     }

@@ -24,7 +24,12 @@ describe('statistics', () => {
   it('counts learners by level', async () => {
     for (const level of ['B1', 'B1', 'C2', null]) {
       const learner = await registerLearner(api.request);
-      if (level) await api.request.patch('/api/profiles/me').set(...bearer(learner)).send({ level }).expect(200);
+      if (level)
+        await api.request
+          .patch('/api/profiles/me')
+          .set(...bearer(learner))
+          .send({ level })
+          .expect(200);
     }
     const response = await api.request.get('/api/stats').expect(200);
     expect(response.body.learners).toEqual({ total: 4, byLevel: { A1: 0, A2: 0, B1: 2, B2: 0, C1: 0, C2: 1, unknown: 1 } });

@@ -72,10 +72,17 @@ describe('the supabase storage driver', () => {
     const api = await startTestApp({ STORAGE_DRIVER: 'supabase', SUPABASE_URL: fake.url, SUPABASE_SERVICE_KEY: serviceKey });
     try {
       const learner = await registerLearner(api.request);
-      const response = await api.request.put('/api/profiles/me/avatar').set(...bearer(learner)).attach('avatar', tinyPng(), 'me.png').expect(200);
+      const response = await api.request
+        .put('/api/profiles/me/avatar')
+        .set(...bearer(learner))
+        .attach('avatar', tinyPng(), 'me.png')
+        .expect(200);
       expect(response.body.avatarUrl).toMatch(new RegExp(`^${fake.url}/storage/v1/object/public/uploads/avatars/${learner.account.id}/[0-9a-f-]{36}\\.png$`));
       expect([...fake.objects.keys()]).toEqual([expect.stringMatching(new RegExp(`^uploads/avatars/${learner.account.id}/`))]);
-      await api.request.delete('/api/profiles/me/avatar').set(...bearer(learner)).expect(200);
+      await api.request
+        .delete('/api/profiles/me/avatar')
+        .set(...bearer(learner))
+        .expect(200);
       expect(fake.objects.size).toBe(0);
     } finally {
       await api.close();

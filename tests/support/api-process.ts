@@ -53,15 +53,23 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
  * The built server started from exactly `env` (its database migrated), once it answers /ready on
  * `port`; `start` starts it another way than a plain child process (a pod sandbox).
  */
-export async function spawnReadyApi(env: Record<string, string>, port: number, start: (env: Record<string, string>) => StartedProcess = spawnApi): Promise<ApiProcess> {
+export async function spawnReadyApi(
+  env: Record<string, string>,
+  port: number,
+  start: (env: Record<string, string>) => StartedProcess = spawnApi,
+): Promise<ApiProcess> {
   const started = start(env);
   let exited = false;
   void started.exitCode.then(() => (exited = true));
-  await waitFor('the API to answer /ready', async () => {
-    if (exited) throw new Error(`the API exited during start-up:\n${started.output()}`);
-    const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
-    return response?.status === 200;
-    // Generous: with other test files starting processes on the same 2 cores, a start can be slow.
-  }, 40_000);
+  await waitFor(
+    'the API to answer /ready',
+    async () => {
+      if (exited) throw new Error(`the API exited during start-up:\n${started.output()}`);
+      const response = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+      return response?.status === 200;
+      // Generous: with other test files starting processes on the same 2 cores, a start can be slow.
+    },
+    40_000,
+  );
   return { port, ...started };
 }

@@ -50,7 +50,11 @@ const wordNs = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006
 
 /** A DOCX whose word/document.xml is `body` inside the usual wrapper. */
 export function docxWithBody(body: string | Buffer): Buffer {
-  const xml = Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${wordNs}><w:body>`), Buffer.from(body), Buffer.from('</w:body></w:document>')]);
+  const xml = Buffer.concat([
+    Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${wordNs}><w:body>`),
+    Buffer.from(body),
+    Buffer.from('</w:body></w:document>'),
+  ]);
   return zipOf({ '[Content_Types].xml': contentTypes, '_rels/.rels': rels, 'word/document.xml': xml });
 }
 

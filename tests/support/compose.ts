@@ -66,11 +66,18 @@ export async function compose(project: ComposeProject, args: string[], timeoutMs
 /** scripts/NAME (compose, swarm) with the project's settings; throws with the tail of its output on failure. */
 export async function deploymentScript(name: string, project: ComposeProject, args: string[], timeoutMs: number): Promise<string> {
   try {
-    const { stdout, stderr } = await run(join(projectRoot, 'scripts', name), args, { cwd: projectRoot, env: project.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(join(projectRoot, 'scripts', name), args, {
+      cwd: projectRoot,
+      env: project.env,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return `${stdout}${stderr}`;
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`scripts/${name} ${args.join(' ')} failed: ${failed.message}\n${`${failed.stdout ?? ''}${failed.stderr ?? ''}`.slice(-3000)}`, { cause: error });
+    throw new Error(`scripts/${name} ${args.join(' ')} failed: ${failed.message}\n${`${failed.stdout ?? ''}${failed.stderr ?? ''}`.slice(-3000)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -81,7 +88,15 @@ export async function docker(args: string[]): Promise<string> {
 
 /** Container ids of one service, full length. */
 export async function containersOf(project: ComposeProject, service: string): Promise<string[]> {
-  const ids = await docker(['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project.name}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  const ids = await docker([
+    'ps',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.compose.project=${project.name}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+  ]);
   return ids === '' ? [] : ids.split('\n');
 }
 

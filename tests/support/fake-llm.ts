@@ -73,7 +73,11 @@ function lessonReply(text: string): string {
       { type: 'sentenceOrder', answer: words.slice(0, 5) },
     ],
   };
-  return JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(content) }, finish_reason: 'stop' }] });
+  return JSON.stringify({
+    id: 'chatcmpl-test',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(content) }, finish_reason: 'stop' }],
+  });
 }
 
 /** An OpenAI-compatible chat-completions server on loopback: the third-party API of the lesson provider. */

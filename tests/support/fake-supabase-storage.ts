@@ -13,7 +13,9 @@ export interface CapturedRequest {
  * sign), backed by a Map. It records every request so tests can check exactly what our
  * client sent. Supabase cannot run here; this stands in for it alone.
  */
-export async function startFakeSupabaseStorage(serviceKey: string): Promise<{ url: string; requests: CapturedRequest[]; objects: Map<string, Buffer>; close(): Promise<void> }> {
+export async function startFakeSupabaseStorage(
+  serviceKey: string,
+): Promise<{ url: string; requests: CapturedRequest[]; objects: Map<string, Buffer>; close(): Promise<void> }> {
   const requests: CapturedRequest[] = [];
   const objects = new Map<string, Buffer>();
   const server: Server = createServer((req, res) => {
@@ -51,7 +53,10 @@ export async function startFakeSupabaseStorage(serviceKey: string): Promise<{ ur
       } else if (req.method === 'DELETE' && bucketOnly) {
         const { prefixes } = JSON.parse(body.toString()) as { prefixes: string[] };
         for (const prefix of prefixes) objects.delete(`${bucketOnly[1]}/${prefix}`);
-        json(200, prefixes.map((name) => ({ name })));
+        json(
+          200,
+          prefixes.map((name) => ({ name })),
+        );
       } else {
         json(404, { statusCode: '404', error: 'not_found', message: `no route ${req.method} ${path}` });
       }

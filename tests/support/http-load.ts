@@ -36,7 +36,11 @@ async function get(url: string, headers: Record<string, string>): Promise<number
  * `concurrency` loops, each sending one request at a time with a pause between them. A
  * request fails on any status but 200, a network error, or no answer within 10 s.
  */
-export function startLoad(baseUrl: string, targets: LoadTarget[], options: { concurrency?: number; pauseMs?: number; maxDurationMs?: number } = {}): { stop(): Promise<LoadResult> } {
+export function startLoad(
+  baseUrl: string,
+  targets: LoadTarget[],
+  options: { concurrency?: number; pauseMs?: number; maxDurationMs?: number } = {},
+): { stop(): Promise<LoadResult> } {
   const { concurrency = 4, pauseMs = 20, maxDurationMs = 300_000 } = options;
   const deadline = Date.now() + maxDurationMs;
   const result: LoadResult = { ok: 0, failed: 0, retriedOnClosedConnection: 0, failures: [] };

@@ -154,7 +154,9 @@ export interface SecretFile {
 
 /** The secret files a container reads: its `<NAME>_FILE` paths, each of which must be in a read-only mount of the Secret. */
 export function secretFilesOf(deployment: IDeployment, container: IContainer, environment: Map<string, EnvironmentValue>): SecretFile[] {
-  const secretVolumes = new Set((podSpecOf(deployment).volumes ?? []).filter((volume) => volume.secret?.secretName === secretName).map((volume) => volume.name));
+  const secretVolumes = new Set(
+    (podSpecOf(deployment).volumes ?? []).filter((volume) => volume.secret?.secretName === secretName).map((volume) => volume.name),
+  );
   const mounts = (container.volumeMounts ?? []).filter((mount) => secretVolumes.has(mount.name) && mount.readOnly === true);
   return [...environment.keys()]
     .filter((name) => name.endsWith('_FILE'))
@@ -209,7 +211,12 @@ export function podEnvironment(
  * The sandbox a container runs in, from its pod's security context and volumes: `emptyDir`
  * volumes writable, every other volume read-only from the folder `sources` gives for its name.
  */
-export function podSandboxOf(deployment: IDeployment, container: IContainer, sources: Record<string, string>, options: Pick<PodSandbox, 'ownNetwork' | 'etcNginxFiles' | 'workingDir'> = {}): PodSandbox {
+export function podSandboxOf(
+  deployment: IDeployment,
+  container: IContainer,
+  sources: Record<string, string>,
+  options: Pick<PodSandbox, 'ownNetwork' | 'etcNginxFiles' | 'workingDir'> = {},
+): PodSandbox {
   const spec = podSpecOf(deployment);
   const { runAsUser, runAsGroup, fsGroup } = { ...spec.securityContext, ...container.securityContext };
   if (runAsUser === undefined || runAsGroup === undefined) throw new Error(`${container.name}: no runAsUser and runAsGroup`);
@@ -218,7 +225,8 @@ export function podSandboxOf(deployment: IDeployment, container: IContainer, sou
     if (volume?.emptyDir !== undefined) return { path: mount.mountPath, emptyDir: true };
     // Secret and ConfigMap volumes: the kubelet mounts them read-only whatever the mount says.
     const source = sources[mount.name];
-    if (source === undefined || (volume?.secret === undefined && volume?.configMap === undefined)) throw new Error(`${container.name}: volume ${mount.name} needs a source folder`);
+    if (source === undefined || (volume?.secret === undefined && volume?.configMap === undefined))
+      throw new Error(`${container.name}: volume ${mount.name} needs a source folder`);
     return { path: mount.mountPath, readOnlyFrom: source };
   });
   return { user: runAsUser, group: runAsGroup, ...(fsGroup === undefined ? {} : { fsGroup }), mounts, ...options };

@@ -1,4 +1,4 @@
-import { migrate } from '../../src/components/indexes';
+import { migrate } from '../../src/database-indexes';
 import { loadConfig } from '../../src/infra/config/config';
 import { createDatabase } from '../../src/infra/db/database';
 import { createLogger } from '../../src/infra/logger';

@@ -40,7 +40,13 @@ export function spawnInPodSandbox(sandbox: PodSandbox, command: string[], env: R
   if (sandbox.ownNetwork === true) {
     // glibc resolves names only where an interface other than loopback has an address
     // (AI_ADDRCONFIG), as a pod's eth0 does: a veth pair with a loopback-range address.
-    lines.push('ip link set lo up', 'ip link add pod0 type veth peer name pod1', 'ip addr add 127.0.0.2/32 dev pod0', 'ip link set pod0 up', 'ip link set pod1 up');
+    lines.push(
+      'ip link set lo up',
+      'ip link add pod0 type veth peer name pod1',
+      'ip addr add 127.0.0.2/32 dev pod0',
+      'ip link set pod0 up',
+      'ip link set pod1 up',
+    );
   }
   // The image's /run, empty; and its /etc/nginx (its own files, and the folders mounted into).
   lines.push('mount -t tmpfs -o size=16m,mode=755 tmpfs /run');

@@ -146,14 +146,23 @@ export async function startRedisSentinels(options: SentinelOptions = {}): Promis
     const first = await redisProcess('redis-server', 'redis-node', (port, dir) => dataNodeConf(port, dir, null));
     nodes.push(first);
     for (let i = 0; i < 2; i++) nodes.push(await redisProcess('redis-server', 'redis-node', (port, dir) => dataNodeConf(port, dir, first.port)));
-    for (let i = 0; i < 3; i++) sentinels.push(await redisProcess('redis-sentinel', 'redis-sentinel', (port, dir) => sentinelConf(port, dir, name, first.port, settings)));
+    for (let i = 0; i < 3; i++)
+      sentinels.push(await redisProcess('redis-sentinel', 'redis-sentinel', (port, dir) => sentinelConf(port, dir, name, first.port, settings)));
   } catch (error) {
     await destroy();
     throw error;
   }
 
   async function command(target: RedisProcess, ...args: (string | number)[]): Promise<unknown> {
-    const client = new Redis({ port: target.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: null, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 2000 });
+    const client = new Redis({
+      port: target.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      retryStrategy: null,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      commandTimeout: 2000,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

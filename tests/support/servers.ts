@@ -26,9 +26,7 @@ function launch(command: string, args: string[], port: number, name: string): Pr
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr.slice(-500)}`))),
-  );
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr.slice(-500)}`))));
   exited.catch(() => undefined);
   return Promise.race([waitFor(`${name} on port ${port}`, () => portAccepts(port)).then(() => child), exited]);
 }
@@ -107,7 +105,10 @@ export async function startFerretDb(backend = process.env.FERRETDB_BACKEND ?? 'p
       ? null
       : await managed('postgresql', 'postgres', (port, dataDir) => [serverScript('postgresql-server'), [dataDir, String(port)]], 'SIGINT');
   const backendUrl = (dataDir: string): string => (postgresql ? `postgres://ferretdb@127.0.0.1:${postgresql.port}/ferretdb` : `file:${dataDir}/`);
-  const ferretdb = await managed('ferretdb', 'mongodb', (port, dataDir) => [serverScript('ferretdb-server'), [`127.0.0.1:${port}`, dataDir, backendUrl(dataDir)]]);
+  const ferretdb = await managed('ferretdb', 'mongodb', (port, dataDir) => [
+    serverScript('ferretdb-server'),
+    [`127.0.0.1:${port}`, dataDir, backendUrl(dataDir)],
+  ]);
   return {
     ...ferretdb,
     postgresql,

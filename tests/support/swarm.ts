@@ -35,13 +35,27 @@ export interface Task {
  * only once healthy (before, it is `starting`).
  */
 export async function runningTasks(project: ComposeProject, service: string): Promise<Task[]> {
-  const lines = await onNode(project, 1, ['service', 'ps', '--no-trunc', '--filter', 'desired-state=running', '--format', '{{.ID}} {{.Node}} {{.CurrentState}}', `${project.name}_${service}`]);
+  const lines = await onNode(project, 1, [
+    'service',
+    'ps',
+    '--no-trunc',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    '{{.ID}} {{.Node}} {{.CurrentState}}',
+    `${project.name}_${service}`,
+  ]);
   const running = lines
     .split('\n')
     .map((line) => line.split(' '))
     .filter((fields) => fields[2] === 'Running');
   if (running.length === 0) return [];
-  const containers = await onNode(project, 1, ['inspect', '--format', '{{.ID}} {{.Status.ContainerStatus.ContainerID}}', ...running.map((fields) => fields[0]!)]);
+  const containers = await onNode(project, 1, [
+    'inspect',
+    '--format',
+    '{{.ID}} {{.Status.ContainerStatus.ContainerID}}',
+    ...running.map((fields) => fields[0]!),
+  ]);
   const containerOf = new Map(containers.split('\n').map((line) => line.split(' ') as [string, string]));
   return running.map(([id, node]) => ({ id: id!, node: node!, container: containerOf.get(id!)!.slice(0, 12) }));
 }

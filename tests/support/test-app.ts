@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApiCache } from '../../src/api-cache';
-import { createApp, type AppDependencies } from '../../src/app';
+import { createApp } from '../../src/app';
+import type { AppDependencies } from '../../src/app-dependencies';
 import { loadConfig } from '../../src/infra/config/config';
 import { createDatabase } from '../../src/infra/db/database';
 import { Lifecycle } from '../../src/infra/lifecycle/lifecycle';
 import { createLogger } from '../../src/infra/logger';
 import { createProcessMetrics } from '../../src/infra/metrics/process-metrics';
 import { createRedis } from '../../src/infra/redis/redis';
-import { requiredIndexes } from '../../src/components/indexes';
+import { requiredIndexes } from '../../src/database-indexes';
 import { closeJobQueues, openJobQueues } from '../../src/components/jobs/job-queues';
 import { createStorage } from '../../src/infra/storage/create-storage';
 import type { StorageDriver } from '../../src/infra/storage/storage-driver';
@@ -30,10 +31,7 @@ export interface TestApp {
  * The real app on real servers, in-process. `connectDatabase: false` leaves the database
  * unconnected, as after a start-up with the database down.
  */
-export async function startTestApp(
-  env: Record<string, string> = {},
-  options: { connectDatabase?: boolean; storage?: StorageDriver } = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { connectDatabase?: boolean; storage?: StorageDriver } = {}): Promise<TestApp> {
   const uploads = mkdtempSync(join(tmpdir(), 'ep-uploads-'));
   const appEnv = testEnvironment({ STORAGE_LOCAL_DIR: uploads, ...env });
   const config = loadConfig(appEnv);
@@ -66,4 +64,13 @@ export async function startTestApp(
       rmSync(uploads, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Another API process beside `first`: the same database, Redis and key prefix, so caches,
+ * invalidations and limits are shared as in a cluster. `env` adds settings of its own.
+ */
+export function startSecondApp(first: TestApp, env: Record<string, string> = {}): Promise<TestApp> {
+  const shared = { MONGODB_URI: first.deps.config.mongo.uri, REDIS_URL: first.env.REDIS_URL!, REDIS_KEY_PREFIX: first.deps.config.redis.keyPrefix };
+  return startTestApp({ ...shared, ...env });
 }

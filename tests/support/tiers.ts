@@ -1,6 +1,7 @@
-import { accountModel, type Tier } from '../../src/components/accounts/account.model';
+import { accountModel } from '../../src/components/learners/account.model';
 import { registerLearner, type TestSession } from './learners';
 import type { TestApp } from './test-app';
+import type { Tier } from '../../src/shared/tiers';
 
 /** A learner moved to `tier` (there is no API for it: billing does it), signed in again so the token carries it. */
 export async function learnerWithTier(api: TestApp, tier: Tier): Promise<TestSession> {

@@ -31,12 +31,18 @@ test('the timeline counts each second from the fault, before it negative', () =>
 });
 
 test('failing requests are grouped by status, method and path, without the query', () => {
-  const samples = [sample(0, 503, 1, 'GET /api/search/profiles?q=garden'), sample(1, 503, 1, 'GET /api/search/profiles?q=art'), sample(2, 200), sample(3, 0, 1, 'PATCH /api/profiles/me')];
+  const samples = [
+    sample(0, 503, 1, 'GET /api/search/profiles?q=garden'),
+    sample(1, 503, 1, 'GET /api/search/profiles?q=art'),
+    sample(2, 200),
+    sample(3, 0, 1, 'PATCH /api/profiles/me'),
+  ];
   expect(failingRequests(samples)).toEqual({ '503 GET /api/search/profiles': 2, '0 PATCH /api/profiles/me': 1 });
 });
 
 test("the workers' log says which jobs each worker has in flight and how often each job completed", () => {
-  const line = (msg: string, jobId: string, workerId: string): string => JSON.stringify({ level: 30, time: '2026-11-26T06:00:00.000Z', workerId, component: 'worker', jobId, msg });
+  const line = (msg: string, jobId: string, workerId: string): string =>
+    JSON.stringify({ level: 30, time: '2026-11-26T06:00:00.000Z', workerId, component: 'worker', jobId, msg });
   const log = [
     line('job started', 'lesson-1', 'box-worker-0-100'),
     line('job started', 'lesson-2', 'box-worker-0-100'),
@@ -66,7 +72,12 @@ test("the workers' log says which jobs each worker has in flight and how often e
 });
 
 test('spread keeps every request once and mixes the flows from the start', () => {
-  const planned = [...Array<string>(30).fill('profile'), ...Array<string>(36).fill('search'), ...Array<string>(8).fill('stats'), ...Array<string>(20).fill('update')];
+  const planned = [
+    ...Array<string>(30).fill('profile'),
+    ...Array<string>(36).fill('search'),
+    ...Array<string>(8).fill('stats'),
+    ...Array<string>(20).fill('update'),
+  ];
   const spreadOut = spread(planned);
   expect([...spreadOut].sort()).toEqual([...planned].sort());
   expect(new Set(spreadOut.slice(0, 10)).size).toBeGreaterThanOrEqual(3);
@@ -81,7 +92,15 @@ test('the Markdown has one row a scenario, each figure named, pipes escaped', ()
     durationSeconds: 331.4,
     settings: { 'mix rate': '40 req/s', reloads: 10 },
     rows: [
-      { id: '1', scenario: 'Redis killed', fault: 'SIGKILL, 30 s down', figures: [{ name: '5xx during the outage', value: '0.0 % (0 of 1200)' }, { name: 'acknowledged jobs lost', value: '0 of 12' }] },
+      {
+        id: '1',
+        scenario: 'Redis killed',
+        fault: 'SIGKILL, 30 s down',
+        figures: [
+          { name: '5xx during the outage', value: '0.0 % (0 of 1200)' },
+          { name: 'acknowledged jobs lost', value: '0 of 12' },
+        ],
+      },
       { id: '3', scenario: 'SIGTERM | reloads', fault: 'SIGTERM', figures: [{ name: 'failed requests', value: '0.1 % (1 of 1000)' }] },
     ],
     timelines: {},

@@ -128,10 +128,22 @@ describe('loadConfig', () => {
       ['both REDIS_URL and REDIS_SENTINELS', { ...sentinels, REDIS_URL: 'redis://127.0.0.1:6380' }, /REDIS_URL.*REDIS_SENTINELS/],
       ['REDIS_SENTINELS without a master group', { ...dev, REDIS_SENTINELS: '127.0.0.1:26379' }, /REDIS_SENTINEL_NAME is required/],
       ['a sentinel without a port', { ...sentinels, REDIS_SENTINELS: '127.0.0.1' }, /REDIS_SENTINELS/],
-      ['a password for Sentinel mode with one server', { ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_PASSWORD: 'x' }, /REDIS_PASSWORD only apply with REDIS_SENTINELS/],
+      [
+        'a password for Sentinel mode with one server',
+        { ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_PASSWORD: 'x' },
+        /REDIS_PASSWORD only apply with REDIS_SENTINELS/,
+      ],
       ['TLS for Sentinel mode without sentinels', { ...dev, REDIS_SENTINEL_TLS: 'true' }, /REDIS_SENTINEL_TLS only apply/],
-      ['auto acknowledgement without sentinels', { ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_ACK_REPLICAS: 'auto' }, /REDIS_ACK_REPLICAS=auto needs REDIS_SENTINELS/],
-      ['an acknowledgement wait as long as the enqueue', { ...sentinels, REDIS_ACK_TIMEOUT_MS: '1000' }, /REDIS_ACK_TIMEOUT_MS must be below QUEUE_ENQUEUE_TIMEOUT_MS/],
+      [
+        'auto acknowledgement without sentinels',
+        { ...dev, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_ACK_REPLICAS: 'auto' },
+        /REDIS_ACK_REPLICAS=auto needs REDIS_SENTINELS/,
+      ],
+      [
+        'an acknowledgement wait as long as the enqueue',
+        { ...sentinels, REDIS_ACK_TIMEOUT_MS: '1000' },
+        /REDIS_ACK_TIMEOUT_MS must be below QUEUE_ENQUEUE_TIMEOUT_MS/,
+      ],
       ['a CA file that cannot be read', { ...sentinels, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE cannot be read/],
     ])('refuses %s, naming the variables', (_case, env: Record<string, string>, message: RegExp) => {
       expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -14,7 +14,11 @@ type Token = MarkdownIt.Token;
 
 function documentsOf(folder: string): string[] {
   const docs = join(folder, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((name) => name.endsWith('.md')).map((name) => join(docs, name)) : [];
+  const inDocs = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => join(docs, name))
+    : [];
   return [join(folder, 'README.md'), ...inDocs];
 }
 

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../src/infra/errors/app-error';
+import { AppError, ConflictError, errorCodes, NotFoundError, ValidationError, type ErrorCode } from '../../src/infra/errors/app-error';
 import { toErrorResponse } from '../../src/infra/http/error-handler';
 
 describe('toErrorResponse', () => {
@@ -10,7 +10,14 @@ describe('toErrorResponse', () => {
     });
     expect(toErrorResponse(new NotFoundError()).status).toBe(404);
     expect(toErrorResponse(new ConflictError('taken', 'EMAIL_TAKEN')).body.error.code).toBe('EMAIL_TAKEN');
-    expect(toErrorResponse(new AppError(422, 'X', 'y')).body.error).not.toHaveProperty('details');
+    expect(toErrorResponse(new AppError('INVALID_IMAGE', 'y')).body.error).not.toHaveProperty('details');
+  });
+
+  it('answers every code of the list with its status and, by default, its message', () => {
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+      expect(toErrorResponse(new AppError(code))).toEqual({ status: errorCodes[code].status, body: { error: { code, message: errorCodes[code].message } } });
+    }
+    expect(new ConflictError(undefined, 'EMAIL_TAKEN')).toMatchObject({ status: 409, message: 'An account with this e-mail already exists' });
   });
 
   it.each([
@@ -29,12 +36,20 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(lost)).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
   });
 
-  it.each(['MongoPoolClearedError', 'PoolClearedOnNetworkError', 'MongoWaitQueueTimeoutError', 'MongoNetworkTimeoutError', 'MongoOperationTimeoutError', 'MongoServerSelectionError', 'MongoPoolClosedError'])(
-    'maps %s (what a hung or killed database throws) to 503, never 500',
-    (name) => {
-      expect(toErrorResponse(Object.assign(new Error('database away'), { name }))).toMatchObject({ status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE' } } });
-    },
-  );
+  it.each([
+    'MongoPoolClearedError',
+    'PoolClearedOnNetworkError',
+    'MongoWaitQueueTimeoutError',
+    'MongoNetworkTimeoutError',
+    'MongoOperationTimeoutError',
+    'MongoServerSelectionError',
+    'MongoPoolClosedError',
+  ])('maps %s (what a hung or killed database throws) to 503, never 500', (name) => {
+    expect(toErrorResponse(Object.assign(new Error('database away'), { name }))).toMatchObject({
+      status: 503,
+      body: { error: { code: 'DATABASE_UNAVAILABLE' } },
+    });
+  });
 
   it('maps any network error of the driver to 503, whatever its subclass', () => {
     class PoolClearedElsewhere extends mongoose.mongo.MongoNetworkError {

@@ -8,7 +8,13 @@ import type { Sample } from '../../scripts/benchmarks/chaos/traffic.mts';
 const at = 100_000;
 const newMaster = at + 3000;
 const times = { fault: 'kill' as const, at, newMaster, whole: newMaster + 8000, from: '127.0.0.1:1', to: '127.0.0.1:2' };
-const sample = (due: number, status: number, ms: number, request = 'GET /api/profiles/<id>', jobId?: string): Sample => ({ at: due, status, ms, request, ...(jobId ? { jobId } : {}) });
+const sample = (due: number, status: number, ms: number, request = 'GET /api/profiles/<id>', jobId?: string): Sample => ({
+  at: due,
+  status,
+  ms,
+  request,
+  ...(jobId ? { jobId } : {}),
+});
 const emptyLog: JobLog = { completions: new Map(), running: new Map(), events: [] };
 
 function run(overrides: Partial<FailoverRun>): FailoverRun {
@@ -21,7 +27,12 @@ const steady = (from: number, to: number, ms: (due: number) => number, status = 
 
 test('percentiles take the nearest rank; "back to baseline" is three times the baseline or 150 ms above it', () => {
   expect(percentileOf([5, 1, 4, 2, 3], 50)).toBe(3);
-  expect(percentileOf(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
+  expect(
+    percentileOf(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      99,
+    ),
+  ).toBe(99);
   expect(percentileOf([], 99)).toBe(0);
   expect(recovered(10)).toBe(160);
   expect(recovered(100)).toBe(300);

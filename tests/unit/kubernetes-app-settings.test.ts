@@ -91,9 +91,10 @@ describe.each(kustomizations)('%s, read with the app settings', (dir) => {
     }
   });
 
-  it("sets in the edge container only variables docker/nginx-entrypoint.sh reads", () => {
+  it('sets in the edge container only variables docker/nginx-entrypoint.sh reads', () => {
     const nginx = containerOf(named<IDeployment>(render(dir), 'Deployment', 'english-practice-edge'), 'nginx');
-    for (const variable of nginx.env ?? []) expect({ variable: variable.name, read: entrypoint.includes(`\${${variable.name}:-`) }).toEqual({ variable: variable.name, read: true });
+    for (const variable of nginx.env ?? [])
+      expect({ variable: variable.name, read: entrypoint.includes(`\${${variable.name}:-`) }).toEqual({ variable: variable.name, read: true });
   });
 
   it('gives every app container an environment the app starts with: production, secrets as files of the Secret', () => {
@@ -187,7 +188,7 @@ describe.each(kustomizations)('%s, read with the app settings', (dir) => {
     expect(edgeDirectiveMs(objects, 'keepalive_timeout', 'router.conf')).toBeLessThan(idleGraceMs);
   });
 
-  it("gives the worker and the edge grace periods above their own stop timeouts", () => {
+  it('gives the worker and the edge grace periods above their own stop timeouts', () => {
     const objects = render(dir);
     const worker = named<IDeployment>(objects, 'Deployment', 'english-practice-worker');
     const workerTimeoutMs = effective(environmentOf(containerOf(worker, 'worker'), objects), 'WORKER_SHUTDOWN_TIMEOUT_MS');

@@ -41,9 +41,20 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
 
   it.each(kustomizations)('%s: every object validates against the Kubernetes API schema', async (dir) => {
     const objects = render(dir);
-    expect(objects.map((object) => object.kind).sort()).toEqual(
-      ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Namespace', 'PodDisruptionBudget', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service'],
-    );
+    expect(objects.map((object) => object.kind).sort()).toEqual([
+      'ConfigMap',
+      'ConfigMap',
+      'Deployment',
+      'Deployment',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Namespace',
+      'PodDisruptionBudget',
+      'PodDisruptionBudget',
+      'PodDisruptionBudget',
+      'Service',
+      'Service',
+    ]);
     const reports = await validateKubernetesObjects(objects);
     expect(reports.filter((report) => report.problems.length > 0)).toEqual([]);
     expect(reports).toHaveLength(objects.length);
@@ -65,7 +76,10 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
     expect(reports[0]?.problems.join('\n')).toMatch(/whenUnsatisfiable must be equal to one of the allowed values/);
     expect(reports[0]?.problems.join('\n')).toMatch(/must have required property selector/);
     expect(reports[1]?.problems).toEqual(['unknown field "spec.template.spec.containers[0].readinessprobe"']);
-    expect(reports[2]?.problems).toEqual(['no schema here for apiVersion example.com/v1 kind Widget', 'no Go type here for apiVersion example.com/v1 kind Widget']);
+    expect(reports[2]?.problems).toEqual([
+      'no schema here for apiVersion example.com/v1 kind Widget',
+      'no Go type here for apiVersion example.com/v1 kind Widget',
+    ]);
   });
 
   describe.each(kustomizations)('%s', (dir) => {
@@ -141,7 +155,9 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
       expect(autoscalers).toHaveLength(1);
       const autoscaler = autoscalers[0]!;
       expect(autoscaler.apiVersion).toBe('autoscaling/v2');
-      expect(autoscaler.spec?.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } }]);
+      expect(autoscaler.spec?.metrics).toEqual([
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } },
+      ]);
       expect(autoscaler.spec?.minReplicas).toBeLessThanOrEqual(autoscaler.spec?.maxReplicas ?? 0);
       const target = autoscaler.spec?.scaleTargetRef;
       expect(target).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
@@ -200,7 +216,21 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
         join(root, 'run', 'edge-limits.conf'),
         'set $ep_rate_limits on;\nset $ep_shedding on;\nlimit_conn ep_inflight_all 128;\nlimit_conn ep_inflight_reads 96;\nlimit_conn ep_inflight_anonymous 64;\n',
       );
-      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(root, 'tls', 'tls.key'), '-out', join(root, 'tls', 'tls.crt')]);
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        join(root, 'tls', 'tls.key'),
+        '-out',
+        join(root, 'tls', 'tls.crt'),
+      ]);
       // stdout a file: the access log is /dev/stdout, which cannot be opened on a socket.
       const stdout = openSync(join(root, 'stdout'), 'w');
       const check = spawnSync('nginx', ['-t', '-c', moved(mainFile)], { stdio: ['ignore', stdout, 'pipe'] });

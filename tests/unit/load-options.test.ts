@@ -32,7 +32,10 @@ const expression = /^\s*(\S+?)\s*(<=|>=|===|==|!=|<|>)\s*(\d+(\.\d+)?)\s*$/;
 const thresholdName = /^([a-z_]+)(\{([^{}:,]+):([^{}:,]+)\})?$/;
 
 const durationSeconds = (text: string): number =>
-  [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'], 0);
+  [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce(
+    (sum, [, n, unit]) => sum + Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'],
+    0,
+  );
 
 describe.each(Object.keys(scenarios))('SCENARIO=%s', (name) => {
   const options = optionsFor(name);
@@ -44,7 +47,8 @@ describe.each(Object.keys(scenarios))('SCENARIO=%s', (name) => {
     expect(fields).toBeDefined();
     for (const field of fields.required) expect(scenario).toHaveProperty(field);
     for (const field of Object.keys(scenario)) expect([...common, ...fields.required, ...fields.optional]).toContain(field);
-    for (const field of ['duration', 'gracefulRampDown', 'gracefulStop', 'timeUnit', 'maxDuration']) if (field in scenario) expect(scenario[field]).toMatch(duration);
+    for (const field of ['duration', 'gracefulRampDown', 'gracefulStop', 'timeUnit', 'maxDuration'])
+      if (field in scenario) expect(scenario[field]).toMatch(duration);
     for (const stage of 'stages' in scenario ? (scenario.stages as { duration: string; target: number }[]) : []) {
       expect(stage.duration).toMatch(duration);
       expect(Number.isInteger(stage.target) && stage.target >= 0).toBe(true);
@@ -73,8 +77,13 @@ describe.each(Object.keys(scenarios))('SCENARIO=%s', (name) => {
     const texts = (metric: string) => options.thresholds![metric]!.map((threshold) => (typeof threshold === 'string' ? threshold : threshold.threshold));
     expect(texts('http_req_failed')).toEqual(['rate<0.01']);
     expect(texts('checks')).toEqual(['rate>0.99']);
-    expect(texts('http_req_duration{name:GET /api/profiles/<id>}')).toEqual([`p(95)<${budgets['GET /api/profiles/<id>']!.p95}`, `p(99)<${budgets['GET /api/profiles/<id>']!.p99}`]);
-    const aborts = Object.values(options.thresholds!).flat().every((threshold) => typeof threshold !== 'string' && threshold.abortOnFail);
+    expect(texts('http_req_duration{name:GET /api/profiles/<id>}')).toEqual([
+      `p(95)<${budgets['GET /api/profiles/<id>']!.p95}`,
+      `p(99)<${budgets['GET /api/profiles/<id>']!.p99}`,
+    ]);
+    const aborts = Object.values(options.thresholds!)
+      .flat()
+      .every((threshold) => typeof threshold !== 'string' && threshold.abortOnFail);
     expect(aborts).toBe(name === 'stress' || name === 'breakpoint');
   });
 });

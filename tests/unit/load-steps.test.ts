@@ -19,7 +19,11 @@ test('templates: path values are URL-encoded, JSON values are not; a missing var
   expect(fill('/api/search/profiles?q={word}', { word: 'a&b c' }, encodeURIComponent)).toBe('/api/search/profiles?q=a%26b%20c');
   const step = named('profile update').steps[1]!;
   const request = prepare(step, { accessToken: 't', word: 'a&b', level: 'B2' }, 'http://edge');
-  expect(request).toMatchObject({ method: 'PATCH', url: 'http://edge/api/profiles/me', headers: { authorization: 'Bearer t', 'content-type': 'application/json' } });
+  expect(request).toMatchObject({
+    method: 'PATCH',
+    url: 'http://edge/api/profiles/me',
+    headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+  });
   expect(JSON.parse(request.json!)).toEqual({ bio: 'Practising English with texts about a&b.', level: 'B2' });
   expect(() => prepare(step, { word: 'x', level: 'B2' }, 'http://edge')).toThrow('no value for {accessToken}');
 });

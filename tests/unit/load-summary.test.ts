@@ -7,8 +7,16 @@ const data: SummaryData = {
     http_reqs: { type: 'counter', values: { count: 600, rate: 20 } },
     http_req_failed: { type: 'rate', values: { rate: 0.02 }, thresholds: { 'rate<0.01': { ok: false } } },
     checks: { type: 'rate', values: { rate: 1 }, thresholds: { 'rate>0.99': { ok: true } } },
-    'http_req_duration{name:GET /api/stats}': { type: 'trend', values: { 'p(95)': 12.5, 'p(99)': 30 }, thresholds: { 'p(95)<100': { ok: true }, 'p(99)<250': { ok: true } } },
-    'http_req_duration{name:POST /api/lessons}': { type: 'trend', values: { 'p(95)': 240, 'p(99)': 900 }, thresholds: { 'p(95)<200': { ok: false }, 'p(99)<500': { ok: false } } },
+    'http_req_duration{name:GET /api/stats}': {
+      type: 'trend',
+      values: { 'p(95)': 12.5, 'p(99)': 30 },
+      thresholds: { 'p(95)<100': { ok: true }, 'p(99)<250': { ok: true } },
+    },
+    'http_req_duration{name:POST /api/lessons}': {
+      type: 'trend',
+      values: { 'p(95)': 240, 'p(99)': 900 },
+      thresholds: { 'p(95)<200': { ok: false }, 'p(99)<500': { ok: false } },
+    },
   },
 };
 
@@ -17,7 +25,11 @@ test('endpoints slowest first, with their budget verdicts; failed thresholds lis
     { name: 'POST /api/lessons', p95: 240, p99: 900, ok: false },
     { name: 'GET /api/stats', p95: 12.5, p99: 30, ok: true },
   ]);
-  expect(failedThresholds(data)).toEqual(['http_req_failed: rate<0.01', 'http_req_duration{name:POST /api/lessons}: p(95)<200', 'http_req_duration{name:POST /api/lessons}: p(99)<500']);
+  expect(failedThresholds(data)).toEqual([
+    'http_req_failed: rate<0.01',
+    'http_req_duration{name:POST /api/lessons}: p(95)<200',
+    'http_req_duration{name:POST /api/lessons}: p(99)<500',
+  ]);
 });
 
 test('the text and HTML reports carry the headline and each endpoint, names escaped in HTML', () => {

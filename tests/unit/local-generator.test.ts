@@ -1,8 +1,8 @@
 import { lessonContentKey } from '../../src/components/lessons/lesson-key';
 import { generateLocalLesson, localGeneratorVersion } from '../../src/components/lessons/local-generator';
-import { cefrLevels } from '../../src/components/profiles/profile.schema';
 import { levelOfWord } from '../../src/components/lessons/word-levels';
 import { readingText } from '../support/documents';
+import { cefrLevels } from '../../src/shared/cefr-levels';
 
 const text = readingText.join('\n\n');
 const input = (level: (typeof cefrLevels)[number], seed = 'seed-1') => ({ text, title: 'Gardens', level, seed });

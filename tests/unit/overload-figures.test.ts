@@ -16,8 +16,10 @@ const lines = {
     '1796571689296427825,429,1736086,0,0,429 Too Many Requests,,,0,GET,http://127.0.0.1:3177/limited,Q29ubmVjdGlvbjoga2VlcC1hbGl2ZQ0KRGF0ZTogU3VuLCAwNiBEZWMgMjAyNiAxNTo0MToyOSBHTVQNCktlZXAtQWxpdmU6IHRpbWVvdXQ9NQ0KUmV0cnktQWZ0ZXI6IDMNCg0K',
   timeout:
     '1796571690309300724,0,1000236949,0,0,"Get ""http://127.0.0.1:3177/slow"": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",,,0,GET,http://127.0.0.1:3177/slow,',
-  refusedConnection: '1796571692323944114,0,646284,0,0,"Get ""http://127.0.0.1:3178/x"": dial tcp 0.0.0.0:0->127.0.0.1:3178: connect: connection refused",,,0,GET,http://127.0.0.1:3178/x,',
-  outOfFiles: '1796571692323944114,0,646284,0,0,"Get ""http://127.0.0.1:3178/x"": dial tcp 127.0.0.1:3178: socket: too many open files",,,0,GET,http://127.0.0.1:3178/x,',
+  refusedConnection:
+    '1796571692323944114,0,646284,0,0,"Get ""http://127.0.0.1:3178/x"": dial tcp 0.0.0.0:0->127.0.0.1:3178: connect: connection refused",,,0,GET,http://127.0.0.1:3178/x,',
+  outOfFiles:
+    '1796571692323944114,0,646284,0,0,"Get ""http://127.0.0.1:3178/x"": dial tcp 127.0.0.1:3178: socket: too many open files",,,0,GET,http://127.0.0.1:3178/x,',
 };
 
 test("vegeta's answers: refusals are 503 or 429 with Retry-After; timeouts, connection errors and the generator's own limit apart", () => {
@@ -33,11 +35,42 @@ test("vegeta's answers: refusals are 503 or 429 with Retry-After; timeouts, conn
 test('per second: goodput and refusals by when they arrived, latency and failures by when the request left', () => {
   const answer = (at: number, ms: number, kind: Answer['kind']): Answer => ({ at, ms, status: kind === 'ok' ? 200 : kind === 'refused' ? 503 : 0, kind });
   const answers = [answer(0, 10, 'ok'), answer(100, 1500, 'ok'), answer(900, 2, 'refused'), answer(1200, 30_000, 'timeout'), answer(1300, 40, 'ok')];
-  const seconds = overloadSeconds(answers, [{ at: 50, ms: 3 }, { at: 1500, ms: -1 }], 0);
+  const seconds = overloadSeconds(
+    answers,
+    [
+      { at: 50, ms: 3 },
+      { at: 1500, ms: -1 },
+    ],
+    0,
+  );
   expect(seconds).toHaveLength(32);
-  expect(seconds[0]).toEqual({ second: 0, sent: 3, goodput: 1, refused: 1, p99Ms: 1500, okP99Ms: 1500, refusedP99Ms: 2, timeouts: 0, connectionErrors: 0, otherErrors: 0, liveMaxMs: 3 });
+  expect(seconds[0]).toEqual({
+    second: 0,
+    sent: 3,
+    goodput: 1,
+    refused: 1,
+    p99Ms: 1500,
+    okP99Ms: 1500,
+    refusedP99Ms: 2,
+    timeouts: 0,
+    connectionErrors: 0,
+    otherErrors: 0,
+    liveMaxMs: 3,
+  });
   // The slow answer sent in second 0 arrives in second 1; the timeout counts where it left; a failed probe as its 5 s timeout.
-  expect(seconds[1]).toEqual({ second: 1, sent: 2, goodput: 2, refused: 0, p99Ms: 30_000, okP99Ms: 40, refusedP99Ms: null, timeouts: 1, connectionErrors: 0, otherErrors: 0, liveMaxMs: 5000 });
+  expect(seconds[1]).toEqual({
+    second: 1,
+    sent: 2,
+    goodput: 2,
+    refused: 0,
+    p99Ms: 30_000,
+    okP99Ms: 40,
+    refusedP99Ms: null,
+    timeouts: 1,
+    connectionErrors: 0,
+    otherErrors: 0,
+    liveMaxMs: 5000,
+  });
   expect(seconds[31]).toMatchObject({ sent: 0, goodput: 0, liveMaxMs: null });
 });
 

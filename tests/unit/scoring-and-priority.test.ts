@@ -19,7 +19,13 @@ describe('scoring', () => {
   });
 
   it('counts missing and wrongly typed answers as wrong', () => {
-    const result = scoreAttempt(exercises, new Map<string, Answer>([['e1', 2], ['e2', '2']]));
+    const result = scoreAttempt(
+      exercises,
+      new Map<string, Answer>([
+        ['e1', 2],
+        ['e2', '2'],
+      ]),
+    );
     expect(result).toMatchObject({ score: 0, correct: 0, total: 3 });
     expect(result.results.map((entry) => entry.correct)).toEqual([false, false, false]);
     expect(scoreAttempt(exercises, new Map<string, Answer>([['e3', ['garden', 'we']]])).correct).toBe(0);

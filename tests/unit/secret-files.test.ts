@@ -27,7 +27,13 @@ describe('secret settings given as files (<NAME>_FILE)', () => {
 
   it('drops trailing CRLF and repeated line breaks, and keeps every other character', () => {
     const key = ' key with inner spaces\nand a line ';
-    const config = loadConfig({ ...production, JWT_SECRET: jwtSecret, STORAGE_DRIVER: 'supabase', SUPABASE_URL: 'https://p.supabase.co', SUPABASE_SERVICE_KEY_FILE: secretFile('key', `${key}\r\n\n`) });
+    const config = loadConfig({
+      ...production,
+      JWT_SECRET: jwtSecret,
+      STORAGE_DRIVER: 'supabase',
+      SUPABASE_URL: 'https://p.supabase.co',
+      SUPABASE_SERVICE_KEY_FILE: secretFile('key', `${key}\r\n\n`),
+    });
     expect(config.storage).toMatchObject({ driver: 'supabase', serviceKey: key });
   });
 
@@ -50,7 +56,7 @@ describe('secret settings given as files (<NAME>_FILE)', () => {
     expect(config.lessons.llm.apiKey).toBe(values.LLM_API_KEY);
   });
 
-  it('reads a Sentinel deployment\'s passwords this way: the data nodes\' and the sentinels\'', () => {
+  it("reads a Sentinel deployment's passwords this way: the data nodes' and the sentinels'", () => {
     const config = loadConfig({
       ...production,
       JWT_SECRET: jwtSecret,

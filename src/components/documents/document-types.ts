@@ -28,7 +28,7 @@ export function detectDocumentType(bytes: Buffer): DocumentType {
   if (bytes.subarray(0, 8).equals(oleSignature) && bytes.includes(encryptedOfficeMarker)) return docx;
   // Some signatures are one byte long (MPEG-TS is "G"), so text is judged by itself.
   if (isUtf8Text(bytes)) return txt;
-  throw new AppError(415, 'UNSUPPORTED_FILE_TYPE', 'The file content is not one of: PDF, DOCX (Word), UTF-8 text');
+  throw new AppError('UNSUPPORTED_FILE_TYPE', 'The file content is not one of: PDF, DOCX (Word), UTF-8 text');
 }
 
 /** Valid UTF-8 without NUL bytes or other binary control characters. */

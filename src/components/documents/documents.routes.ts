@@ -1,8 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { singleFileUpload } from '../../infra/http/single-file-upload';
 import { parseInput } from '../../infra/http/validate';
-import { authOf, authenticate } from '../accounts/authenticate';
-import type { AccessTokens } from '../accounts/tokens';
+import { authOf, authenticate, type AccessTokens } from '../learners';
 import { detectDocumentType } from './document-types';
 import type { DocumentsService } from './documents.service';
 import { documentIdParams, documentListQuery, uploadFields } from './documents.validation';

@@ -6,18 +6,16 @@ import type { Logger } from '../../infra/logger';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
 import { withTimeout } from '../../infra/with-timeout';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
-import type { Tier } from '../accounts/account.model';
-import { uploadJobId } from '../jobs/job-ids';
-import type { JobQueues } from '../jobs/job-queues';
-import { bullPriority, effectivePriority, type Priority } from '../jobs/priority';
-import type { LessonRecord } from '../lessons/lesson.model';
+import { uploadJobId, type JobQueues, bullPriority, effectivePriority, type Priority } from '../jobs';
 import type { LearnerDocument } from './document.model';
 import type { DocumentType } from './document-types';
 import { documentDetail, documentSummary } from './document-view';
+import type { Tier } from '../../shared/tiers';
 
 export interface DocumentsServiceDependencies {
   documents: Model<LearnerDocument>;
-  lessons: Model<LessonRecord>;
+  /** Removes the lessons made from a document (the lessons component owns them). */
+  deleteLessonsOf: (documentId: Types.ObjectId) => Promise<unknown>;
   storage: StorageDriver;
   queues: JobQueues | null;
   enqueueTimeoutMs: number;
@@ -33,22 +31,27 @@ export interface Upload {
 /** A display name only (the stored key is generated): no path, no control characters. */
 function displayName(originalName: string, extension: string): string {
   const base = originalName.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\p{C}]/gu, '').trim().slice(0, 200);
+  const clean = base
+    .replace(/[\p{C}]/gu, '')
+    .trim()
+    .slice(0, 200);
   return clean === '' ? `document.${extension}` : clean;
+}
+
+async function removeWaitingJob(queues: JobQueues | null, jobId: string): Promise<void> {
+  await (await queues?.uploads.queue.getJob(jobId))?.remove();
+}
+
+async function ownedDocument(documents: Model<LearnerDocument>, ownerId: string, id: string): Promise<LearnerDocument> {
+  const document = await findOwned(documents, id, ownerId);
+  if (!document) throw new NotFoundError('No such document');
+  return document;
 }
 
 export function createDocumentsService(deps: DocumentsServiceDependencies) {
   const { documents, storage, logger } = deps;
 
-  async function removeWaitingJob(jobId: string): Promise<void> {
-    await (await deps.queues?.uploads.queue.getJob(jobId))?.remove();
-  }
-
-  async function ownDocument(ownerId: string, id: string): Promise<LearnerDocument> {
-    const document = await findOwned(documents, id, ownerId);
-    if (!document) throw new NotFoundError('No such document');
-    return document;
-  }
+  const ownDocument = (ownerId: string, id: string): Promise<LearnerDocument> => ownedDocument(documents, ownerId, id);
 
   return {
     /**
@@ -77,7 +80,12 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
       try {
         if (!deps.queues) throw queueUnavailable();
         // The job id names the new document: no other request can join this job.
-        await enqueue(deps.queues.uploads, { documentId: id.toHexString(), ownerId: owner.accountId }, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, ownJobId: true });
+        await enqueue(
+          deps.queues.uploads,
+          { documentId: id.toHexString(), ownerId: owner.accountId },
+          { jobId, priority: bullPriority(priority) },
+          { timeoutMs: deps.enqueueTimeoutMs, ownJobId: true },
+        );
       } catch (error) {
         await Promise.all([documents.deleteOne({ _id: id }), storage.delete(storageKey)]).catch((cleanup: unknown) =>
           logger.warn({ err: cleanup, documentId: id }, 'could not remove a document whose job was not queued'),
@@ -112,9 +120,9 @@ export function createDocumentsService(deps: DocumentsServiceDependencies) {
       await documents.deleteOne({ _id: document._id });
       await Promise.all([
         storage.delete(document.storageKey),
-        deps.lessons.deleteMany({ documentId: document._id }),
+        deps.deleteLessonsOf(document._id),
         // Best effort within the enqueue deadline: a job left behind finds the document gone.
-        withTimeout(removeWaitingJob(document.jobId), deps.enqueueTimeoutMs, 'job removal').catch(() => undefined),
+        withTimeout(removeWaitingJob(deps.queues, document.jobId), deps.enqueueTimeoutMs, 'job removal').catch(() => undefined),
       ]);
     },
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { priorities } from '../jobs/priority';
+import { priorities } from '../jobs';
+import { objectId } from '../../shared/object-id';
 
-export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be an id');
 export const documentIdParams = z.object({ id: objectId });
 export const uploadFields = z.strictObject({ priority: z.enum(priorities).optional() });
 export const documentListQuery = z.strictObject({

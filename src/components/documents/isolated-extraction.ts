@@ -13,8 +13,7 @@ export interface ExtractionLimits extends ArchiveLimits {
 const threadFile = join(__dirname, 'extraction-thread.js');
 const zipSignature = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-const tooLarge = (what: string): PermanentJobError =>
-  new PermanentJobError('TOO_LARGE', `The document is too large or too complex to process (${what})`);
+const tooLarge = (what: string): PermanentJobError => new PermanentJobError('TOO_LARGE', `The document is too large or too complex to process (${what})`);
 
 /**
  * The text of a document, extracted in a worker thread with a heap limit and a deadline,

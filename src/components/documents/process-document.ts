@@ -4,7 +4,7 @@ import type { Logger } from '../../infra/logger';
 import { isLastAttempt, PermanentJobError, processor } from '../../infra/queue/permanent-failure';
 import type { StorageDriver } from '../../infra/storage/storage-driver';
 import type { DocumentStatus, LearnerDocument } from './document.model';
-import type { DocumentJobData } from './document-job';
+import type { DocumentJobData } from '../jobs';
 import { countWords, splitIntoSections } from './sections';
 import { extractIsolated, type ExtractionLimits } from './isolated-extraction';
 

@@ -10,7 +10,12 @@ export function countWords(text: string): number {
 function paragraphsOf(text: string): string[] {
   return text
     .split(/\n\s*\n/)
-    .map((block) => block.replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim())
+    .map((block) =>
+      block
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
     .filter((block) => countWords(block) > 0);
 }
 

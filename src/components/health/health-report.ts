@@ -4,22 +4,10 @@ import type { Database } from '../../infra/db/database';
 import type { RateLimitMode } from '../../infra/rate-limit/failover-store';
 import { errorText } from '../../infra/error-text';
 import type { RedisHandle } from '../../infra/redis/redis';
+import type { HealthCheck, HealthStatus } from './health-check';
 import { queueChecks, type QueueCheckDependencies } from './queue-checks';
 import { replicationCheck } from './replication-check';
 import { eventLoopLag, memoryUsage } from './runtime-metrics';
-
-export type HealthStatus = 'pass' | 'warn' | 'fail';
-
-/** One entry of the `checks` map of an `application/health+json` document. */
-export interface HealthCheck {
-  componentType: 'datastore' | 'system' | 'component';
-  status: HealthStatus;
-  observedValue?: number | string;
-  observedUnit?: string;
-  output?: string;
-  time: string;
-  [detail: string]: unknown;
-}
 
 export interface HealthReport {
   status: HealthStatus;
@@ -85,10 +73,10 @@ function rateLimitCheck(deps: HealthDependencies, time: string): HealthCheck {
 /** This process's hit rate since start: answered from Redis out of all lookups. */
 function cacheCheck(deps: HealthDependencies, redisStatus: HealthStatus, time: string): HealthCheck {
   const counters = deps.cache.counters();
-  const totals = cacheKinds.reduce(
-    (sum, kind) => ({ hits: sum.hits + counters[kind].hits, misses: sum.misses + counters[kind].misses }),
-    { hits: 0, misses: 0 },
-  );
+  const totals = cacheKinds.reduce((sum, kind) => ({ hits: sum.hits + counters[kind].hits, misses: sum.misses + counters[kind].misses }), {
+    hits: 0,
+    misses: 0,
+  });
   const lookups = totals.hits + totals.misses;
   return {
     componentType: 'component',

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Lifecycle } from '../../infra/lifecycle/lifecycle';
-import { ServiceUnavailableError } from '../../infra/errors/app-error';
+import { databaseUnavailable, ServiceUnavailableError } from '../../infra/errors/app-error';
 import { isInternalAddress } from '../../infra/http/internal-address';
 import { buildHealthReport, checkDependencies, type HealthDependencies } from './health-report';
 import { sharedChecks } from './shared-checks';
@@ -18,14 +18,14 @@ const noStore = 'no-store';
 export function readyProbe(deps: ProbeDependencies): RequestHandler {
   return async (_req, res) => {
     res.set('Cache-Control', noStore);
-    if (deps.lifecycle.isStopping()) throw new ServiceUnavailableError('SHUTTING_DOWN', 'This instance is shutting down');
+    if (deps.lifecycle.isStopping()) throw new ServiceUnavailableError('SHUTTING_DOWN');
     const problem = deps.database.schemaProblem();
     if (problem !== null) throw new ServiceUnavailableError('SCHEMA_NOT_MIGRATED', `The database is not ready for this release: ${problem}`);
-    if (!deps.database.isConnected()) throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is not connected');
+    if (!deps.database.isConnected()) throw databaseUnavailable('The database is not connected');
     try {
       await deps.database.ping(readinessPingTimeoutMs);
     } catch {
-      throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database did not answer');
+      throw databaseUnavailable('The database did not answer');
     }
     res.json({ status: 'ready', instanceId: deps.config.instanceId });
   };

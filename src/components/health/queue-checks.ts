@@ -3,8 +3,8 @@ import type { RedisHandle } from '../../infra/redis/redis';
 import { liveWorkers, type WorkerHeartbeat } from '../../infra/queue/worker-heartbeats';
 import { errorText } from '../../infra/error-text';
 import { withTimeout } from '../../infra/with-timeout';
-import type { JobQueues } from '../jobs/job-queues';
-import type { HealthCheck } from './health-report';
+import type { JobQueues } from '../jobs';
+import type { HealthCheck } from './health-check';
 
 export interface QueueCheckDependencies {
   config: Pick<Config, 'queues' | 'redis'>;
@@ -44,20 +44,25 @@ function workerChecks(workers: WorkerHeartbeat[], time: string): Record<string, 
     observedValue: workers.length,
     observedUnit: 'live workers',
     ...(workers.length === 0 ? { output: 'no worker is running: jobs wait until one starts' } : {}),
-    workers: workers.map(({ workerId, activeJobs, processed, failed, concurrency, seenAt }) => ({ workerId, activeJobs, processed, failed, concurrency, seenAt: new Date(seenAt).toISOString() })),
+    workers: workers.map(({ workerId, activeJobs, processed, failed, concurrency, seenAt }) => ({
+      workerId,
+      activeJobs,
+      processed,
+      failed,
+      concurrency,
+      seenAt: new Date(seenAt).toISOString(),
+    })),
   };
-  const circuits = workers.map(
-    ({ workerId, generator }): HealthCheck => ({
-      componentId: workerId,
-      componentType: 'component',
-      time,
-      status: generator.circuit === 'open' || generator.circuit === 'halfOpen' ? 'warn' : 'pass',
-      observedValue: generator.circuit,
-      generator: generator.name,
-      fallbacks: generator.fallbacks,
-      failures: generator.failures,
-    }),
-  );
+  const circuits = workers.map(({ workerId, generator }): HealthCheck => ({
+    componentId: workerId,
+    componentType: 'component',
+    time,
+    status: generator.circuit === 'open' || generator.circuit === 'halfOpen' ? 'warn' : 'pass',
+    observedValue: generator.circuit,
+    generator: generator.name,
+    fallbacks: generator.fallbacks,
+    failures: generator.failures,
+  }));
   return workers.length === 0 ? { 'workers:alive': [alive] } : { 'workers:alive': [alive], 'lessonGenerator:circuit': circuits };
 }
 
@@ -71,6 +76,7 @@ export async function queueChecks(deps: QueueCheckDependencies, time: string, ti
     depthChecks(deps, queues, time, timeoutMs),
     withTimeout(liveWorkers(redis.client, deps.config.redis.keyPrefix, workerStaleMs), timeoutMs, 'worker heartbeats').catch(() => null),
   ]);
-  if (workers === null) return { 'queues:depth': depth, 'workers:alive': [{ componentType: 'component', time, status: 'warn', output: 'unknown: Redis unreachable' }] };
+  if (workers === null)
+    return { 'queues:depth': depth, 'workers:alive': [{ componentType: 'component', time, status: 'warn', output: 'unknown: Redis unreachable' }] };
   return { 'queues:depth': depth, ...workerChecks(workers, time) };
 }

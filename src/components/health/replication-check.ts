@@ -1,7 +1,7 @@
 import type { Acknowledgement } from '../../infra/queue/acknowledgement';
 import type { RedisHandle } from '../../infra/redis/redis';
 import { withTimeout } from '../../infra/with-timeout';
-import type { HealthCheck } from './health-report';
+import type { HealthCheck } from './health-check';
 
 /**
  * `redis:replication`: the master (as the sentinels name it, and the one this process talks
@@ -13,7 +13,14 @@ export async function replicationCheck(redis: RedisHandle, acknowledgement: Ackn
   const topology = redis.topology.current() ?? (await withTimeout(redis.topology.refresh(), timeoutMs, 'redis topology').catch(() => null));
   const { master: connectedTo, failovers, revived } = redis.connections.stats();
   if (topology === null) {
-    return { componentType: 'datastore', time, status: 'warn', output: 'topology unknown: neither the sentinels nor the master answered', connectedTo, failovers };
+    return {
+      componentType: 'datastore',
+      time,
+      status: 'warn',
+      output: 'topology unknown: neither the sentinels nor the master answered',
+      connectedTo,
+      failovers,
+    };
   }
   const waitFor = acknowledgement?.replicas();
   const inSync = topology.connectedReplicas ?? topology.healthyReplicas;

@@ -3,8 +3,8 @@ import type { Logger } from '../../infra/logger';
 import { acknowledgementPolicy } from '../../infra/queue/acknowledgement';
 import { openQueue, type OpenQueue } from '../../infra/queue/bull-queue';
 import type { RedisHandle } from '../../infra/redis/redis';
-import type { DocumentJobData } from '../documents/document-job';
-import type { LessonJobData } from '../lessons/lesson-job';
+import type { DocumentJobData } from './document-job';
+import type { LessonJobData } from './lesson-job';
 
 export const queueNames = { uploads: 'upload-processing', lessons: 'lesson-generation' } as const;
 

@@ -54,7 +54,10 @@ export function createJobsService(deps: JobsServiceDependencies) {
         stop = await withTimeout(subscribing, deps.timeoutMs, 'job event subscription');
       } catch {
         // A subscription that completes after the deadline must not stay behind.
-        void subscribing.then((late) => late(), () => undefined);
+        void subscribing.then(
+          (late) => late(),
+          () => undefined,
+        );
         throw queueUnavailable();
       }
       try {

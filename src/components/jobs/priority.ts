@@ -1,4 +1,4 @@
-import type { Tier } from '../accounts/account.model';
+import type { Tier } from '../../shared/tiers';
 
 export const priorities = ['high', 'normal', 'low'] as const;
 export type Priority = (typeof priorities)[number];

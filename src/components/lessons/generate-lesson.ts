@@ -2,9 +2,9 @@ import type Bull from 'bull';
 import type { Model } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import { PermanentJobError, processor } from '../../infra/queue/permanent-failure';
-import type { LearnerDocument } from '../documents/document.model';
+import type { LearnerDocument } from '../documents';
 import type { LessonGenerator } from './lesson-generator';
-import type { LessonJobData } from './lesson-job';
+import type { LessonJobData } from '../jobs';
 import { lessonContentKey } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
 import { storeLesson } from './lesson-store';
@@ -43,7 +43,15 @@ export function lessonProcessor(deps: LessonProcessorDependencies) {
 
     // A fallback lesson is keyed under the generator that made it, so the provider is asked again next time.
     const contentKey = generated.version === deps.generator.version ? job.data.contentKey : lessonContentKey(source.text, level, generated.version);
-    const lesson = await storeLesson(deps.lessons, { ownerId, documentId, section, level, contentKey, generator: generated.version, content: generated.content });
+    const lesson = await storeLesson(deps.lessons, {
+      ownerId,
+      documentId,
+      section,
+      level,
+      contentKey,
+      generator: generated.version,
+      content: generated.content,
+    });
     await deps.cache.put('lesson', contentKey, generated.content);
     await job.progress(100);
     return { lessonId: lesson._id.toHexString(), generator: generated.version, fallback: generated.fallback, workerId: deps.workerId };

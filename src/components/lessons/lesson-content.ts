@@ -1,4 +1,4 @@
-import type { CefrLevel } from '../profiles/profile.schema';
+import type { CefrLevel } from '../../shared/cefr-levels';
 
 export interface VocabularyItem {
   word: string;

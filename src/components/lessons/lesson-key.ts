@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { CefrLevel } from '../profiles/profile.schema';
+import type { CefrLevel } from '../../shared/cefr-levels';
 
 /** Same text, level and generator version: the same lesson, whoever asks. */
 export function lessonContentKey(text: string, level: CefrLevel, generatorVersion: string): string {

@@ -1,8 +1,9 @@
 import type { Model, Types } from 'mongoose';
-import type { CefrLevel } from '../profiles/profile.schema';
+import { isDuplicateKey } from '../../infra/db/duplicate-key';
 import type { LessonContent } from './lesson-content';
 import { lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
+import type { CefrLevel } from '../../shared/cefr-levels';
 
 export interface LessonToStore {
   ownerId: Types.ObjectId | string;
@@ -13,8 +14,6 @@ export interface LessonToStore {
   generator: string;
   content: LessonContent;
 }
-
-const duplicateKey = 11000;
 
 /**
  * The lesson of a document for a content key, created if there is none. Its id is derived
@@ -38,7 +37,7 @@ export async function storeLesson(lessons: Model<LessonRecord>, lesson: LessonTo
     });
     return created.toObject();
   } catch (error) {
-    if ((error as { code?: unknown }).code !== duplicateKey) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const winner = await lessons.findById(_id).lean<LessonRecord>();
     if (!winner) throw error;
     return winner;

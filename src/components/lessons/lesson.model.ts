@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
 import type { Exercise, VocabularyItem } from './lesson-content';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 /** A generated lesson for one section of one document, answer keys included (never sent). */
 export interface LessonRecord {

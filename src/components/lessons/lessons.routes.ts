@@ -1,7 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { parseInput } from '../../infra/http/validate';
-import { authOf, authenticate } from '../accounts/authenticate';
-import type { AccessTokens } from '../accounts/tokens';
+import { authOf, authenticate, type AccessTokens } from '../learners';
 import type { LessonsService, ResolvedLessonRequest } from './lessons.service';
 import { lessonIdParams, lessonListQuery, lessonRequestBody } from './lessons.validation';
 

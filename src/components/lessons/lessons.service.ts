@@ -4,20 +4,18 @@ import type { Cache } from '../../infra/cache/cache';
 import { ConflictError, NotFoundError, ValidationError } from '../../infra/errors/app-error';
 import { findOwned } from '../../infra/db/find-owned';
 import { enqueue, queueUnavailable } from '../../infra/queue/enqueue';
-import type { Account, Tier } from '../accounts/account.model';
-import type { LearnerDocument } from '../documents/document.model';
-import { lessonJobId } from '../jobs/job-ids';
-import type { JobQueues } from '../jobs/job-queues';
-import { bullPriority, effectivePriority } from '../jobs/priority';
-import type { CefrLevel } from '../profiles/profile.schema';
+import type { Account } from '../learners';
+import type { LearnerDocument } from '../documents';
+import { lessonJobId, type JobQueues, bullPriority, effectivePriority, type LessonJobData } from '../jobs';
 import type { LessonJobResult } from './generate-lesson';
 import type { LessonContent } from './lesson-content';
-import type { LessonJobData } from './lesson-job';
 import { lessonContentKey, lessonIdOf } from './lesson-key';
 import type { LessonRecord } from './lesson.model';
 import { storeLesson } from './lesson-store';
 import { lessonSummary, lessonView, type LessonView } from './lesson-view';
 import type { LessonRequestBody } from './lessons.validation';
+import type { CefrLevel } from '../../shared/cefr-levels';
+import type { Tier } from '../../shared/tiers';
 
 export interface LessonsServiceDependencies {
   lessons: Model<LessonRecord>;
@@ -45,18 +43,18 @@ function contentOf(lesson: LessonRecord): LessonContent {
   return { title: lesson.title, summary: lesson.summary, vocabulary: lesson.vocabulary, exercises: lesson.exercises };
 }
 
+/**
+ * A finished job does not answer a new request when its lesson came from the fallback
+ * generator (the provider may be healthy again) or the lesson is gone since.
+ */
+async function replaceable(lessons: Model<LessonRecord>, job: Bull.Job<LessonJobData>): Promise<boolean> {
+  const result = job.returnvalue as Partial<LessonJobResult> | null;
+  if (!result?.lessonId || result.fallback !== false) return true;
+  return (await lessons.exists({ _id: result.lessonId })) === null;
+}
+
 export function createLessonsService(deps: LessonsServiceDependencies) {
   const { lessons, documents, cache } = deps;
-
-  /**
-   * A finished job does not answer a new request when its lesson came from the fallback
-   * generator (the provider may be healthy again) or the lesson is gone since.
-   */
-  async function replaceable(job: Bull.Job<LessonJobData>): Promise<boolean> {
-    const result = job.returnvalue as Partial<LessonJobResult> | null;
-    if (!result?.lessonId || result.fallback !== false) return true;
-    return (await lessons.exists({ _id: result.lessonId })) === null;
-  }
 
   return {
     /** Checks the document and section, and settles the level: asked for, else the profile's, else B1. */
@@ -67,9 +65,7 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const section = document.sections[body.section];
       if (!section) throw new ValidationError(`The document has ${document.sections.length} sections; section ${body.section} does not exist`);
       const level =
-        body.level ??
-        (await deps.accounts.findById(ownerId, { 'profile.level': 1 }).lean<Pick<Account, 'profile'>>())?.profile.level ??
-        defaultLevel;
+        body.level ?? (await deps.accounts.findById(ownerId, { 'profile.level': 1 }).lean<Pick<Account, 'profile'>>())?.profile.level ?? defaultLevel;
       return {
         ownerId,
         documentId: body.documentId,
@@ -100,7 +96,12 @@ export function createLessonsService(deps: LessonsServiceDependencies) {
       const priority = effectivePriority(tier, request.requestedPriority);
       if (!deps.queues) throw queueUnavailable();
       const data = { ownerId: request.ownerId, documentId: request.documentId, section: request.section, level: request.level, contentKey: request.contentKey };
-      const job = await enqueue(deps.queues.lessons, data, { jobId, priority: bullPriority(priority) }, { timeoutMs: deps.enqueueTimeoutMs, outdated: replaceable });
+      const job = await enqueue(
+        deps.queues.lessons,
+        data,
+        { jobId, priority: bullPriority(priority) },
+        { timeoutMs: deps.enqueueTimeoutMs, outdated: (job) => replaceable(lessons, job) },
+      );
       return { jobId: String(job.id), priority, level: request.level };
     },
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { objectId } from '../documents/documents.validation';
-import { priorities } from '../jobs/priority';
-import { cefrLevels } from '../profiles/profile.schema';
+import { priorities } from '../jobs';
+import { cefrLevels } from '../../shared/cefr-levels';
+import { objectId } from '../../shared/object-id';
 
 export const lessonRequestBody = z.strictObject({
   documentId: objectId,

@@ -14,7 +14,7 @@ const instructions = [
   '"exercises": [cloze {"type":"cloze","prompt": a sentence with the gap written _____,"answer": word},',
   'multiple choice {"type":"multipleChoice","prompt": string,"options": 3-5 strings,"answer": index of the right option},',
   'sentence order {"type":"sentenceOrder","answer": the words of a sentence from the text in order}].',
-  'Pitch the vocabulary and exercises at the learner\'s CEFR level. Use only the given text.',
+  "Pitch the vocabulary and exercises at the learner's CEFR level. Use only the given text.",
 ].join(' ');
 
 const llmLesson = z.object({
@@ -26,7 +26,12 @@ const llmLesson = z.object({
       z.discriminatedUnion('type', [
         z.object({ type: z.literal('cloze'), prompt: z.string().min(1).max(1000).includes(blank), answer: z.string().min(1).max(60) }),
         z
-          .object({ type: z.literal('multipleChoice'), prompt: z.string().min(1).max(1000), options: z.array(z.string().min(1).max(200)).min(2).max(6), answer: z.number().int().min(0) })
+          .object({
+            type: z.literal('multipleChoice'),
+            prompt: z.string().min(1).max(1000),
+            options: z.array(z.string().min(1).max(200)).min(2).max(6),
+            answer: z.number().int().min(0),
+          })
           .refine((exercise) => exercise.answer < exercise.options.length, 'answer must index an option'),
         z.object({ type: z.literal('sentenceOrder'), answer: z.array(z.string().min(1).max(60)).min(3).max(30) }),
       ]),

@@ -1,9 +1,9 @@
 import seedrandom from 'seedrandom';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
 import type { Exercise, LessonContent, LessonInput, VocabularyItem } from './lesson-content';
 import { shuffle } from './shuffle';
 import { sentencesOf, type Sentence } from './text-units';
 import { levelOfWord, wordsAtLevel } from './word-levels';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 /** Part of every lesson's cache key: bump it when the output for the same input changes. */
 export const localGeneratorVersion = 'local-1';
@@ -107,7 +107,13 @@ export function generateLocalLesson(input: LessonInput): LessonContent {
     const sentence = sentenceWith(word);
     if (!sentence) continue;
     used.add(sentence.index);
-    exercises.push({ id: nextId(), type: 'cloze', prompt: `Fill in the gap: ${withBlank(sentence, word)}`, hint: `${word[0]}… (${word.length} letters)`, answer: word });
+    exercises.push({
+      id: nextId(),
+      type: 'cloze',
+      prompt: `Fill in the gap: ${withBlank(sentence, word)}`,
+      hint: `${word[0]}… (${word.length} letters)`,
+      answer: word,
+    });
   }
 
   const vocabularyWords = vocabulary.map((item) => item.word);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 /** From src/ and from dist/ alike, the project root is three folders up. */
 const wordListPath = join(__dirname, '..', '..', '..', 'assets', 'word-levels.txt');

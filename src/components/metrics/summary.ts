@@ -111,7 +111,13 @@ function summarise(deltas: WindowDelta[], bounds: Bounds): WindowSummary {
 export function buildSummary({ snapshots, partial }: ClusterView, now = Date.now()) {
   const bounds = snapshots.find((snapshot) => snapshot.bounds.length > 0)?.bounds ?? [];
   const windows = Object.fromEntries(
-    (Object.keys(windowsMs) as WindowName[]).map((name) => [name, summarise(snapshots.map((snapshot) => snapshot.windows[name]), bounds)]),
+    (Object.keys(windowsMs) as WindowName[]).map((name) => [
+      name,
+      summarise(
+        snapshots.map((snapshot) => snapshot.windows[name]),
+        bounds,
+      ),
+    ]),
   ) as Record<WindowName, WindowSummary>;
   return {
     generatedAt: new Date(now).toISOString(),

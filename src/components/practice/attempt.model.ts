@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 /** One scored attempt at a lesson; written once, in one insert. */
 export interface Attempt {

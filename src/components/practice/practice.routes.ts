@@ -1,8 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { parseInput } from '../../infra/http/validate';
-import { authOf, authenticate } from '../accounts/authenticate';
-import type { AccessTokens } from '../accounts/tokens';
-import { lessonIdParams } from '../lessons/lessons.validation';
+import { authOf, authenticate, type AccessTokens } from '../learners';
+import { lessonIdParams } from '../lessons';
 import type { PracticeService } from './practice.service';
 import { attemptBody, progressQuery } from './practice.validation';
 

@@ -1,10 +1,10 @@
 import { Types, type Model, type PipelineStage } from 'mongoose';
 import { findOwned } from '../../infra/db/find-owned';
 import { NotFoundError, ValidationError } from '../../infra/errors/app-error';
-import type { LessonRecord } from '../lessons/lesson.model';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
+import type { LessonRecord } from '../lessons';
 import type { Attempt } from './attempt.model';
 import { scoreAttempt, type Answer } from './scoring';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 export interface PracticeServiceDependencies {
   lessons: Model<LessonRecord>;
@@ -47,7 +47,15 @@ export function createPracticeService(deps: PracticeServiceDependencies) {
       }
       const score = scoreAttempt(lesson.exercises, byExercise);
       const now = new Date();
-      const attempt = await attempts.create({ ownerId, lessonId, level: lesson.level, score: score.score, correct: score.correct, total: score.total, day: dayOf(now) });
+      const attempt = await attempts.create({
+        ownerId,
+        lessonId,
+        level: lesson.level,
+        score: score.score,
+        correct: score.correct,
+        total: score.total,
+        day: dayOf(now),
+      });
       return { attemptId: attempt._id.toHexString(), lessonId, ...score, createdAt: now.toISOString() };
     },
 

@@ -1,4 +1,4 @@
-import type { Exercise } from '../lessons/lesson-content';
+import type { Exercise } from '../lessons';
 
 export type Answer = string | number | string[];
 
@@ -15,7 +15,12 @@ export interface Score {
   results: ExerciseResult[];
 }
 
-const normalise = (word: string): string => word.trim().toLowerCase().replace(/[’]/g, "'").replace(/[.,;:!?"]+$/g, '');
+const normalise = (word: string): string =>
+  word
+    .trim()
+    .toLowerCase()
+    .replace(/[’]/g, "'")
+    .replace(/[.,;:!?"]+$/g, '');
 
 function isCorrect(exercise: Exercise, answer: Answer | undefined): boolean {
   switch (exercise.type) {

@@ -1,5 +1,9 @@
 import { Router } from 'express';
+import type { OutageReads } from '../../infra/http/outage-reads';
 import type { StatsService } from './stats.service';
+
+/** The statistics are served from the cache while the database is out. */
+export const statsReadsDuringOutage: OutageReads = [/^$/];
 
 export function statsRouter(stats: StatsService): Router {
   const router = Router();

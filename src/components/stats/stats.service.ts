@@ -1,9 +1,8 @@
 import type { Connection, Model } from 'mongoose';
 import type { Cache } from '../../infra/cache/cache';
 import type { ReadPreferenceMode } from '../../infra/db/database';
-import type { Account } from '../accounts/account.model';
-import type { SearchIndex } from '../search/search-index';
-import { cefrLevels, type CefrLevel } from '../profiles/profile.schema';
+import type { Account, SearchIndex } from '../learners';
+import { cefrLevels, type CefrLevel } from '../../shared/cefr-levels';
 
 export interface Stats {
   learners: { total: number; byLevel: Record<CefrLevel | 'unknown', number> };

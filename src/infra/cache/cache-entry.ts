@@ -21,17 +21,8 @@ export function parseEntry(raw: string | null): CacheEntry | null {
   return Array.isArray(parsed.versions) && ('value' in parsed || 'missing' in parsed) ? (parsed as CacheEntry) : null;
 }
 
-/**
- * Stores an entry only if its tags still have the versions it was loaded under: a load that
- * raced a write never puts the old value back. KEYS: entry, then the tag keys; ARGV: the
- * entry, its TTL in ms, then the expected tag versions.
- */
-export const storeIfCurrent = luaScript<number>('epCacheStoreIfCurrent', `
-for i = 2, #KEYS do
-  if (redis.call('get', KEYS[i]) or '') ~= ARGV[i + 1] then return 0 end
-end
-redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`);
+/** Stores an entry only if its tags still have the versions it was loaded under (see the file). */
+export const storeIfCurrent = luaScript<number>('epCacheStoreIfCurrent', 'cache-store-if-current');
 
-/** Deletes the lock only if it still holds this loader's token. KEYS: the lock; ARGV: the token. */
-export const releaseLock = luaScript<number>('epCacheReleaseLock', "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end");
+/** Deletes the lock only if it still holds this loader's token. */
+export const releaseLock = luaScript<number>('epCacheReleaseLock', 'cache-release-lock');

@@ -88,8 +88,10 @@ function tlsCaOf(file: string | undefined): string | null {
 export function redisConfigOf(env: Env): RedisConfig {
   const server = serverOf(env);
   const ackReplicas = env.REDIS_ACK_REPLICAS ?? (server?.mode === 'sentinel' ? 'auto' : 0);
-  if (ackReplicas === 'auto' && server?.mode !== 'sentinel') fail('REDIS_ACK_REPLICAS=auto needs REDIS_SENTINELS (it counts the replicas Sentinel knows); give a number');
-  if (env.REDIS_ACK_TIMEOUT_MS >= env.QUEUE_ENQUEUE_TIMEOUT_MS) fail('REDIS_ACK_TIMEOUT_MS must be below QUEUE_ENQUEUE_TIMEOUT_MS (the acknowledgement wait is part of the enqueue)');
+  if (ackReplicas === 'auto' && server?.mode !== 'sentinel')
+    fail('REDIS_ACK_REPLICAS=auto needs REDIS_SENTINELS (it counts the replicas Sentinel knows); give a number');
+  if (env.REDIS_ACK_TIMEOUT_MS >= env.QUEUE_ENQUEUE_TIMEOUT_MS)
+    fail('REDIS_ACK_TIMEOUT_MS must be below QUEUE_ENQUEUE_TIMEOUT_MS (the acknowledgement wait is part of the enqueue)');
   return {
     server,
     keyPrefix: env.REDIS_KEY_PREFIX,

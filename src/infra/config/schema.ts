@@ -25,13 +25,7 @@ const flag = (fallback: 'true' | 'false') =>
 /** host:port, the host a name, an IPv4 address or an IPv6 one in brackets. */
 export const sentinelAddress = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
-export const readPreferences = [
-  'primary',
-  'primaryPreferred',
-  'secondary',
-  'secondaryPreferred',
-  'nearest',
-] as const;
+export const readPreferences = ['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'] as const;
 
 /**
  * Every environment variable the service reads. `.env.example` documents each one;
@@ -64,10 +58,16 @@ export const envSchema = z.object({
     .regex(/^(rediss?:\/\/\S+)?$/, 'must be a redis:// or rediss:// URL, or empty to run without Redis')
     .default(''),
 
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/, 'must be 1-32 letters, digits, ":", "_" or "-"').default('ep:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,32}$/, 'must be 1-32 letters, digits, ":", "_" or "-"')
+    .default('ep:'),
   // Sentinel mode (instead of REDIS_URL): the sentinels to ask for the master of REDIS_SENTINEL_NAME.
   REDIS_SENTINELS: csv.pipe(z.array(z.string().regex(sentinelAddress, 'must be host:port entries, comma-separated'))),
-  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+    .optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
@@ -151,8 +151,14 @@ export const envSchema = z.object({
   STORAGE_PUBLIC_BASE_URL: z.string().min(1).default('/files'),
   SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPABASE_SERVICE_KEY: z.string().min(1).optional(),
-  SUPABASE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('uploads'),
-  SUPABASE_PRIVATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name').default('private-uploads'),
+  SUPABASE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name')
+    .default('uploads'),
+  SUPABASE_PRIVATE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name')
+    .default('private-uploads'),
   SUPABASE_PUBLIC_BUCKET: z
     .enum(['true', 'false'])
     .default('true')
@@ -181,7 +187,10 @@ export const envSchema = z.object({
   SSE_MAX_LIFETIME_SECONDS: positiveInt.default(300),
   SSE_HEARTBEAT_SECONDS: positiveInt.default(15),
 
-  WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+    .optional(),
   WORKER_UPLOAD_CONCURRENCY: positiveInt.default(5),
   WORKER_LESSON_CONCURRENCY: positiveInt.default(3),
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),

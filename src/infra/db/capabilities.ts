@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { isDuplicateKey } from './duplicate-key';
 
 type Db = mongo.Db;
 
@@ -46,7 +47,10 @@ async function canCreateIndex(db: Db, keys: Record<string, 1 | 'text'>, options:
   } catch {
     return false;
   } finally {
-    await db.collection(probeCollection).drop().catch(() => undefined);
+    await db
+      .collection(probeCollection)
+      .drop()
+      .catch(() => undefined);
   }
 }
 
@@ -57,7 +61,7 @@ export async function recordCapabilities(db: Db, capabilities: DatabaseCapabilit
     await record();
   } catch (error) {
     // Two migrations racing: both upserts inserted, one lost on the _id; now it replaces.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     await record();
   }
 }

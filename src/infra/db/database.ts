@@ -54,18 +54,18 @@ export interface DatabaseOptions {
   requiredIndexes?: RequiredIndex[];
 }
 
-export function createDatabase(config: Config['mongo'], logger: Logger, options: DatabaseOptions = {}): Database {
-  const log = logger.child({ component: 'mongodb' });
-  // What a hung database (sockets open, nothing answers) may cost a request, by design under 3 s
-  // (docs/operations.md, Degradation). The gate in front of /api answers 503 at once from when the
-  // ping below fails (at most 2 s in); a request that passed it before spends, in one operation,
-  // at most the wait for a pooled connection, its set-up included (MONGODB_POOL_WAIT_TIMEOUT_MS,
-  // 0.5 s), plus the answer (MONGODB_OPERATION_TIMEOUT_MS, 2 s): 2.5 s by default. Server selection waits (up to 2 s) only for a server already marked down, and
-  // then the operation goes no further, so it does not add to those. The driver's retries would
-  // run a second operation after a timeout, on the same hung server (a timeout does not mark it
-  // down): 4.2 s measured, 6.3 s with a selection wait. Without them a request fails once, with
-  // 503 and Retry-After, and the client retries.
-  const client = new MongoClient(config.uri, {
+// What a hung database (sockets open, nothing answers) may cost a request, by design under 3 s
+// (docs/operations.md, Degradation). The gate in front of /api answers 503 at once from when the
+// ping below fails (at most 2 s in); a request that passed it before spends, in one operation,
+// at most the wait for a pooled connection, its set-up included (MONGODB_POOL_WAIT_TIMEOUT_MS,
+// 0.5 s), plus the answer (MONGODB_OPERATION_TIMEOUT_MS, 2 s): 2.5 s by default. Server
+// selection waits (up to 2 s) only for a server already marked down, and then the operation
+// goes no further, so it does not add to those. The driver's retries would run a second
+// operation after a timeout on the same hung server (a timeout does not mark it down): without
+// them a request fails once, with 503 and Retry-After, and the client retries (figures:
+// docs/design-decisions.md, measured costs).
+function mongoClient(config: Config['mongo']): InstanceType<typeof MongoClient> {
+  return new MongoClient(config.uri, {
     maxPoolSize: config.poolMax,
     minPoolSize: config.poolMin,
     serverSelectionTimeoutMS: config.serverSelectionTimeoutMs,
@@ -79,6 +79,31 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
     retryReads: false,
     appName: 'english-practice-api',
   });
+}
+
+/** Pings the server stale-tolerant reads use, and remembers whether the last ping succeeded. */
+function pinger(client: InstanceType<typeof MongoClient>, readPreference: ReadPreferenceMode) {
+  const state = {
+    succeeded: false,
+    async ping(timeoutMs: number): Promise<number> {
+      const started = performance.now();
+      try {
+        // Where stale-tolerant reads go: during an election a secondary still answers.
+        await withTimeout(client.db().command({ ping: 1 }, { readPreference }), timeoutMs, 'database ping');
+        state.succeeded = true;
+        return performance.now() - started;
+      } catch (error) {
+        state.succeeded = false;
+        throw error;
+      }
+    },
+  };
+  return state;
+}
+
+export function createDatabase(config: Config['mongo'], logger: Logger, options: DatabaseOptions = {}): Database {
+  const log = logger.child({ component: 'mongodb' });
+  const client = mongoClient(config);
   const monitor = new PoolMonitor(client, { max: config.poolMax, min: config.poolMin });
   const connection = mongoose.createConnection();
   connection.set('bufferCommands', false);
@@ -89,21 +114,8 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
   // The driver's monitor updates this on every heartbeat and connection error; the ping
   // below also catches a server that hangs with its sockets open.
   const availability = trackAvailability(client, config.readPreference);
-  let lastPingSucceeded = false;
-
-  async function ping(timeoutMs: number): Promise<number> {
-    const started = performance.now();
-    try {
-      // Where stale-tolerant reads go: during an election a secondary still answers.
-      const command = client.db().command({ ping: 1 }, { readPreference: config.readPreference });
-      await withTimeout(command, timeoutMs, 'database ping');
-      lastPingSucceeded = true;
-      return performance.now() - started;
-    } catch (error) {
-      lastPingSucceeded = false;
-      throw error;
-    }
-  }
+  const pings = pinger(client, config.readPreference);
+  const ping = (timeoutMs: number): Promise<number> => pings.ping(timeoutMs);
 
   let pinging = false;
   const availabilityMonitor = setInterval(() => {
@@ -135,7 +147,7 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
         if (closed) return;
         connection.setClient(client);
         attached = true;
-        lastPingSucceeded = true;
+        pings.succeeded = true;
         log.info({ capabilities, pool: { max: config.poolMax, min: config.poolMin } }, 'connected to the database');
         return;
       } catch (error) {
@@ -152,9 +164,9 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
     capabilities: () => capabilities,
     connect,
     schemaProblem: () => schemaProblem,
-    canRead: () => attached && availability().readable && lastPingSucceeded,
-    canWrite: () => attached && availability().writable && lastPingSucceeded,
-    isConnected: () => attached && availability().readable && lastPingSucceeded,
+    canRead: () => attached && availability().readable && pings.succeeded,
+    canWrite: () => attached && availability().writable && pings.succeeded,
+    isConnected: () => attached && availability().readable && pings.succeeded,
     ping,
     pool: () => monitor.statistics(),
     async close() {

@@ -1,31 +1,37 @@
+import { errorCodes, type CodeWithStatus, type ErrorCode } from './error-codes';
+
+export { errorCodes, type ErrorCode } from './error-codes';
+
 /**
- * The one error type the API raises on purpose. The central error handler turns it
- * into `{ error: { code, message, details? } }` with `status`; anything else is a 500.
+ * The one error type the API raises on purpose. The central error handler turns it into
+ * `{ error: { code, message, details? } }` with the code's status (error-codes.ts); anything
+ * else is a 500. Without a message, the code's usual one.
  */
 export class AppError extends Error {
   override readonly name: string = 'AppError';
+  readonly status: number;
 
   constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
+    readonly code: ErrorCode,
+    message?: string,
     readonly details?: unknown,
   ) {
-    super(message);
+    super(message ?? errorCodes[code].message);
+    this.status = errorCodes[code].status;
   }
 }
 
 export class ValidationError extends AppError {
   override readonly name = 'ValidationError';
   constructor(message: string, details?: unknown) {
-    super(400, 'VALIDATION_FAILED', message, details);
+    super('VALIDATION_FAILED', message, details);
   }
 }
 
 export class UnauthorizedError extends AppError {
   override readonly name: string = 'UnauthorizedError';
-  constructor(message = 'Authentication required', code = 'UNAUTHORIZED') {
-    super(401, code, message);
+  constructor(message?: string, code: CodeWithStatus<401> = 'UNAUTHORIZED') {
+    super(code, message);
   }
 }
 
@@ -33,34 +39,40 @@ export class UnauthorizedError extends AppError {
 export class InvalidCredentialsError extends UnauthorizedError {
   override readonly name = 'InvalidCredentialsError';
   constructor() {
-    super('Invalid e-mail or password', 'INVALID_CREDENTIALS');
+    super(undefined, 'INVALID_CREDENTIALS');
   }
 }
 
 export class ForbiddenError extends AppError {
   override readonly name = 'ForbiddenError';
-  constructor(message = 'Not allowed') {
-    super(403, 'FORBIDDEN', message);
+  constructor(message?: string) {
+    super('FORBIDDEN', message);
   }
 }
 
 export class NotFoundError extends AppError {
   override readonly name = 'NotFoundError';
-  constructor(message = 'Not found') {
-    super(404, 'NOT_FOUND', message);
+  constructor(message?: string) {
+    super('NOT_FOUND', message);
   }
 }
 
 export class ConflictError extends AppError {
   override readonly name = 'ConflictError';
-  constructor(message: string, code = 'CONFLICT') {
-    super(409, code, message);
+  constructor(message?: string, code: CodeWithStatus<409> = 'CONFLICT') {
+    super(code, message);
   }
 }
 
 export class ServiceUnavailableError extends AppError {
   override readonly name = 'ServiceUnavailableError';
-  constructor(code: string, message: string) {
-    super(503, code, message);
+  constructor(code: CodeWithStatus<503>, message?: string) {
+    super(code, message);
   }
 }
+
+/** The database cannot answer now (503 with Retry-After); `message` says what could not be done. */
+export const databaseUnavailable = (message?: string): ServiceUnavailableError => new ServiceUnavailableError('DATABASE_UNAVAILABLE', message);
+
+/** A limit was reached (429 with Retry-After). */
+export const rateLimited = (message?: string): AppError => new AppError('RATE_LIMITED', message);

@@ -1,13 +1,13 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AppError } from '../errors/app-error';
 
-/** What Node's HTTP parser reports for a request it cannot read, as a status and an error code. */
-const parserErrors: Record<string, { status: number; code: string; message: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large' },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The chunk extensions are too large' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request took too long to arrive' },
+/** What Node's HTTP parser reports for a request it cannot read, as one of our errors. */
+const parserErrors: Record<string, () => AppError> = {
+  HPE_HEADER_OVERFLOW: () => new AppError('HEADERS_TOO_LARGE'),
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: () => new AppError('PAYLOAD_TOO_LARGE', 'The chunk extensions are too large'),
+  ERR_HTTP_REQUEST_TIMEOUT: () => new AppError('REQUEST_TIMEOUT'),
 };
-const malformed = { status: 400, code: 'BAD_REQUEST', message: 'The request is malformed' };
 
 /**
  * Requests the HTTP parser refuses never reach Express, so Node answered them itself with an
@@ -20,7 +20,7 @@ export function answerClientErrorsAsJson(server: Server): void {
       socket.destroy();
       return;
     }
-    const { status, code, message } = parserErrors[error.code ?? ''] ?? malformed;
+    const { status, code, message } = parserErrors[error.code ?? '']?.() ?? new AppError('BAD_REQUEST');
     const body = JSON.stringify({ error: { code, message } });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +

@@ -10,7 +10,7 @@ function hasBody(req: IncomingMessage): boolean {
 /** A request with a body must say it is JSON, or multipart where a route takes files. */
 export const requireKnownBodyType: RequestHandler = (req, _res, next) => {
   if (hasBody(req) && !req.is(['application/json', 'multipart/form-data'])) {
-    throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json');
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE');
   }
   next();
 };

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import mongoose from 'mongoose';
-import { AppError, NotFoundError } from '../errors/app-error';
+import { AppError, databaseUnavailable, NotFoundError, type ErrorCode } from '../errors/app-error';
 import { recordServerError } from './request-logging';
 
 export interface ErrorBody {
@@ -8,14 +8,14 @@ export interface ErrorBody {
 }
 
 /** body-parser and raw-body report client mistakes through `type` and `status`. */
-const bodyParserErrors: Record<string, { status: number; code: string; message: string }> = {
-  'entity.parse.failed': { status: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' },
-  'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' },
-  'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_ENCODING', message: 'The request body encoding is not supported' },
-  'charset.unsupported': { status: 415, code: 'UNSUPPORTED_CHARSET', message: 'The request body charset is not supported' },
-  'request.aborted': { status: 400, code: 'REQUEST_ABORTED', message: 'The request was aborted by the client' },
-  'request.size.invalid': { status: 400, code: 'INVALID_REQUEST_SIZE', message: 'The request body size does not match its Content-Length' },
-  'entity.verify.failed': { status: 400, code: 'INVALID_BODY', message: 'The request body was rejected' },
+const bodyParserErrors: Record<string, ErrorCode> = {
+  'entity.parse.failed': 'MALFORMED_JSON',
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+  'charset.unsupported': 'UNSUPPORTED_CHARSET',
+  'request.aborted': 'REQUEST_ABORTED',
+  'request.size.invalid': 'INVALID_REQUEST_SIZE',
+  'entity.verify.failed': 'INVALID_BODY',
 };
 
 function hasType(error: unknown): error is { type: string } {
@@ -67,30 +67,24 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return databaseUnavailableErrors.has(error.name) || (error.name === 'MongoServerError' && typeof code === 'number' && unavailableServerCodes.has(code));
 }
 
-export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof AppError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    if (error.details !== undefined) body.error.details = error.details;
-    return { status: error.status, body };
-  }
-  if (hasType(error) && bodyParserErrors[error.type]) {
-    const known = bodyParserErrors[error.type]!;
-    return { status: known.status, body: { error: { code: known.code, message: known.message } } };
-  }
-  if (isUndecodableBody(error)) {
-    return { status: 400, body: { error: { code: 'UNDECODABLE_BODY', message: 'The request body does not decode as its Content-Encoding says' } } };
-  }
+/** The AppError an error stands for: ours, a client's mistake a library reported, or the database away. */
+function appErrorOf(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const parserCode = hasType(error) ? bodyParserErrors[error.type] : undefined;
+  if (parserCode !== undefined) return new AppError(parserCode);
+  if (isUndecodableBody(error)) return new AppError('UNDECODABLE_BODY');
   // The router decodes path parameters; a client's `%ff` or `%E0%A4%A` is its own mistake.
-  if (error instanceof URIError) {
-    return { status: 400, body: { error: { code: 'MALFORMED_URL', message: 'The URL has invalid percent-encoding' } } };
-  }
-  if (error instanceof mongoose.Error.CastError) {
-    return { status: 400, body: { error: { code: 'INVALID_ID', message: `Invalid value for ${error.path}` } } };
-  }
-  if (isDatabaseUnavailable(error)) {
-    return { status: 503, body: { error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' } } };
-  }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } };
+  if (error instanceof URIError) return new AppError('MALFORMED_URL');
+  if (error instanceof mongoose.Error.CastError) return new AppError('INVALID_ID', `Invalid value for ${error.path}`);
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  return new AppError('INTERNAL');
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  const known = appErrorOf(error);
+  const body: ErrorBody = { error: { code: known.code, message: known.message } };
+  if (known.details !== undefined) body.error.details = known.details;
+  return { status: known.status, body };
 }
 
 export const notFoundHandler: RequestHandler = (req) => {

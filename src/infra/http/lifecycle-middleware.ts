@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import onHeaders from 'on-headers';
 import type { Database } from '../db/database';
-import { ServiceUnavailableError } from '../errors/app-error';
+import { databaseUnavailable, ServiceUnavailableError } from '../errors/app-error';
 import type { Lifecycle } from '../lifecycle/lifecycle';
 
 /**
@@ -31,13 +31,13 @@ export function requireDatabase(database: Pick<Database, 'canWrite' | 'schemaPro
     if (problem !== null) throw new ServiceUnavailableError('SCHEMA_NOT_MIGRATED', `The database is not ready for this release: ${problem}`);
     const staleRead = (req.method === 'GET' || req.method === 'HEAD') && staleTolerant.some((pattern) => pattern.test(req.path));
     if (!staleRead && !database.canWrite()) {
-      throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly');
+      throw databaseUnavailable();
     }
     next();
   };
 }
 
 /** The 503 of a stale-tolerant read that missed the cache while no server can be read from. */
-export function databaseUnavailable(): ServiceUnavailableError {
-  return new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'The database is unavailable and this is not in the cache; try again shortly');
+export function uncachedDuringOutage(): ServiceUnavailableError {
+  return databaseUnavailable('The database is unavailable and this is not in the cache; try again shortly');
 }

@@ -1,16 +1,16 @@
 import type { RequestHandler } from 'express';
 import { filetypeinfo } from 'magic-bytes.js';
 import multer from 'multer';
-import { AppError, ValidationError } from '../errors/app-error';
+import { AppError, ValidationError, type ErrorCode } from '../errors/app-error';
 
-const multerErrors: Partial<Record<multer.ErrorCode, { status: number; code: string; message: string }>> = {
-  LIMIT_FILE_SIZE: { status: 413, code: 'FILE_TOO_LARGE', message: 'The file is larger than allowed' },
-  LIMIT_UNEXPECTED_FILE: { status: 400, code: 'UNEXPECTED_FIELD', message: 'Unexpected file field' },
-  LIMIT_FILE_COUNT: { status: 400, code: 'TOO_MANY_FILES', message: 'Send exactly one file' },
-  LIMIT_PART_COUNT: { status: 400, code: 'TOO_MANY_PARTS', message: 'Too many parts in the form' },
-  LIMIT_FIELD_COUNT: { status: 400, code: 'TOO_MANY_FIELDS', message: 'Too many fields in the form' },
-  LIMIT_FIELD_KEY: { status: 400, code: 'FIELD_NAME_TOO_LONG', message: 'A field name is too long' },
-  LIMIT_FIELD_VALUE: { status: 400, code: 'FIELD_TOO_LONG', message: 'A field value is too long' },
+const multerErrors: Partial<Record<multer.ErrorCode, ErrorCode>> = {
+  LIMIT_FILE_SIZE: 'FILE_TOO_LARGE',
+  LIMIT_UNEXPECTED_FILE: 'UNEXPECTED_FIELD',
+  LIMIT_FILE_COUNT: 'TOO_MANY_FILES',
+  LIMIT_PART_COUNT: 'TOO_MANY_PARTS',
+  LIMIT_FIELD_COUNT: 'TOO_MANY_FIELDS',
+  LIMIT_FIELD_KEY: 'FIELD_NAME_TOO_LONG',
+  LIMIT_FIELD_VALUE: 'FIELD_TOO_LONG',
 };
 
 /**
@@ -28,7 +28,7 @@ export function singleFileUpload(field: string, maxBytes: number): RequestHandle
 
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) {
-      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the file as multipart/form-data in the field "${field}"`);
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the file as multipart/form-data in the field "${field}"`);
     }
     upload(req, res, (error: unknown) => {
       if (error === undefined || error === null) {
@@ -37,7 +37,7 @@ export function singleFileUpload(field: string, maxBytes: number): RequestHandle
         return next();
       }
       const known = error instanceof multer.MulterError ? multerErrors[error.code] : undefined;
-      next(known ? new AppError(known.status, known.code, known.message) : new AppError(400, 'MALFORMED_MULTIPART', 'The multipart body is malformed'));
+      next(new AppError(known ?? 'MALFORMED_MULTIPART'));
     });
   };
 }
@@ -53,7 +53,7 @@ export function sniffType(bytes: Buffer, allowed: Record<string, string>): Sniff
     .map((match) => match.mime)
     .find((candidate): candidate is string => candidate !== undefined && candidate in allowed);
   if (!mime) {
-    throw new AppError(415, 'UNSUPPORTED_FILE_TYPE', `The file content is not one of: ${Object.keys(allowed).join(', ')}`);
+    throw new AppError('UNSUPPORTED_FILE_TYPE', `The file content is not one of: ${Object.keys(allowed).join(', ')}`);
   }
   return { mime, extension: allowed[mime]! };
 }

@@ -3,6 +3,7 @@ import { Server as NetServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { Lifecycle } from './lifecycle';
+import { stopOnSignals } from './process-runner';
 
 export interface ShutdownOptions {
   server: Server;
@@ -26,38 +27,14 @@ export interface ShutdownOptions {
  * If that takes longer than `timeoutMs` the process exits 1.
  */
 export function installGracefulShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
-  const { server, lifecycle, logger, timeoutMs, readinessDelayMs, idleGraceMs, closeResources } = options;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
-  let running: Promise<void> | null = null;
-
-  async function shutdown(reason: string): Promise<void> {
-    lifecycle.beginShutdown();
-    logger.info({ reason, timeoutMs }, 'shutdown started');
-    const forced = setTimeout(() => {
-      logger.error({ timeoutMs }, 'shutdown timed out; exiting with in-flight work unfinished');
-      exit(1);
-    }, timeoutMs);
-    forced.unref();
-    try {
-      await delay(readinessDelayMs);
-      await closeServer(server, idleGraceMs);
-      await closeResources();
-      clearTimeout(forced);
-      logger.info('shutdown complete');
-      exit(0);
-    } catch (error) {
-      clearTimeout(forced);
-      logger.error({ err: error }, 'shutdown failed');
-      exit(1);
-    }
-  }
-
-  const onSignal = (signal: NodeJS.Signals): void => {
-    running ??= shutdown(signal);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return (reason) => (running ??= shutdown(reason));
+  const { server, lifecycle, readinessDelayMs, idleGraceMs, closeResources } = options;
+  const messages = { started: 'shutdown started', timedOut: 'shutdown timed out; exiting with in-flight work unfinished', done: 'shutdown complete' };
+  const rules = { logger: options.logger, timeoutMs: options.timeoutMs, messages, onStart: () => lifecycle.beginShutdown(), exit: options.exit };
+  return stopOnSignals(rules, async () => {
+    await delay(readinessDelayMs);
+    await closeServer(server, idleGraceMs);
+    await closeResources();
+  });
 }
 
 /** How often sockets that became idle since the grace ended are closed in turn. */

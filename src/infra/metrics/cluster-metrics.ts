@@ -50,6 +50,28 @@ const familiesOf = async (registry: Registry): Promise<MetricFamily[]> => (await
 /** A Redis call inside a scrape must not hold it: Prometheus would time the scrape out. */
 const redisTimeoutMs = 500;
 
+/** The live snapshots of the other processes (stale ones deleted); null when Redis cannot say. */
+async function otherSnapshots(redis: RedisHandle | null, key: string, instanceId: string, staleMs: number, log: Logger): Promise<ProcessSnapshot[] | null> {
+  if (redis === null || !redis.isReady()) return null;
+  try {
+    const entries = await withTimeout(redis.client.hgetall(key), redisTimeoutMs, 'metrics read');
+    const oldest = Date.now() - staleMs;
+    const live: ProcessSnapshot[] = [];
+    const stale: string[] = [];
+    for (const [id, json] of Object.entries(entries)) {
+      if (id === instanceId) continue;
+      const snapshot = JSON.parse(json) as ProcessSnapshot;
+      if (snapshot.at >= oldest) live.push(snapshot);
+      else stale.push(id);
+    }
+    if (stale.length > 0) void redis.client.hdel(key, ...stale).catch(() => undefined);
+    return live;
+  } catch (error) {
+    log.debug({ err: error }, 'metrics of other processes unavailable; answering with this process only');
+    return null;
+  }
+}
+
 /**
  * The whole deployment in one scrape, whichever process answers.
  *
@@ -93,29 +115,8 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
     await withTimeout(redis.client.multi().hset(key, instanceId, JSON.stringify(snapshot)).pexpire(key, staleMs).exec(), redisTimeoutMs, 'metrics publish');
   }
 
-  async function others(): Promise<ProcessSnapshot[] | null> {
-    if (redis === null || !redis.isReady()) return null;
-    try {
-      const entries = await withTimeout(redis.client.hgetall(key), redisTimeoutMs, 'metrics read');
-      const oldest = Date.now() - staleMs;
-      const live: ProcessSnapshot[] = [];
-      const stale: string[] = [];
-      for (const [id, json] of Object.entries(entries)) {
-        if (id === instanceId) continue;
-        const snapshot = JSON.parse(json) as ProcessSnapshot;
-        if (snapshot.at >= oldest) live.push(snapshot);
-        else stale.push(id);
-      }
-      if (stale.length > 0) void redis.client.hdel(key, ...stale).catch(() => undefined);
-      return live;
-    } catch (error) {
-      log.debug({ err: error }, 'metrics of other processes unavailable; answering with this process only');
-      return null;
-    }
-  }
-
   async function view(): Promise<ClusterView> {
-    const [own, rest] = await Promise.all([ownSnapshot(false), others()]);
+    const [own, rest] = await Promise.all([ownSnapshot(false), otherSnapshots(redis, key, instanceId, staleMs, log)]);
     return { snapshots: [own, ...(rest ?? [])], partial: rest === null };
   }
 
@@ -125,8 +126,18 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
     async exposition() {
       const { snapshots, partial } = await view();
       const viewFamilies: RenderedFamily[] = [
-        { name: 'metrics_view_partial', help: '1 when the answering process could not read the other processes (Redis down).', type: 'gauge', samples: `metrics_view_partial ${partial ? 1 : 0}\n` },
-        { name: 'metrics_view_processes', help: 'Processes whose series this answer holds.', type: 'gauge', samples: `metrics_view_processes ${snapshots.length}\n` },
+        {
+          name: 'metrics_view_partial',
+          help: '1 when the answering process could not read the other processes (Redis down).',
+          type: 'gauge',
+          samples: `metrics_view_partial ${partial ? 1 : 0}\n`,
+        },
+        {
+          name: 'metrics_view_processes',
+          help: 'Processes whose series this answer holds.',
+          type: 'gauge',
+          samples: `metrics_view_processes ${snapshots.length}\n`,
+        },
       ];
       return mergeExposition([viewFamilies, ...snapshots.map((snapshot) => snapshot.families)]);
     },

@@ -51,7 +51,7 @@ export function registerDependencyMetrics(registry: Registry, { redis, database,
   pool('db_pool_checkouts_waiting', 'Operations waiting for a pool connection.', (statistics) => statistics.waiting);
   new Counter({
     name: 'cache_operations_total',
-    help: 'Cache reads by kind and result: hit, local_hit (of the hits, from the process\'s memory), miss, load (the database was read), coalesced (joined a load in flight), error (Redis failed).',
+    help: "Cache reads by kind and result: hit, local_hit (of the hits, from the process's memory), miss, load (the database was read), coalesced (joined a load in flight), error (Redis failed).",
     labelNames: ['kind', 'result'],
     registers,
     collect() {
@@ -84,7 +84,7 @@ function registerRedisTopologyMetrics(registry: Registry, redis: RedisHandle | n
   });
   new Counter({
     name: 'redis_failovers_total',
-    help: "Times this process found the Redis master at a new address (a failover it followed).",
+    help: 'Times this process found the Redis master at a new address (a failover it followed).',
     registers,
     collect() {
       this.reset();
@@ -106,6 +106,11 @@ function registerRedisTopologyMetrics(registry: Registry, redis: RedisHandle | n
 
 /** Requests refused by a rate limit, by the limit's name. */
 export function rateLimitRejections(registry: Registry): (limit: string) => void {
-  const counter = new Counter({ name: 'rate_limit_rejections_total', help: 'Requests refused with 429, by limit.', labelNames: ['limit'], registers: [registry] });
+  const counter = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused with 429, by limit.',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
   return (limit) => counter.inc({ limit });
 }

@@ -14,7 +14,13 @@ export interface Totals {
 export type Bounds = number[];
 
 /** Gauges the summary reports. Only the queue gauge has several series per process. */
-const summaryGauges = new Set(['queue_jobs', 'db_pool_connections_in_use', 'db_pool_connections_max', 'db_pool_checkouts_waiting', 'nodejs_eventloop_lag_p99_seconds']);
+const summaryGauges = new Set([
+  'queue_jobs',
+  'db_pool_connections_in_use',
+  'db_pool_connections_max',
+  'db_pool_checkouts_waiting',
+  'nodejs_eventloop_lag_p99_seconds',
+]);
 
 const gaugeKey = (family: string, labels: Record<string, string | number>): string =>
   family === 'queue_jobs' ? `${family}:${labels.queue}:${labels.state}` : family;

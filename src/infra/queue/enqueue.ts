@@ -30,7 +30,13 @@ class Unacknowledged extends Error {}
  * so a replica that has one has the other. Adding an id that is already queued joins that job;
  * an id whose job failed for good (kept while retained) starts afresh.
  */
-async function addAndConfirm<T>(open: QueueForEnqueue<T>, data: T, options: Bull.JobOptions & { jobId: string }, replicas: number, outdated: EnqueueRules<T>['outdated']): Promise<Bull.Job<T>> {
+async function addAndConfirm<T>(
+  open: QueueForEnqueue<T>,
+  data: T,
+  options: Bull.JobOptions & { jobId: string },
+  replicas: number,
+  outdated: EnqueueRules<T>['outdated'],
+): Promise<Bull.Job<T>> {
   const previous = await open.queue.getJob(options.jobId);
   if (previous && ((await previous.isFailed()) || (outdated && (await previous.isCompleted()) && (await outdated(previous))))) await previous.remove();
   const job = await open.queue.add(data, options);
@@ -48,7 +54,12 @@ async function removeJob(queue: Bull.Queue, jobId: string): Promise<void> {
  * REDIS_ACK_REPLICAS, on its replicas too, so that a failover keeps it. Otherwise throws a 503
  * within `timeoutMs` (docs/redis-high-availability.md: what is and is not promised).
  */
-export async function enqueue<T>(open: QueueForEnqueue<T>, data: T, options: Bull.JobOptions & { jobId: string }, rules: EnqueueRules<T>): Promise<Bull.Job<T>> {
+export async function enqueue<T>(
+  open: QueueForEnqueue<T>,
+  data: T,
+  options: Bull.JobOptions & { jobId: string },
+  rules: EnqueueRules<T>,
+): Promise<Bull.Job<T>> {
   if (!open.isReady()) throw queueUnavailable();
   const replicas = open.acknowledgement.replicas();
   if (replicas === null) throw unacknowledged();
@@ -64,7 +75,7 @@ export async function enqueue<T>(open: QueueForEnqueue<T>, data: T, options: Bul
 
 /** The 503 of every enqueue that cannot reach Redis (or runs without one). */
 export function queueUnavailable(): ServiceUnavailableError {
-  return new ServiceUnavailableError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly');
+  return new ServiceUnavailableError('QUEUE_UNAVAILABLE');
 }
 
 /** The 503 of an enqueue whose job the replicas did not confirm in time: a failover could lose it. */

@@ -1,9 +1,6 @@
 import type Bull from 'bull';
 
-export type JobEvent =
-  | { type: 'progress'; progress: unknown }
-  | { type: 'completed'; result: unknown }
-  | { type: 'failed'; reason: string };
+export type JobEvent = { type: 'progress'; progress: unknown } | { type: 'completed'; result: unknown } | { type: 'failed'; reason: string };
 
 type Listener = (event: JobEvent) => void;
 

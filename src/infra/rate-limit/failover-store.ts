@@ -81,15 +81,24 @@ export class FailoverStore implements Store {
   }
 
   increment(key: string): Promise<ClientRateLimitInfo> {
-    return this.withFailover((store) => store.increment(key), (store) => store.increment(key));
+    return this.withFailover(
+      (store) => store.increment(key),
+      (store) => store.increment(key),
+    );
   }
 
   decrement(key: string): Promise<void> {
-    return this.withFailover((store) => store.decrement(key), (store) => store.decrement(key));
+    return this.withFailover(
+      (store) => store.decrement(key),
+      (store) => store.decrement(key),
+    );
   }
 
   resetKey(key: string): Promise<void> {
-    return this.withFailover((store) => store.resetKey(key), (store) => store.resetKey(key));
+    return this.withFailover(
+      (store) => store.resetKey(key),
+      (store) => store.resetKey(key),
+    );
   }
 
   shutdown(): void {

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Config, RateLimitRule } from '../config/config';
-import { AppError, InvalidCredentialsError } from '../errors/app-error';
+import { InvalidCredentialsError, rateLimited } from '../errors/app-error';
 import type { Logger } from '../logger';
 import type { RedisHandle } from '../redis/redis';
 import { CoalescingRedisStore } from './coalescing-store';
@@ -75,7 +75,7 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
       keyGenerator: options.key,
       identifier: name,
       // draft-7's RateLimit and RateLimit-Policy: draft-8 adds a sha256 of the key to every
-      // response, which cost 4 % of the API's CPU under load.
+      // response (its cost: docs/design-decisions.md, measured costs).
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       store,
@@ -83,7 +83,7 @@ export function createRateLimits(config: Config, redis: RedisHandle | null, logg
       validate: { xForwardedForHeader: config.http.trustProxyHops > 0 },
       handler: (_req, _res, next) => {
         onRejected(name);
-        next(new AppError(429, 'RATE_LIMITED', `Too many ${name} requests; try again after the time in Retry-After`));
+        next(rateLimited(`Too many ${name} requests; try again after the time in Retry-After`));
       },
     });
     return handler;

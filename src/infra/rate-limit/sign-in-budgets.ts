@@ -3,7 +3,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SignInRules } from '../config/config';
-import { AppError } from '../errors/app-error';
+import { rateLimited } from '../errors/app-error';
 import type { RedisHandle } from '../redis/redis';
 import type { RateLimitMode } from './failover-store';
 
@@ -168,7 +168,7 @@ export function createSignInBudgets(options: {
   function refuse(res: Response, retryAfterMs: number): never {
     options.onRejected();
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    throw new AppError(429, 'RATE_LIMITED', 'Too many failed sign-ins; try again after the time in Retry-After');
+    throw rateLimited('Too many failed sign-ins; try again after the time in Retry-After');
   }
 
   return {

@@ -72,6 +72,68 @@ function tlsOptions(config: RedisConfig): ConnectionOptions {
   return config.tlsCa === null ? {} : { ca: config.tlsCa };
 }
 
+/** What a command does when Redis is away: fail at once (a caller that falls back) or wait. */
+const failFast = (failFastOptions: boolean, commandTimeout: number): RedisOptions =>
+  failFastOptions
+    ? {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout,
+        // A command sent to a master that then went away is not sent again to the next one:
+        // its caller already failed (timeout) and fell back, or answered 503.
+        autoResendUnfulfilledCommands: false,
+        // A write that reached a demoted master: reconnect (Sentinel names the new one) and fail it.
+        reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 1 : false),
+      }
+    : {
+        maxRetriesPerRequest: null,
+        // A write that reached a demoted master: reconnect and send it again to the new one.
+        reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+      };
+
+function optionsFor(config: RedisConfig, use: ConnectionUse, queueFailsFast: boolean): RedisOptions {
+  const timeout = config.commandTimeoutMs;
+  switch (use) {
+    case 'shared':
+      // Commands issued in the same tick (cache reads, rate-limit counters of concurrent
+      // requests) go to Redis in one write: fewer syscalls and round trips under load.
+      return { ...failFast(true, timeout), enableAutoPipelining: true };
+    case 'invalidations':
+      return { ...failFast(true, timeout), autoResubscribe: false };
+    case 'queue':
+      // Room for the WAIT that acknowledges an enqueue (it blocks up to REDIS_ACK_TIMEOUT_MS).
+      return failFast(queueFailsFast, config.commandTimeoutMs + config.ackTimeoutMs);
+    case 'queue-blocking':
+    case 'queue-events':
+      return { ...failFast(false, timeout), enableReadyCheck: false };
+  }
+}
+
+/**
+ * ioredis gives up on a client for good (status `end`, no retry) when its connector fails to
+ * connect, and its failover detector makes it fail: on +switch-master it disconnects the
+ * connector even while the client is reconnecting (after the master died), and that connect
+ * then fails with "Connection is closed". Seen in the failover test: an API process's shared
+ * client never came back after a SIGKILL failover. A client that ends without its owner having
+ * released it is connected again.
+ */
+function revive(client: Redis, use: ConnectionUse, owner: { server: RedisServer; released: WeakSet<Redis>; stats: ConnectionStats; log: Logger }): void {
+  const { server, released, stats, log } = owner;
+  client.on('end', () => {
+    if (released.has(client)) {
+      // quit() ends the connection but not the failover detector's subscriptions to the
+      // sentinels, which would keep the process alive; disconnect() ends those too.
+      if (server.mode === 'sentinel') client.disconnect();
+      return;
+    }
+    stats.revived++;
+    log.warn({ connection: use }, 'a redis client stopped reconnecting without being closed: connecting it again');
+    setTimeout(() => {
+      if (!released.has(client) && client.status === 'end') client.connect().catch(() => undefined);
+    }, 500).unref();
+  });
+}
+
 /**
  * The one place Redis clients are made (every use above, standalone or Sentinel), and where this
  * process counts its reconnections and the failovers it lived through.
@@ -89,70 +151,11 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   const released = new WeakSet<Redis>();
   let lastMaster: string | null = null;
 
-  const failFast = (failFastOptions: boolean, commandTimeout = config.commandTimeoutMs): RedisOptions =>
-    failFastOptions
-      ? {
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-          commandTimeout,
-          // A command sent to a master that then went away is not sent again to the next one:
-          // its caller already failed (timeout) and fell back, or answered 503.
-          autoResendUnfulfilledCommands: false,
-          // A write that reached a demoted master: reconnect (Sentinel names the new one) and fail it.
-          reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 1 : false),
-        }
-      : {
-          maxRetriesPerRequest: null,
-          // A write that reached a demoted master: reconnect and send it again to the new one.
-          reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
-        };
-
-  const optionsFor = (use: ConnectionUse, queueFailsFast: boolean): RedisOptions => {
-    switch (use) {
-      case 'shared':
-        // Commands issued in the same tick (cache reads, rate-limit counters of concurrent
-        // requests) go to Redis in one write: fewer syscalls and round trips under load.
-        return { ...failFast(true), enableAutoPipelining: true };
-      case 'invalidations':
-        return { ...failFast(true), autoResubscribe: false };
-      case 'queue':
-        // Room for the WAIT that acknowledges an enqueue (it blocks up to REDIS_ACK_TIMEOUT_MS).
-        return failFast(queueFailsFast, config.commandTimeoutMs + config.ackTimeoutMs);
-      case 'queue-blocking':
-      case 'queue-events':
-        return { ...failFast(false), enableReadyCheck: false };
-    }
-  };
-
   const base: RedisOptions = { retryStrategy, connectTimeout: 2000, lazyConnect: false };
-
-  /**
-   * ioredis gives up on a client for good (status `end`, no retry) when its connector fails to
-   * connect, and its failover detector makes it fail: on +switch-master it disconnects the
-   * connector even while the client is reconnecting (after the master died), and that connect
-   * then fails with "Connection is closed". Seen in the failover test: an API process's shared
-   * client never came back after a SIGKILL failover. A client that ends without its owner having
-   * released it is connected again.
-   */
-  function revive(client: Redis, use: ConnectionUse): void {
-    client.on('end', () => {
-      if (released.has(client)) {
-        // quit() ends the connection but not the failover detector's subscriptions to the
-        // sentinels, which would keep the process alive; disconnect() ends those too.
-        if (server.mode === 'sentinel') client.disconnect();
-        return;
-      }
-      stats.revived++;
-      log.warn({ connection: use }, 'a redis client stopped reconnecting without being closed: connecting it again');
-      setTimeout(() => {
-        if (!released.has(client) && client.status === 'end') client.connect().catch(() => undefined);
-      }, 500).unref();
-    });
-  }
 
   function track(client: Redis, use: ConnectionUse): Redis {
     defineLuaScripts(client);
-    revive(client, use);
+    revive(client, use, { server, released, stats, log });
     let connectedBefore = false;
     client.on('ready', () => {
       if (connectedBefore) stats.reconnections[use]++;
@@ -173,7 +176,7 @@ export function createConnections(config: RedisConfig & { server: RedisServer },
   return {
     server,
     open(use, options = {}) {
-      const own = { ...base, ...optionsFor(use, options.failFast ?? true) };
+      const own = { ...base, ...optionsFor(config, use, options.failFast ?? true) };
       if (server.mode === 'standalone') {
         const secure = server.url.startsWith('rediss:') ? { tls } : {};
         return track(new Redis(server.url, { ...own, ...secure }), use);

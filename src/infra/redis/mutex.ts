@@ -26,7 +26,7 @@ export function createMutex(redis: RedisHandle | null, keyPrefix: string): Mutex
     const deadline = Date.now() + waitLimitMs;
     try {
       while ((await redis.client.set(key, token, 'PX', lockTtlMs, 'NX')) !== 'OK') {
-        if (Date.now() >= deadline) throw new ServiceUnavailableError('BUSY', 'Another change of this resource is under way; try again shortly');
+        if (Date.now() >= deadline) throw new ServiceUnavailableError('BUSY');
         await delay(pollMs);
       }
     } catch (error) {

@@ -118,7 +118,13 @@ export function watchTopology(connections: RedisConnections, shared: Redis, logg
               ...(await readFromSentinels(server.name, server.sentinels.length)),
               // Right after a failover the sentinels have not yet seen the replicas follow the new
               // master (they ask every 10 s); the master itself knows at once.
-              connectedReplicas: shared.status === 'ready' ? await masterReplicas(shared).then(({ online }) => online, () => null) : null,
+              connectedReplicas:
+                shared.status === 'ready'
+                  ? await masterReplicas(shared).then(
+                      ({ online }) => online,
+                      () => null,
+                    )
+                  : null,
             }
           : await standaloneReading(shared, connections.stats().master);
       last = { ...snapshot, readAt: Date.now() };
