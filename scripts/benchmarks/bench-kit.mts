@@ -19,11 +19,11 @@ import { stopOnExit } from './stop-on-exit.mts';
 export const run = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
 
-/** The load profile's budgets (load/load-profile.env): the limiters run, nobody is limited. */
+/** The load profile's budgets and token lifetime (load/load-profile.env): the limiters run, nobody is limited, a run's tokens outlast it. */
 export const loadProfile: Record<string, string> = Object.fromEntries(
   readFileSync(join(root, 'load', 'load-profile.env'), 'utf8')
     .split('\n')
-    .filter((line) => /^RATE_LIMIT_\w+=/.test(line))
+    .filter((line) => /^(RATE_LIMIT_\w+|ACCESS_TOKEN_TTL_SECONDS)=/.test(line))
     .map((line) => line.split('=') as [string, string]),
 );
 
