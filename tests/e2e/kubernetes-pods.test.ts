@@ -1,3 +1,4 @@
+import { selfSignedCertificate } from '../support/self-signed';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -176,21 +177,7 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
     for (const [file, text] of Object.entries(configData)) writeFileSync(join(config, file), text, { mode: 0o644 });
     const tls = join(folder, 'edge-tls');
     mkdirSync(tls, { mode: 0o755 });
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      join(tls, 'tls.key'),
-      '-out',
-      join(tls, 'tls.crt'),
-    ]);
+    await selfSignedCertificate(join(tls, 'tls.key'), join(tls, 'tls.crt'));
     expect(volumeOf('tls')?.secret?.secretName).toBe('english-practice-tls');
     for (const file of ['tls.key', 'tls.crt']) {
       chownSync(join(tls, file), 0, spec.securityContext?.fsGroup ?? 0);

@@ -103,13 +103,16 @@ describe('profile search', () => {
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('ranks the same way on the word-index fallback whatever the server supports', async () => {
+  /** A search service on the database alone (no index, no cache), as on a server without the search index. */
+  function databaseSearch(options: { maxConcurrent: number; textSearch?: false }): ReturnType<typeof createSearchService> {
     const accounts = accountModel(api.deps.database.connection);
     const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
-    const fallback = createSearchService({
+    const capabilities = (): ReturnType<typeof api.deps.database.capabilities> =>
+      options.textSearch === false ? { ...api.deps.database.capabilities()!, textSearch: false } : api.deps.database.capabilities();
+    return createSearchService({
       accounts,
       storage: api.deps.storage,
-      capabilities: () => ({ ...api.deps.database.capabilities()!, textSearch: false }),
+      capabilities,
       cache,
       staleReadPreference: 'primary',
       profiles: createProfilesService({
@@ -122,9 +125,13 @@ describe('profile search', () => {
         exclusive: createMutex(null, ''),
       }),
       maxTimeMs: 5000,
-      maxConcurrent: 4,
+      maxConcurrent: options.maxConcurrent,
       index: noIndex(),
     });
+  }
+
+  it('ranks the same way on the word-index fallback whatever the server supports', async () => {
+    const fallback = databaseSearch({ maxConcurrent: 4, ...{ textSearch: false } });
     const page = await fallback.searchProfiles({ q: 'hiking', page: 1, limit: 10 });
     expect(page.ranking).toBe('terms');
     expect(page.results.map((result) => result.id)).toEqual([...[ids.get('Hannah Hiking'), ids.get('Émile Híking')].sort(), ids.get('Bob'), ids.get('Carl')]);
@@ -257,27 +264,7 @@ describe('profile search', () => {
   });
 
   it('answers 503 SEARCH_BUSY at once, instead of queueing, when the uncached searches of a process are at their cap', async () => {
-    const accounts = accountModel(api.deps.database.connection);
-    const cache = createCache({ redis: null, logger: api.deps.logger, keyPrefix: 'unused:', ttlSeconds: { profile: 0, search: 0, stats: 0, lesson: 0 } });
-    const capped = createSearchService({
-      accounts,
-      storage: api.deps.storage,
-      capabilities: () => api.deps.database.capabilities(),
-      cache,
-      staleReadPreference: 'primary',
-      profiles: createProfilesService({
-        accounts,
-        storage: api.deps.storage,
-        logger: api.deps.logger,
-        cache,
-        staleReadPreference: 'primary',
-        searchIndex: noIndex(),
-        exclusive: createMutex(null, ''),
-      }),
-      maxTimeMs: 5000,
-      maxConcurrent: 1,
-      index: noIndex(),
-    });
+    const capped = databaseSearch({ maxConcurrent: 1 });
     const outcomes = await Promise.allSettled(['hiking', 'chess', 'music', 'cooking', 'teacher'].map((q) => capped.searchProfiles({ q, page: 1, limit: 10 })));
     const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as { status: number; code: string });
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);

@@ -1,3 +1,4 @@
+import { selfSignedCertificate } from './self-signed';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   const [port, tlsPort] = [await freePort(), await freePort()];
   const cert = join(prefix, 'cert.pem');
   const key = join(prefix, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', key, '-out', cert]);
+  await selfSignedCertificate(key, cert);
   const { stdout: conf } = await run(join(projectRoot, 'scripts', 'lib', 'render-nginx-conf'), [], {
     env: {
       PATH: process.env.PATH ?? '',

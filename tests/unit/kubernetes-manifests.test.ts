@@ -1,8 +1,8 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { selfSignedCertificate } from '../support/self-signed';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler' with { 'resolution-mode': 'import' };
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget' with { 'resolution-mode': 'import' };
 import {
@@ -17,8 +17,6 @@ import {
   type IDeployment,
   type KubernetesObject,
 } from '../support/kubernetes';
-
-const run = promisify(execFile);
 
 /** deploy/kubernetes rendered as `kubectl apply -k` would, for the base and each overlay. */
 const render = renderEveryKustomization();
@@ -216,21 +214,7 @@ describe('the Kubernetes manifests (deploy/kubernetes), rendered by kustomize', 
         join(root, 'run', 'edge-limits.conf'),
         'set $ep_rate_limits on;\nset $ep_shedding on;\nlimit_conn ep_inflight_all 128;\nlimit_conn ep_inflight_reads 96;\nlimit_conn ep_inflight_anonymous 64;\n',
       );
-      await run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        join(root, 'tls', 'tls.key'),
-        '-out',
-        join(root, 'tls', 'tls.crt'),
-      ]);
+      await selfSignedCertificate(join(root, 'tls', 'tls.key'), join(root, 'tls', 'tls.crt'));
       // stdout a file: the access log is /dev/stdout, which cannot be opened on a socket.
       const stdout = openSync(join(root, 'stdout'), 'w');
       const check = spawnSync('nginx', ['-t', '-c', moved(mainFile)], { stdio: ['ignore', stdout, 'pipe'] });
