@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import type { searchIndexMarker as SearchIndexMarker } from '../../src/components/learners/index.js';
+import { selfSignedCertificate } from '../../tests/support/self-signed.ts';
 import { processTicks } from './report/cpu-share.mts';
 import { stopOnExit } from './stop-on-exit.mts';
 
@@ -237,7 +238,7 @@ export async function startEdge(
   mkdirSync(join(prefix, 'logs'));
   mkdirSync(join(prefix, 'tmp'));
   const [port, tlsPort] = [await freePort(), await freePort()];
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', join(prefix, 'key.pem'), '-out', join(prefix, 'cert.pem')]);
+  await selfSignedCertificate(join(prefix, 'key.pem'), join(prefix, 'cert.pem'));
   const { stdout } = await run(join(options.checkout ?? root, 'scripts/lib/render-nginx-conf'), [], {
     env: {
       PATH: process.env.PATH ?? '',
