@@ -20,7 +20,7 @@ import {
   type IDeployment,
   type KubernetesObject,
 } from '../support/kubernetes';
-import { inPodNetwork, spawnInPodSandbox, type PodSandbox } from '../support/pod-sandbox';
+import { inPodNetwork, pathInPodImage, spawnInPodSandbox, type PodSandbox } from '../support/pod-sandbox';
 import { freePort } from '../support/ports';
 import { projectRoot } from '../support/servers';
 import { testMongoUri, testRedisUrl } from '../support/test-env';
@@ -72,12 +72,16 @@ function secretVolumeOf(deployment: IDeployment): string {
   return location;
 }
 
-/** A container of the app image in its pod's sandbox: `args` run from the image's /app (here, the project). */
+/** What the app image's /app holds (the Dockerfile's `prebuilt` stage), taken from the project. */
+const appImage = { from: projectRoot, entries: ['package.json', 'assets', 'node_modules', 'dist'] };
+
+/** A container of the app image in its pod's sandbox: `args` run from the image's /app. */
 function startInPod(deployment: IDeployment, container: IContainer, env: Record<string, string>): StartedProcess {
   const [program, ...args] = container.args ?? [];
   expect(program).toBe('node');
-  const sandbox = podSandboxOf(deployment, container, { secrets: secretVolumeOf(deployment) }, { workingDir: projectRoot });
-  return trackProcess(spawnInPodSandbox(sandbox, [process.execPath, ...args], { ...env, REDIS_KEY_PREFIX: `k${randomBytes(4).toString('hex')}:` }));
+  const sandbox = podSandboxOf(deployment, container, { secrets: secretVolumeOf(deployment) }, { image: appImage });
+  const node = pathInPodImage(sandbox, process.execPath);
+  return trackProcess(spawnInPodSandbox(sandbox, [node, ...args], { ...env, REDIS_KEY_PREFIX: `k${randomBytes(4).toString('hex')}:` }));
 }
 
 /** The user, capabilities and root file system a process of a pod sandbox really has. */
@@ -184,10 +188,15 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
       chmodSync(join(tls, file), volumeOf('tls')?.secret?.defaultMode ?? 0o644);
     }
 
-    const sandbox: PodSandbox = podSandboxOf(edge, nginx, { config, tls }, { ownNetwork: true, etcNginxFiles: ['mime.types'] });
+    const sandbox: PodSandbox = podSandboxOf(
+      edge,
+      nginx,
+      { config, tls },
+      { ownNetwork: true, etcNginxFiles: ['mime.types'], image: { from: projectRoot, entries: ['docker/nginx-entrypoint.sh'] } },
+    );
     const env = Object.fromEntries((nginx.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
     const edgeProcess = trackProcess(
-      spawnInPodSandbox(sandbox, ['bash', join(projectRoot, 'docker', 'nginx-entrypoint.sh')], { ...env, APP_HOST: '127.0.0.1' }),
+      spawnInPodSandbox(sandbox, ['bash', pathInPodImage(sandbox, join(projectRoot, 'docker', 'nginx-entrypoint.sh'))], { ...env, APP_HOST: '127.0.0.1' }),
     );
     const pid = edgeProcess.child.pid!;
     // An API in the edge pod's network, with no database to reach: nothing there is ready.

@@ -215,7 +215,7 @@ export function podSandboxOf(
   deployment: IDeployment,
   container: IContainer,
   sources: Record<string, string>,
-  options: Pick<PodSandbox, 'ownNetwork' | 'etcNginxFiles' | 'workingDir'> = {},
+  options: Pick<PodSandbox, 'ownNetwork' | 'etcNginxFiles' | 'image'> = {},
 ): PodSandbox {
   const spec = podSpecOf(deployment);
   const { runAsUser, runAsGroup, fsGroup } = { ...spec.securityContext, ...container.securityContext };

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 
 /**
  * Runs a command the way a container runtime runs a pod's container under the manifests'
@@ -9,9 +11,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * pod's own loopback, so fixed ports collide with nothing). Needs root, as the tests have here.
  *
  * The sandbox is not a container: it shares the machine's file system (read-only), so the
- * project's files and Node are where they are. Mount targets must lie under /run, /tmp or
+ * machine's programs are where they are. The image's own files (its WORKDIR: dist, node_modules…)
+ * are entries of the checkout bound read-only under `podImageDir`, so that the pod's user reaches
+ * them whatever the checkout's ancestors allow (mktemp's private 0700 folder, /root) and whatever
+ * an emptyDir hides (a checkout under /tmp). Mount targets must lie under /run, /tmp or
  * /etc/nginx: the folders the manifests mount into (an image has those folders empty or its own).
  */
+export const podImageDir = '/run/.image';
+
 export interface PodSandbox {
   user: number;
   group: number;
@@ -23,8 +30,15 @@ export interface PodSandbox {
   ownNetwork?: boolean;
   /** Files of /etc/nginx the image has (mime.types), when something is mounted below it. */
   etcNginxFiles?: string[];
-  /** The image's WORKDIR. */
-  workingDir?: string;
+  /** The image's files: these entries (files or folders) of a host folder, at the same place under `podImageDir`, its WORKDIR. */
+  image?: { from: string; entries: string[] };
+}
+
+/** Where a host path under the image's source folder is inside the sandbox; other paths are left as they are. */
+export function pathInPodImage(sandbox: PodSandbox, hostPath: string): string {
+  if (sandbox.image === undefined) return hostPath;
+  const inside = relative(sandbox.image.from, hostPath);
+  return inside.startsWith('..') || isAbsolute(inside) ? hostPath : join(podImageDir, inside);
 }
 
 const allowedRoots = ['/run/', '/etc/nginx/', '/tmp'];
@@ -50,6 +64,13 @@ export function spawnInPodSandbox(sandbox: PodSandbox, command: string[], env: R
   }
   // The image's /run, empty; and its /etc/nginx (its own files, and the folders mounted into).
   lines.push('mount -t tmpfs -o size=16m,mode=755 tmpfs /run');
+  for (const entry of sandbox.image?.entries ?? []) {
+    const source = join(sandbox.image!.from, entry);
+    const target = join(podImageDir, entry);
+    if (statSync(source).isDirectory()) lines.push(`mkdir -p ${quote(target)}`);
+    else lines.push(`mkdir -p ${quote(dirname(target))}`, `touch ${quote(target)}`);
+    lines.push(`mount --bind ${quote(source)} ${quote(target)}`, `mount -o remount,bind,ro ${quote(target)}`);
+  }
   const underEtcNginx = sandbox.mounts.filter((mount) => mount.path.startsWith('/etc/nginx/'));
   if (underEtcNginx.length > 0) {
     lines.push('mkdir /run/.image-etc-nginx');
@@ -66,7 +87,7 @@ export function spawnInPodSandbox(sandbox: PodSandbox, command: string[], env: R
   if (underEtcNginx.length > 0) lines.push('mount -o remount,bind,ro /etc/nginx');
   // Last: read-only sources may sit in the machine's /tmp.
   if (sandbox.mounts.some((mount) => mount.path === '/tmp')) lines.push('mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp');
-  lines.push('mount -o remount,bind,ro /', `cd ${quote(sandbox.workingDir ?? '/')}`);
+  lines.push('mount -o remount,bind,ro /', `cd ${sandbox.image === undefined ? '/' : podImageDir}`);
   // As runc does (fixStdioPermissions): stdout and stderr are pipes owned by the container's
   // user, so that it may reopen /dev/stdout (Nginx's access log). Node hands a child sockets.
   lines.push('exec > >(cat) 2> >(cat >&2)', `chown ${sandbox.user}:${sandbox.group} /proc/self/fd/1 /proc/self/fd/2`);
