@@ -38,11 +38,12 @@ import { measureOverload, overloadSettings, startEdges } from './overload/measur
 import type { OverloadFigures } from './overload/overload-data.mts';
 import { sheddingLabel } from './overload/render-overload.mts';
 import { settled } from './overload/stall-run.mts';
-import { pinningFromEnv, stackProcesses } from './pinning.mts';
+import { pinningFromEnv, stackProcesses, type PinMode } from './pinning.mts';
 import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
 import { mixRequests } from './report/mix.mts';
-import { openModel, type PlannedRequest } from './report/open-model.mts';
+import { findMixRate, mixConfirmSeconds, mixP95Ms } from './report/mix-search.mts';
+import type { PlannedRequest } from './report/open-model.mts';
 import type { MixStep, ReportData, ReportRow, ServerSide, ThroughputBar } from './report/report-data.mts';
 import { renderHtml, renderMarkdown } from './report/render-report.mts';
 import type { buildSummary } from '../../src/components/metrics/summary.js';
@@ -55,8 +56,8 @@ const metricsPublishMs = 5500;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-/** The PM2 cluster's /metrics/summary at the end of the mix, its 1-minute window; null when it does not answer. */
-async function serverSide(port: number): Promise<ServerSide | null> {
+/** The PM2 cluster's /metrics/summary at the end of the mix's search, its 1-minute window; null when it does not answer. */
+async function serverSide(port: number, pinning: PinMode, sustainable: number): Promise<ServerSide | null> {
   // The process that answers reports itself live and the other from its last snapshot: wait for one.
   await delay(metricsPublishMs);
   const response = await fetch(`http://127.0.0.1:${port}/metrics/summary`).catch(() => null);
@@ -64,7 +65,8 @@ async function serverSide(port: number): Promise<ServerSide | null> {
   const { windows } = (await response.json()) as ReturnType<typeof buildSummary>;
   const minute = windows['1m'];
   return {
-    window: 'the last minute, ending at the end of the mix',
+    pinning,
+    window: `the last minute, ending at the end of the mix's search (its last run: ${mixConfirmSeconds} s at the sustainable rate, ${sustainable}/s)`,
     routes: minute.routes.slice(0, 10).map((route) => ({
       route: `${route.method} ${route.route}`,
       requests: route.requests,
@@ -144,13 +146,15 @@ async function main(): Promise<void> {
     const throughput: ThroughputBar[] = [];
     const overload: OverloadFigures[] = [];
     const mix: MixStep[] = [];
+    const serverFigures: ServerSide[] = [];
     for (const mode of pinning.modes) {
       pinning.apply(mode, boxPids);
       // Warm-up: caches filled, JIT warm.
       for (const [label, port, paths, headers] of configs) await measure(label, port, paths, { seconds: 1, connections, ...(headers ? { headers } : {}) });
       const measurements: Measurement[] = [];
       for (let round = 0; round < rounds; round++) {
-        for (const [label, port, paths, headers] of configs) measurements.push(await measure(label, port, paths, { seconds, connections, ...(headers ? { headers } : {}) }));
+        for (const [label, port, paths, headers] of configs)
+          measurements.push(await measure(label, port, paths, { seconds, connections, ...(headers ? { headers } : {}) }));
       }
       const of = (label: string) => {
         const series = measurements.filter((m) => m.label === label);
@@ -160,25 +164,24 @@ async function main(): Promise<void> {
       const rps = (label: string): string => `${label} ${of(label).rps} req/s`;
 
       // P7 and the overload figures: capacity by latency, spikes, a stall (overload/measure-overload.mts).
-      const figures = await measureOverload({ cluster: pm2, edges: pm2Edges, barePort: clusterHello.port, targets: signedInReads }, mode, pinning.describe(mode), overloadSetting, log);
+      const figures = await measureOverload(
+        { cluster: pm2, edges: pm2Edges, barePort: clusterHello.port, targets: signedInReads },
+        mode,
+        pinning.describe(mode),
+        overloadSetting,
+        log,
+      );
       overload.push(figures);
       const [firstRun] = figures.runs;
       const spike = firstRun?.spikes.find((each) => each.multiple === 2);
 
-      // Mix: rising fixed rates until p95 > 100 ms, failures over 1 % or the rate is not reached;
-      // from a box that answers quickly again after the overload's last run.
+      // Mix: its sustainable rate, from a box that answers quickly again after the overload's last
+      // run; the servers' own figures over the last minute, the confirming run at that rate.
       await settled(pm2Edge.port);
-      let sustainable = 0;
-      const steps: MixStep[] = [];
-      // From a low rate up, so that a box whose mix sustains far less than its cached reads still finds its rate.
-      for (let rate = 10; steps.length < 12; rate = Math.round(rate * 1.5)) {
-        const run = await openModel(pm2Edge.port, mixPlan, rate, 10);
-        const achieved = Math.round(run.sent / run.seconds);
-        steps.push({ pinning: mode, rate, achieved, p95Ms: run.p95Ms, failed: run.failed });
-        if (run.p95Ms > 100 || run.failed > run.sent * 0.01 || achieved < rate * 0.95) break;
-        sustainable = rate;
-      }
+      const { sustainable, steps } = await findMixRate(pm2Edge.port, mixPlan, mode, log);
       mix.push(...steps);
+      const server = await serverSide(pm2.port, mode, sustainable);
+      if (server) serverFigures.push(server);
 
       const limiterOn = of('API cached profile (1 process)');
       const limiterOff = of('API cached profile, limiter off (1 process)');
@@ -186,7 +189,12 @@ async function main(): Promise<void> {
       rows.push(
         row('P1', 'Express hello ÷ node:http hello', r('Express hello', 'node:http hello'), `${rps('Express hello')}, ${rps('node:http hello')}`),
         row('P2', 'node:http hello behind our Nginx config ÷ direct', r('Nginx → node:http hello', 'node:http hello'), rps('Nginx → node:http hello')),
-        row('P3', 'the liveness probe (/live, answered ahead of the middleware stack) ÷ bare Express', r('API /live (1 process)', 'Express hello'), rps('API /live (1 process)')),
+        row(
+          'P3',
+          'the liveness probe (/live, answered ahead of the middleware stack) ÷ bare Express',
+          r('API /live (1 process)', 'Express hello'),
+          rps('API /live (1 process)'),
+        ),
         row(
           'P4',
           "the limiter's cost on a cached read (load-profile budgets vs RATE_LIMIT_ENABLED=false)",
@@ -227,12 +235,16 @@ async function main(): Promise<void> {
           r('Nginx → PM2 ×2 cached profile', 'node:http hello (node:cluster ×2)'),
           `${rps('Nginx → PM2 ×2 cached profile')}, ${rps('node:http hello (node:cluster ×2)')}`,
         ),
-        row('Mix', 'maximum sustainable rate of the mix (reads, search, stats, profile edits) at p95 ≤ 100 ms', `${sustainable} req/s`, steps.map((step) => `${step.rate}/s → p95 ${step.p95Ms} ms`).join('; ')),
+        row(
+          'Mix',
+          `maximum sustainable rate of the mix (reads, search, stats, profile edits) at p95 ≤ ${mixP95Ms} ms, no 5xx, confirmed for ${mixConfirmSeconds} s`,
+          `${sustainable} req/s`,
+          steps.map((step) => `${step.rate}/s${step.confirming ? ` (${step.seconds} s)` : ''} → p95 ${step.p95Ms} ms ${step.held ? '✓' : '✗'}`).join('; '),
+        ),
       );
       throughput.push(...configs.map(([label]) => ({ label, pinning: mode, requestsPerSecond: of(label).rps, p95Ms: of(label).p95 })));
     }
 
-    const server = await serverSide(pm2.port);
     const date = new Date().toISOString();
     const data: ReportData = {
       date,
@@ -250,12 +262,12 @@ async function main(): Promise<void> {
       throughput,
       overload,
       mix,
-      ...(server ? { server } : {}),
+      servers: serverFigures,
       notes: [
         'Everything here ran against the stack’s Redis and database, with fresh processes and a fresh Redis key prefix.',
         `Each figure was measured under each pinning (BENCH_PIN: ${pinning.modes.join(', ')}), all of one pinning before the next.${checkout ? ` Nginx's configuration: ${checkout}'s (BENCH_NGINX_CHECKOUT).` : ''}`,
-        server
-          ? `Server-side figures: /metrics/summary of the PM2 cluster behind Nginx, its 1-minute window taken at the end of the last mix (${pinning.modes.at(-1)}); p95 from the servers’ own histograms (from the request reaching Express to its response, interpolated within buckets of 5, 10, 25, 50 ms …), so without Nginx and the queueing before Express.`
+        serverFigures.length > 0
+          ? `Server-side figures: /metrics/summary of the PM2 cluster behind Nginx, its 1-minute window read at the end of each pinning's mix search, whose last run is the ${mixConfirmSeconds} s run that confirmed the sustainable rate; p95 from the servers’ own histograms (from the request reaching Express to its response, interpolated within buckets of 5, 10, 25, 50 ms …), so without Nginx and the queueing before Express.`
           : 'Server-side figures: /metrics/summary of the PM2 cluster did not answer (METRICS_ENABLED=false?).',
         'The mix is the stand-alone flows of load-test.js by weight (profile reads, search, statistics, profile views and edits); it leaves out sign-ins, uploads and lesson jobs (multi-step flows with polling), which load-test.js covers.',
         'Chaos figures (Redis or database down, SIGTERM, pm2 reloads, a worker killed mid-job, under the mix) come from ./scripts/bench chaos (bench/results/chaos-<date>.md).',

@@ -120,19 +120,22 @@ const fixture: ReportData = {
     },
   ],
   mix: [
-    { pinning: 'pinned', rate: 100, achieved: 100, p95Ms: 8, failed: 0 },
-    { pinning: 'pinned', rate: 200, achieved: 199, p95Ms: 30, failed: 0 },
-    { pinning: 'pinned', rate: 400, achieved: 310, p95Ms: 180, failed: 2 },
+    { pinning: 'pinned', rate: 100, seconds: 10, confirming: false, achieved: 100, p95Ms: 8, fiveXx: 0, failed: 0, held: true },
+    { pinning: 'pinned', rate: 400, seconds: 10, confirming: false, achieved: 310, p95Ms: 180, fiveXx: 2, failed: 2, held: false },
+    { pinning: 'pinned', rate: 200, seconds: 60, confirming: true, achieved: 199, p95Ms: 30, fiveXx: 0, failed: 0, held: true },
   ],
-  server: {
-    window: 'the last minute, ending at the end of the mix',
-    routes: [
-      { route: 'GET /api/profiles/:id', requests: 1200, requestsPerSecond: 20, p95Ms: 4.2, errorRate: 0 },
-      { route: 'GET /api/search/<unmatched>', requests: 3, requestsPerSecond: 0.4, p95Ms: null, errorRate: 0.5 },
-    ],
-    cache: [{ kind: 'profile', hits: 990, misses: 10, hitRate: 0.99 }],
-    eventLoopLagP99Ms: 11.3,
-  },
+  servers: [
+    {
+      pinning: 'pinned',
+      window: 'the last minute, ending at the end of the mix',
+      routes: [
+        { route: 'GET /api/profiles/:id', requests: 1200, requestsPerSecond: 20, p95Ms: 4.2, errorRate: 0 },
+        { route: 'GET /api/search/<unmatched>', requests: 3, requestsPerSecond: 0.4, p95Ms: null, errorRate: 0.5 },
+      ],
+      cache: [{ kind: 'profile', hits: 990, misses: 10, hitRate: 0.99 }],
+      eventLoopLagP99Ms: 11.3,
+    },
+  ],
   notes: ['fixture'],
 };
 
@@ -218,13 +221,15 @@ test('the overload section: capacity by latency, P7, the goals per shedding sett
 test('the Markdown report has every row, and names are escaped in the HTML', () => {
   const markdown = renderMarkdown(fixture);
   expect(markdown).toContain('| P1 | pinned | Express hello ÷ node:http hello | 0.61× | 9,800 vs 16,000 req/s |');
-  expect(markdown).toContain('| pinned | 400/s | 310/s | 180 ms | 2 |');
+  expect(markdown).toContain('| pinned | 400/s | 10 s | 310/s | 180 ms | 2 | 2 | ✗ |');
+  expect(markdown).toContain('| pinned | 200/s | 60 s, confirming | 199/s | 30 ms | 0 | 0 | ✓ |');
   expect(markdown).toContain('- unpinned: generator and box share CPUs 0-1');
   expect(renderHtml(fixture, projectRoot)).toContain('70 % of the maximum &#60;rate&#62;');
 });
 
 test('the server-side figures from /metrics/summary: per-route p95, cache hit rate and event-loop lag, in both formats', () => {
   const markdown = renderMarkdown(fixture);
+  expect(markdown).toContain('## Server side (/metrics/summary), pinned');
   expect(markdown).toContain('Event-loop lag p99 (the highest of any process): 11.3 ms.');
   expect(markdown).toContain('| GET /api/profiles/:id | 1200 | 20.0 | 4.2 ms | 0.0 % |');
   expect(markdown).toContain('| GET /api/search/<unmatched> | 3 | 0.4 | – | 50.0 % |');
@@ -232,5 +237,5 @@ test('the server-side figures from /metrics/summary: per-route p95, cache hit ra
   const html = renderHtml(fixture, projectRoot);
   expect(html).toContain('<td>GET /api/search/&#60;unmatched&#62;</td><td>3</td>');
   expect(html).toContain('<td>profile</td><td>99.0 %</td>');
-  expect(renderMarkdown({ ...fixture, server: undefined })).not.toContain('Server side');
+  expect(renderMarkdown({ ...fixture, servers: [] })).not.toContain('Server side');
 });

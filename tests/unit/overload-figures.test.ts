@@ -1,4 +1,5 @@
 import { misses, searchRate } from '../../scripts/benchmarks/overload/capacity.mts';
+import { mixMisses } from '../../scripts/benchmarks/report/mix-search.mts';
 import { overloadSeconds } from '../../scripts/benchmarks/overload/spike.mts';
 import { recoveredAfter } from '../../scripts/benchmarks/overload/stall-run.mts';
 import { answerOf, type Answer, type OpenModelResult } from '../../scripts/benchmarks/report/open-model.mts';
@@ -125,4 +126,15 @@ describe('the rate search', () => {
   test('gives up when not even the lowest rate holds', async () => {
     await expect(searchRate(box(5).holds, { start: 40, resolution: 0.05 })).rejects.toThrow('not even 10/s held a p99 ≤ 50 ms');
   });
+});
+
+test("the mix's search: a run holds with its p95 ≤ 100 ms, no 5xx at all, at most 1 % other failures and the rate kept", () => {
+  const run = { rate: 500, seconds: 10, sent: 5000, failed: 0, p95Ms: 40, statuses: { '200': 5000 } };
+  expect(mixMisses(run)).toEqual([]);
+  expect(mixMisses({ ...run, p95Ms: 100.1 })).toEqual(['p95']);
+  expect(mixMisses({ ...run, failed: 1, statuses: { '200': 4999, '503': 1 } })).toEqual(['5xx']);
+  expect(mixMisses({ ...run, failed: 50, statuses: { '200': 4950, '429': 50 } })).toEqual([]);
+  expect(mixMisses({ ...run, failed: 51, statuses: { '200': 4949, '429': 51 } })).toEqual(['failures']);
+  expect(mixMisses({ ...run, sent: 4700, statuses: { '200': 4700 } })).toEqual(['rate not kept']);
+  expect(mixMisses({ ...run, sent: 0, statuses: {} })).toEqual(['p95', 'rate not kept']);
 });

@@ -19,11 +19,17 @@ const milliseconds = (ms: number | null): string => (ms === null ? '–' : `${ms
 /** The server side as table rows (cells as text): one source for Markdown and HTML. */
 function serverTables(server: ServerSide): { heading: string; intro: string; routes: string[][]; cache: string[][] } {
   return {
-    heading: 'Server side (/metrics/summary)',
+    heading: `Server side (/metrics/summary), ${server.pinning}`,
     intro: `Over ${server.window}. Event-loop lag p99 (the highest of any process): ${server.eventLoopLagP99Ms} ms.`,
     routes: [
       ['route', 'requests', 'req/s', 'p95', '5xx'],
-      ...server.routes.map((route) => [route.route, String(route.requests), route.requestsPerSecond.toFixed(1), milliseconds(route.p95Ms), percent(route.errorRate)]),
+      ...server.routes.map((route) => [
+        route.route,
+        String(route.requests),
+        route.requestsPerSecond.toFixed(1),
+        milliseconds(route.p95Ms),
+        percent(route.errorRate),
+      ]),
     ],
     cache: [['cache', 'hit rate', 'hits', 'misses'], ...server.cache.map((kind) => [kind.kind, percent(kind.hitRate), String(kind.hits), String(kind.misses)])],
   };
@@ -47,7 +53,9 @@ export function renderMarkdown(data: ReportData): string {
   const lines = [
     `# Performance report, ${data.date}`,
     '',
-    `Commit ${data.commit}; ${data.machine}; ${Object.entries(data.versions).map(([name, version]) => `${name} ${version}`).join(', ')}.`,
+    `Commit ${data.commit}; ${data.machine}; ${Object.entries(data.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}.`,
     `Generator: ${data.generator}. The run took ${Math.round(data.durationSeconds)} s.`,
     '',
     ...pinningLines(data).map((line) => `- ${line}`),
@@ -63,13 +71,16 @@ export function renderMarkdown(data: ReportData): string {
     ...data.throughput.map((bar) => `| ${bar.label} | ${bar.pinning} | ${bar.requestsPerSecond} | ${bar.p95Ms} ms |`),
     '',
     ...overloadMarkdown(data.overload),
-    '## Mix: rate search (p95 ≤ 100 ms)',
+    '## Mix: rate search (p95 ≤ 100 ms, no 5xx, ≤ 1 % failed)',
     '',
-    '| pinning | offered rate | achieved | p95 | failed |',
-    '|---|---|---|---|---|',
-    ...data.mix.map((step) => `| ${step.pinning} | ${step.rate}/s | ${step.achieved}/s | ${step.p95Ms} ms | ${step.failed} |`),
+    '| pinning | offered rate | run | achieved | p95 | 5xx | failed | held |',
+    '|---|---|---|---|---|---|---|---|',
+    ...data.mix.map(
+      (step) =>
+        `| ${step.pinning} | ${step.rate}/s | ${step.seconds} s${step.confirming ? ', confirming' : ''} | ${step.achieved}/s | ${step.p95Ms} ms | ${step.fiveXx} | ${step.failed} | ${step.held ? '✓' : '✗'} |`,
+    ),
     '',
-    ...(data.server ? serverMarkdown(data.server) : []),
+    ...data.servers.flatMap(serverMarkdown),
     '## Notes',
     '',
     ...data.notes.map((note) => `- ${note}`),
@@ -103,7 +114,10 @@ function chartConfigs(data: ReportData): Record<string, unknown> {
       data: {
         datasets: modes.map((mode, index) => ({
           label: `p95 ms, ${mode}`,
-          data: data.mix.filter((step) => step.pinning === mode).map((step) => ({ x: step.rate, y: step.p95Ms })),
+          data: data.mix
+            .filter((step) => step.pinning === mode)
+            .sort((a, b) => a.rate - b.rate)
+            .map((step) => ({ x: step.rate, y: step.p95Ms })),
           borderColor: colours[index % colours.length],
         })),
       },
@@ -113,7 +127,12 @@ function chartConfigs(data: ReportData): Record<string, unknown> {
 }
 
 export function renderHtml(data: ReportData, root: string): string {
-  const rows = data.rows.map((row) => `<tr><td>${row.id}</td><td>${row.pinning}</td><td>${escapeHtml(row.compares)}</td><td><b>${escapeHtml(row.value)}</b></td><td>${escapeHtml(row.detail)}</td></tr>`).join('\n');
+  const rows = data.rows
+    .map(
+      (row) =>
+        `<tr><td>${row.id}</td><td>${row.pinning}</td><td>${escapeHtml(row.compares)}</td><td><b>${escapeHtml(row.value)}</b></td><td>${escapeHtml(row.detail)}</td></tr>`,
+    )
+    .join('\n');
   // JSON in a script block: `<` escaped so no value can close the block.
   const configs = JSON.stringify(chartConfigs(data)).replaceAll('<', '\\u003c');
   return `<!doctype html>
@@ -121,14 +140,20 @@ export function renderHtml(data: ReportData, root: string): string {
 <style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:0 0 1em}td,th{padding:.3em .8em;border-bottom:1px solid #ccc;vertical-align:top}.chart{height:22em;margin:1em 0 2em}</style>
 </head><body>
 <h1>Performance report, ${escapeHtml(data.date)}</h1>
-<p>Commit ${escapeHtml(data.commit)}; ${escapeHtml(data.machine)}; ${escapeHtml(Object.entries(data.versions).map(([name, version]) => `${name} ${version}`).join(', '))}. Generator: ${escapeHtml(data.generator)}.</p>
-<ul>${pinningLines(data).map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+<p>Commit ${escapeHtml(data.commit)}; ${escapeHtml(data.machine)}; ${escapeHtml(
+    Object.entries(data.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', '),
+  )}. Generator: ${escapeHtml(data.generator)}.</p>
+<ul>${pinningLines(data)
+    .map((line) => `<li>${escapeHtml(line)}</li>`)
+    .join('')}</ul>
 <table><thead><tr><th>row</th><th>pinning</th><th>compares</th><th>value</th><th>measurements</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <h2>Throughput</h2><div class="chart"><canvas id="throughput"></canvas></div>
 ${overloadHtml(data.overload)}<h2>Mix: p95 per offered rate</h2><div class="chart"><canvas id="mix"></canvas></div>
-${data.server ? serverHtml(data.server) : ''}<h2>Notes</h2><ul>${data.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
+${data.servers.map(serverHtml).join('')}<h2>Notes</h2><ul>${data.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
 <script>${chartJs(root)}</script>
 <script>
 const configs = ${configs};

@@ -21,18 +21,25 @@ export interface ThroughputBar {
   p95Ms: number;
 }
 
-/** One step of the mix's rate search. */
+/** One run of the mix's rate search (report/mix-search.mts). */
 export interface MixStep {
   pinning: PinMode;
   rate: number;
+  seconds: number;
+  /** The full-length run that confirms the rate the short runs found. */
+  confirming: boolean;
   achieved: number;
   p95Ms: number;
+  fiveXx: number;
+  /** Answers other than a 2xx (5xx included). */
   failed: number;
+  held: boolean;
 }
 
 /** The PM2 cluster's own figures from /metrics/summary, over one of its windows. */
 export interface ServerSide {
-  /** What the figures cover, e.g. "the last minute, ending at the end of the mix". */
+  pinning: PinMode;
+  /** What the figures cover, e.g. "the last minute of the mix at its sustainable rate (560/s)". */
   window: string;
   /** The busiest routes (route templates), p95 from the servers' histograms. */
   routes: { route: string; requests: number; requestsPerSecond: number; p95Ms: number | null; errorRate: number }[];
@@ -55,7 +62,7 @@ export interface ReportData {
   /** Capacity, P7's figures, the spikes and the stall, per pinning. */
   overload: OverloadFigures[];
   mix: MixStep[];
-  /** What the servers measured themselves (/metrics/summary); absent when it did not answer. */
-  server?: ServerSide;
+  /** What the servers measured themselves (/metrics/summary), per pinning; none where it did not answer. */
+  servers: ServerSide[];
   notes: string[];
 }
