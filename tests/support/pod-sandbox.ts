@@ -64,8 +64,9 @@ export function spawnInPodSandbox(sandbox: PodSandbox, command: string[], env: R
   }
   // The image's /run, empty; and its /etc/nginx (its own files, and the folders mounted into).
   lines.push('mount -t tmpfs -o size=16m,mode=755 tmpfs /run');
-  for (const entry of sandbox.image?.entries ?? []) {
-    const source = join(sandbox.image!.from, entry);
+  const { from, entries } = sandbox.image ?? { from: '/', entries: [] };
+  for (const entry of entries) {
+    const source = join(from, entry);
     const target = join(podImageDir, entry);
     if (statSync(source).isDirectory()) lines.push(`mkdir -p ${quote(target)}`);
     else lines.push(`mkdir -p ${quote(dirname(target))}`, `touch ${quote(target)}`);
