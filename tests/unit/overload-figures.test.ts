@@ -1,4 +1,4 @@
-import { misses, searchRate } from '../../scripts/benchmarks/overload/capacity.mts';
+import { misses, NoRateHeld, searchRate } from '../../scripts/benchmarks/overload/capacity.mts';
 import { mixMisses } from '../../scripts/benchmarks/report/mix-search.mts';
 import { overloadSeconds } from '../../scripts/benchmarks/overload/spike.mts';
 import { recoveredAfter } from '../../scripts/benchmarks/overload/stall-run.mts';
@@ -125,6 +125,7 @@ describe('the rate search', () => {
 
   test('gives up when not even the lowest rate holds', async () => {
     await expect(searchRate(box(5).holds, { start: 40, resolution: 0.05 })).rejects.toThrow('not even 10/s held a p99 ≤ 50 ms');
+    await expect(searchRate(box(5).holds, { start: 40, resolution: 0.05 })).rejects.toBeInstanceOf(NoRateHeld);
   });
 });
 

@@ -16,6 +16,9 @@ import { settled } from './stall-run.mts';
 
 export const capacityP99Ms = 50;
 
+/** The search found no rate that held (the box cannot hold even the lowest worth measuring). */
+export class NoRateHeld extends Error {}
+
 export interface SearchSettings {
   /** The first rate tried. */
   start: number;
@@ -116,7 +119,7 @@ export async function searchRate(holds: (rate: number, confirming: boolean) => P
   for (let rate = settings.start; low === 0 || high === Infinity; ) {
     if (await holds(rate, false)) low = rate;
     else high = rate;
-    if (low === 0 && rate / 2 < lowestRate) throw new Error(`not even ${rate}/s held a p99 ≤ ${capacityP99Ms} ms`);
+    if (low === 0 && rate / 2 < lowestRate) throw new NoRateHeld(`not even ${rate}/s held a p99 ≤ ${capacityP99Ms} ms`);
     rate = low === 0 ? Math.round(rate / 2) : rate * 2;
   }
   while (high - low > low * settings.resolution) {
@@ -127,5 +130,5 @@ export async function searchRate(holds: (rate: number, confirming: boolean) => P
   for (let rate = low; rate >= lowestRate; rate = Math.round(rate * (1 - settings.resolution))) {
     if (await holds(rate, true)) return rate;
   }
-  throw new Error(`no rate held a p99 ≤ ${capacityP99Ms} ms for the full-length run`);
+  throw new NoRateHeld(`no rate held a p99 ≤ ${capacityP99Ms} ms for the full-length run`);
 }

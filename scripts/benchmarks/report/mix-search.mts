@@ -7,7 +7,7 @@
  * it (report.mts) covers the mix at that rate. A short run that fails is run once more and the
  * rate fails only if both do: one hiccup of the box must not halve the search.
  */
-import { searchRate } from '../overload/capacity.mts';
+import { NoRateHeld, searchRate } from '../overload/capacity.mts';
 import { settled } from '../overload/stall-run.mts';
 import type { PinMode } from '../pinning.mts';
 import { openModel, type OpenModelResult, type PlannedRequest } from './open-model.mts';
@@ -62,6 +62,9 @@ export async function findMixRate(
     return misses.length === 0;
   };
   const holds = async (rate: number, confirming: boolean): Promise<boolean> => (await runAt(rate, confirming)) || (!confirming && (await runAt(rate, false)));
-  const sustainable = await searchRate(holds, { start: 100, resolution: 0.05 }).catch(() => 0);
+  const sustainable = await searchRate(holds, { start: 100, resolution: 0.05 }).catch((error: unknown) => {
+    if (error instanceof NoRateHeld) return 0;
+    throw error;
+  });
   return { sustainable, steps };
 }
