@@ -37,7 +37,6 @@ import { generatorBound } from './overload/capacity.mts';
 import { measureOverload, overloadSettings, startEdges } from './overload/measure-overload.mts';
 import type { OverloadFigures } from './overload/overload-data.mts';
 import { sheddingLabel } from './overload/render-overload.mts';
-import { settled } from './overload/stall-run.mts';
 import { pinningFromEnv, stackProcesses, type PinMode } from './pinning.mts';
 import { runBench, stopOnExit } from './stop-on-exit.mts';
 import { startProgram, type Server } from './report/hello-servers.mts';
@@ -175,12 +174,11 @@ async function main(): Promise<void> {
       const [firstRun] = figures.runs;
       const spike = firstRun?.spikes.find((each) => each.multiple === 2);
 
-      // Mix: its sustainable rate, from a box that answers quickly again after the overload's last
-      // run; the servers' own figures over the last minute, the confirming run at that rate.
-      await settled(pm2Edge.port);
+      // Mix: its sustainable rate (each run waits for a settled box); the servers' own figures over
+      // the last minute, the confirming run at that rate, when one held.
       const { sustainable, steps } = await findMixRate(pm2Edge.port, mixPlan, mode, log);
       mix.push(...steps);
-      const server = await serverSide(pm2.port, mode, sustainable);
+      const server = sustainable > 0 ? await serverSide(pm2.port, mode, sustainable) : null;
       if (server) serverFigures.push(server);
 
       const limiterOn = of('API cached profile (1 process)');

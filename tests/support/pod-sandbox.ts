@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 /**
  * Runs a command the way a container runtime runs a pod's container under the manifests'
@@ -34,11 +34,12 @@ export interface PodSandbox {
   image?: { from: string; entries: string[] };
 }
 
-/** Where a host path under the image's source folder is inside the sandbox; other paths are left as they are. */
+/** Where a host path under one of the image's entries is inside the sandbox; other paths are left as they are. */
 export function pathInPodImage(sandbox: PodSandbox, hostPath: string): string {
   if (sandbox.image === undefined) return hostPath;
   const inside = relative(sandbox.image.from, hostPath);
-  return inside.startsWith('..') || isAbsolute(inside) ? hostPath : join(podImageDir, inside);
+  const inImage = sandbox.image.entries.some((entry) => inside === entry || inside.startsWith(`${entry}/`));
+  return inImage ? join(podImageDir, inside) : hostPath;
 }
 
 const allowedRoots = ['/run/', '/etc/nginx/', '/tmp'];

@@ -127,6 +127,16 @@ describe('the rate search', () => {
     await expect(searchRate(box(5).holds, { start: 40, resolution: 0.05 })).rejects.toThrow('not even 10/s held a p99 ≤ 50 ms');
     await expect(searchRate(box(5).holds, { start: 40, resolution: 0.05 })).rejects.toBeInstanceOf(NoRateHeld);
   });
+
+  test('gives up when short runs hold but no full-length run does, down to the lowest rate', async () => {
+    const confirmed: number[] = [];
+    const holds = (rate: number, confirming: boolean): Promise<boolean> => {
+      if (confirming) confirmed.push(rate);
+      return Promise.resolve(!confirming && rate <= 12);
+    };
+    await expect(searchRate(holds, { start: 12, resolution: 0.05 })).rejects.toBeInstanceOf(NoRateHeld);
+    expect(confirmed).toEqual([12, 11, 10]);
+  });
 });
 
 test("the mix's search: a run holds with its p95 ≤ 100 ms, no 5xx at all, at most 1 % other failures and the rate kept", () => {

@@ -122,12 +122,14 @@ export async function searchRate(holds: (rate: number, confirming: boolean) => P
     if (low === 0 && rate / 2 < lowestRate) throw new NoRateHeld(`not even ${rate}/s held a p99 ≤ ${capacityP99Ms} ms`);
     rate = low === 0 ? Math.round(rate / 2) : rate * 2;
   }
-  while (high - low > low * settings.resolution) {
+  // Whole rates: a gap of 1/s cannot be split further.
+  while (high - low > Math.max(1, low * settings.resolution)) {
     const middle = Math.round((low + high) / 2);
     if (await holds(middle, false)) low = middle;
     else high = middle;
   }
-  for (let rate = low; rate >= lowestRate; rate = Math.round(rate * (1 - settings.resolution))) {
+  // At least 1/s down each time: at the lowest rates 5 % rounds back to the same rate.
+  for (let rate = low; rate >= lowestRate; rate = Math.min(rate - 1, Math.round(rate * (1 - settings.resolution)))) {
     if (await holds(rate, true)) return rate;
   }
   throw new NoRateHeld(`no rate held a p99 ≤ ${capacityP99Ms} ms for the full-length run`);

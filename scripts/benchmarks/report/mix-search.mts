@@ -32,7 +32,7 @@ export function mixMisses(run: Pick<OpenModelResult, 'rate' | 'seconds' | 'sent'
 const fiveXxOf = (statuses: Record<string, number>): number =>
   Object.entries(statuses).reduce((count, [status, times]) => count + (Number(status) >= 500 ? times : 0), 0);
 
-/** The mix's sustainable rate at `port` (0 when not even 10/s holds) and every run of the search. */
+/** The mix's sustainable rate at `port` (0 when no rate held) and every run of the search. */
 export async function findMixRate(
   port: number,
   plan: PlannedRequest[],
