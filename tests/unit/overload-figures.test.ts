@@ -1,4 +1,4 @@
-import { misses, NoRateHeld, searchRate } from '../../scripts/benchmarks/overload/capacity.mts';
+import { misses, NoRateHeld, searchRate, warmUpSettings } from '../../scripts/benchmarks/overload/capacity.mts';
 import { mixMisses } from '../../scripts/benchmarks/report/mix-search.mts';
 import { overloadSeconds } from '../../scripts/benchmarks/overload/spike.mts';
 import { recoveredAfter } from '../../scripts/benchmarks/overload/stall-run.mts';
@@ -148,4 +148,36 @@ test("the mix's search: a run holds with its p95 ≤ 100 ms, no 5xx at all, at m
   expect(mixMisses({ ...run, failed: 51, statuses: { '200': 4949, '429': 51 } })).toEqual(['failures']);
   expect(mixMisses({ ...run, sent: 4700, statuses: { '200': 4700 } })).toEqual(['rate not kept']);
   expect(mixMisses({ ...run, sent: 0, statuses: {} })).toEqual(['p95', 'rate not kept']);
+});
+
+describe('the warm-up before the rate search', () => {
+  const saved = { rate: process.env.BENCH_WARMUP_RATE, seconds: process.env.BENCH_WARMUP_SECONDS };
+  afterEach(() => {
+    for (const [name, value] of [
+      ['BENCH_WARMUP_RATE', saved.rate],
+      ['BENCH_WARMUP_SECONDS', saved.seconds],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('is 1,000/s for 20 s unless set', () => {
+    delete process.env.BENCH_WARMUP_RATE;
+    delete process.env.BENCH_WARMUP_SECONDS;
+    expect(warmUpSettings()).toEqual({ rate: 1000, seconds: 20 });
+  });
+
+  it('can be turned off with 0 seconds', () => {
+    process.env.BENCH_WARMUP_SECONDS = '0';
+    expect(warmUpSettings().seconds).toBe(0);
+  });
+
+  it('names the variable that is not a usable number', () => {
+    process.env.BENCH_WARMUP_SECONDS = 'soon';
+    expect(() => warmUpSettings()).toThrow(/BENCH_WARMUP_SECONDS must be a number ≥ 0, not 'soon'/);
+    process.env.BENCH_WARMUP_SECONDS = '20';
+    process.env.BENCH_WARMUP_RATE = '0';
+    expect(() => warmUpSettings()).toThrow(/BENCH_WARMUP_RATE must be a number ≥ 1, not '0'/);
+  });
 });

@@ -45,8 +45,18 @@ export const searchSettings = (): SearchSettings => ({
   confirmSeconds: Number(process.env.BENCH_CAPACITY_SECONDS ?? 30),
   resolution: 0.05,
   maxConnections: generatorConnections(),
-  warmUp: { rate: Number(process.env.BENCH_WARMUP_RATE ?? 1000), seconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 20) },
+  warmUp: warmUpSettings(),
 });
+
+/** BENCH_WARMUP_RATE (req/s, above 0) and BENCH_WARMUP_SECONDS (0: no warm-up); a bad value stops the bench naming it. */
+export function warmUpSettings(): SearchSettings['warmUp'] {
+  const read = (name: string, fallback: number, lowest: number): number => {
+    const value = Number(process.env[name] ?? fallback);
+    if (!Number.isFinite(value) || value < lowest) throw new Error(`${name} must be a number ≥ ${lowest}, not '${process.env[name]}'`);
+    return value;
+  };
+  return { rate: read('BENCH_WARMUP_RATE', 1000, 1), seconds: read('BENCH_WARMUP_SECONDS', 20, 0) };
+}
 
 /**
  * The connections the generator may open per attack: 1,000, the k6 spike scenario's maxVUs
