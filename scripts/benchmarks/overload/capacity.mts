@@ -48,14 +48,16 @@ export const searchSettings = (): SearchSettings => ({
   warmUp: warmUpSettings(),
 });
 
-/** BENCH_WARMUP_RATE (req/s, above 0) and BENCH_WARMUP_SECONDS (0: no warm-up); a bad value stops the bench naming it. */
+/** A bench setting from the environment (`fallback` when unset); a value below `lowest` or not a number stops the bench naming it. */
+export function numberFromEnv(name: string, fallback: number, lowest: number, what = `a number ≥ ${lowest}`): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < lowest) throw new Error(`${name} must be ${what}, not '${process.env[name]}'`);
+  return value;
+}
+
+/** BENCH_WARMUP_RATE (req/s, above 0) and BENCH_WARMUP_SECONDS (0: no warm-up). */
 export function warmUpSettings(): SearchSettings['warmUp'] {
-  const read = (name: string, fallback: number, lowest: number): number => {
-    const value = Number(process.env[name] ?? fallback);
-    if (!Number.isFinite(value) || value < lowest) throw new Error(`${name} must be a number ≥ ${lowest}, not '${process.env[name]}'`);
-    return value;
-  };
-  return { rate: read('BENCH_WARMUP_RATE', 1000, 1), seconds: read('BENCH_WARMUP_SECONDS', 20, 0) };
+  return { rate: numberFromEnv('BENCH_WARMUP_RATE', 1000, 1), seconds: numberFromEnv('BENCH_WARMUP_SECONDS', 20, 0) };
 }
 
 /**

@@ -12,7 +12,7 @@
 import { sheddingKnown, startEdge, type Cluster, type Edge } from '../bench-kit.mts';
 import type { PinMode } from '../pinning.mts';
 import { openModel, type PlannedRequest } from '../report/open-model.mts';
-import { findCapacity, runFigures, searchSettings, type SearchSettings } from './capacity.mts';
+import { findCapacity, numberFromEnv, runFigures, searchSettings, type SearchSettings } from './capacity.mts';
 import type { OverloadFigures, OverloadRun, Shedding } from './overload-data.mts';
 import { baseShare, spikeRun, type SpikeShape } from './spike.mts';
 import { stallRun } from './stall-run.mts';
@@ -27,11 +27,7 @@ export interface OverloadSettings {
 
 /** Defaults: the issue's lengths; each shorter by an environment variable for a quick try. */
 export function overloadSettings(): OverloadSettings {
-  const number = (name: string, fallback: number): number => {
-    const value = Number(process.env[name] ?? fallback);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds (or ms), not '${process.env[name]}'`);
-    return value;
-  };
+  const number = (name: string, fallback: number): number => numberFromEnv(name, fallback, 0, 'a number of seconds (or ms)');
   const search = searchSettings();
   const leadSeconds = number('BENCH_SPIKE_LEAD', 10);
   const afterSeconds = number('BENCH_SPIKE_AFTER', 30);
