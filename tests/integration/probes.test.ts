@@ -32,6 +32,12 @@ describe('probes with every dependency up', () => {
     await api.request.get('/ready').expect(200, { status: 'ready', instanceId: api.deps.config.instanceId });
   });
 
+  it('is connected, and so ready, only once its pool holds MONGODB_POOL_MIN connections', () => {
+    // The driver opens them one at a time, 100 ms apart: without the wait, 1 or 2 would be open here.
+    expect(api.deps.config.mongo.poolMin).toBe(5);
+    expect(api.deps.database.pool().open).toBeGreaterThanOrEqual(5);
+  });
+
   it('/health is an application/health+json report with a check per dependency; "warn" while no queue worker runs', async () => {
     const response = await api.request.get('/health').expect(200);
     expect(response.headers['content-type']).toMatch(/^application\/health\+json/);

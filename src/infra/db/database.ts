@@ -12,6 +12,9 @@ const { MongoClient } = mongoose.mongo;
 
 /** How often each process checks that the database still answers. */
 const availabilityPingMs = 1000;
+/** How long start-up waits for the pool's minimum of connections, and how often it looks. */
+const poolWarmUpMs = 3000;
+const poolWarmUpPollMs = 20;
 
 // Strict filters everywhere: unknown query fields are dropped and `$`-operators in
 // user-supplied filter values are refused instead of being run.
@@ -81,6 +84,21 @@ function mongoClient(config: Config['mongo']): InstanceType<typeof MongoClient> 
   });
 }
 
+/**
+ * Waits (bounded) until the pool holds its minimum of connections, which the driver opens in
+ * the background, before the process counts as connected and so ready. A replica that joins the
+ * edge's upstream under traffic, at a rollout or a scale-up, would otherwise open them on its
+ * first requests, at most two at a time (the driver's maxConnecting), each request waiting for
+ * a connection's set-up and authentication within MONGODB_POOL_WAIT_TIMEOUT_MS on a box busy
+ * starting it: one write of a Swarm rollout was answered 503 DATABASE_UNAVAILABLE so.
+ */
+async function warmPool(monitor: PoolMonitor, minimum: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + poolWarmUpMs;
+  while (monitor.establishedConnections() < minimum && Date.now() < deadline) await delay(poolWarmUpPollMs);
+  const established = monitor.establishedConnections();
+  if (established < minimum) log.warn({ established, minimum, waitedMs: poolWarmUpMs }, 'the connection pool is below its minimum; ready anyway');
+}
+
 /** Pings the server stale-tolerant reads use, and remembers whether the last ping succeeded. */
 function pinger(client: InstanceType<typeof MongoClient>, readPreference: ReadPreferenceMode) {
   const state = {
@@ -144,6 +162,8 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
         } else {
           capabilities = await recordedCapabilities(client.db());
         }
+        if (closed) return;
+        await warmPool(monitor, config.poolMin, log);
         if (closed) return;
         connection.setClient(client);
         attached = true;

@@ -17,13 +17,19 @@ export class PoolMonitor {
   private inUse = 0;
   private waiting = 0;
   private checkoutFailures = 0;
+  /** Connections set up and authenticated (`open` counts them from their creation on), by server and id. */
+  private readonly established = new Set<string>();
 
   constructor(
     client: MongoClient,
     private readonly limits: { max: number; min: number },
   ) {
     client.on('connectionCreated', () => this.open++);
-    client.on('connectionClosed', () => this.open--);
+    client.on('connectionReady', (event) => this.established.add(`${event.address} ${event.connectionId}`));
+    client.on('connectionClosed', (event) => {
+      this.open--;
+      this.established.delete(`${event.address} ${event.connectionId}`);
+    });
     client.on('connectionCheckOutStarted', () => this.waiting++);
     client.on('connectionCheckedOut', () => {
       this.waiting--;
@@ -34,6 +40,11 @@ export class PoolMonitor {
       this.checkoutFailures++;
     });
     client.on('connectionCheckedIn', () => this.inUse--);
+  }
+
+  /** Connections ready to be checked out or in use, over every server. */
+  establishedConnections(): number {
+    return this.established.size;
   }
 
   statistics(): PoolStatistics {
