@@ -21,6 +21,8 @@ export interface Nginx {
   readonly prefix: string;
   /** Bytes Nginx wrote to its access log. */
   accessLogBytes(): number;
+  /** The access log's lines, parsed (nginx/http.conf's ep_json format). */
+  accessLog(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,14 @@ function withPublicAddresses(conf: string, prefix: string, addresses: string[]):
   const text = readFileSync(shared, 'utf8').replace(/(geo \$ep_internal_client \{\n)/, `$1${addresses.map((address) => `  ${address}/32 0;\n`).join('')}`);
   writeFileSync(copy, text);
   return conf.replace(`include ${shared};`, `include ${copy};`);
+}
+
+function accessLogText(prefix: string): string {
+  try {
+    return readFileSync(join(prefix, 'logs', 'access.log'), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 export async function startNginx(options: NginxOptions): Promise<Nginx> {
@@ -95,13 +105,12 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     tlsPort,
     url: `http://127.0.0.1:${port}`,
     prefix,
-    accessLogBytes: () => {
-      try {
-        return readFileSync(join(prefix, 'logs', 'access.log')).length;
-      } catch {
-        return 0;
-      }
-    },
+    accessLogBytes: () => accessLogText(prefix).length,
+    accessLog: () =>
+      accessLogText(prefix)
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');
