@@ -69,9 +69,14 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const settledBefore = await settled(edgePort);
   const restartsBefore = await restarts(cluster);
   const probe = probeLive(edgePort, 100, liveTimeoutMs);
+  const baseAttack = attack(edgePort, targets, baseRate, shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds, { maxConnections: shape.maxConnections });
+  // The spike's answers are decoded once the base rate has stopped sending: decoded during its
+  // last seconds, they held up its requests (isolated slow seconds with refusals, 8–20 s after a spike).
   const [base, extra] = await Promise.all([
-    attack(edgePort, targets, baseRate, shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds, { maxConnections: shape.maxConnections }),
-    delay(shape.leadSeconds * 1000).then(() => attack(edgePort, targets, spikeRate - baseRate, shape.spikeSeconds, { maxConnections: shape.maxConnections })),
+    baseAttack,
+    delay(shape.leadSeconds * 1000).then(() =>
+      attack(edgePort, targets, spikeRate - baseRate, shape.spikeSeconds, { maxConnections: shape.maxConnections, decodeAfter: baseAttack }),
+    ),
   ]);
   const live = await probe.stop();
   const restartsAfter = await restarts(cluster);

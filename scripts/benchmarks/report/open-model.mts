@@ -128,6 +128,12 @@ export interface AttackOptions {
    * that finds them all busy waits in the generator for one, and the wait counts as its latency.
    */
   maxConnections?: number;
+  /**
+   * Decode the answers only once this has settled (say, another attack that still sends): decoding
+   * runs on the generator's CPU, and would hold up that attack's requests, and so add to their
+   * latency, while it sends.
+   */
+  decodeAfter?: Promise<unknown>;
 }
 
 /**
@@ -180,6 +186,7 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
       await stopAttack();
     }
 
+    await options.decodeAfter?.catch(() => undefined);
     const received: Answer[] = [];
     for await (const answer of answers(results)) received.push(answer);
     return { answers: received, cpu };
