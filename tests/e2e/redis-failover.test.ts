@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { failoverFigures, recovered, type FailoverFigures } from '../../scripts/benchmarks/chaos/failover-figures.mts';
 import { between, readJobLog } from '../../scripts/benchmarks/chaos/figures.mts';
-import { jobStates, lessonRequests, readyDocument } from '../../scripts/benchmarks/chaos/lesson-jobs.mts';
+import { api, jobStates, lessonRequests, readyDocument } from '../../scripts/benchmarks/chaos/lesson-jobs.mts';
 import {
   countedWrongSignIns,
   enforced,
@@ -67,7 +67,39 @@ const figures: Record<SentinelFault, FailoverFigures[]> = { kill: [], stop: [], 
 
 const processes = async (): Promise<Pm2Process[]> =>
   (JSON.parse(await pm2.command('jlist')) as Pm2Process[]).filter((entry) => entry.pm2_env.status === 'online');
-const workerLog = (): string => readFileSync(processesAtStart.find((entry) => entry.name === workerApp)!.pm2_env.pm_out_log_path, 'utf8');
+const logOf = (app: string): string =>
+  [...new Set(processesAtStart.filter((entry) => entry.name === app).map((entry) => entry.pm2_env.pm_out_log_path))]
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('\n');
+const workerLog = (): string => logOf(workerApp);
+
+/**
+ * What a failing run tells about each acknowledged job it did not see completed: the API's answer
+ * for it, its hash and the places it sits in Redis on the master, and every worker and API log line
+ * naming it.
+ */
+async function unfinishedJobsReport(acknowledged: string[], states: Map<string, string>): Promise<string> {
+  const master = await deployment.master();
+  const key = (name: string): string => `${keyPrefix}bull:lesson-generation:${name}`;
+  const lines = [...logOf(workerApp).split('\n'), ...logOf(apiApp).split('\n')];
+  const reports = [];
+  for (const id of [...new Set(acknowledged)].filter((candidate) => states.get(candidate) !== 'completed')) {
+    const answer = await api<unknown>(nginx.port, `/api/jobs/${encodeURIComponent(id)}`, { token }).catch((error: unknown) => String(error));
+    const read = (...args: string[]): Promise<unknown> => deployment.command(master, ...args).catch((error: unknown) => `(${String(error)})`);
+    const hash = await read('HGETALL', key(id));
+    const places = {
+      completed: await read('ZSCORE', key('completed'), id),
+      failed: await read('ZSCORE', key('failed'), id),
+      delayed: await read('ZSCORE', key('delayed'), id),
+      active: await read('LPOS', key('active'), id),
+      wait: await read('LPOS', key('wait'), id),
+      lock: await read('GET', `${key(id)}:lock`),
+    };
+    const logLines = lines.filter((line) => line.includes(id));
+    reports.push(`${id}: ${JSON.stringify({ state: states.get(id), answer, hash, places })}\n  ${logLines.join('\n  ')}`);
+  }
+  return reports.join('\n');
+}
 
 beforeAll(async () => {
   deployment = await startRedisSentinels({ downAfterMs: 2000, failoverTimeoutMs: 6000 });
@@ -159,6 +191,8 @@ async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {
     baselineMs,
   });
   process.stdout.write(`${fault}: ${times.from} -> ${times.to}, ${JSON.stringify(result)}\n`);
+  if (result.jobs.notCompleted > 0)
+    process.stdout.write(`${fault}: acknowledged jobs not completed (fault at ${new Date(times.at).toISOString()}, new master at ${new Date(times.newMaster).toISOString()}):\n${await unfinishedJobsReport(acknowledged, states)}\n`);
   // The stream followed the job across the failover: it ended, with the job completed.
   expect(events?.some((event) => event.event === 'completed' || (event.event === 'state' && (event.data as { state: string }).state === 'completed'))).toBe(
     true,

@@ -11,8 +11,8 @@ export interface Topology {
   /** Replicas connected to the master and in sync, as the master says (INFO); null when it could not be asked. */
   connectedReplicas: number | null;
   /**
-   * Sentinel: the replicas it could promote (link up, not marked down), the promoted one included
-   * until a failover ends. Standalone: the connected ones.
+   * Sentinel: the replicas it could promote (link up when last seen, not judged down), the promoted
+   * one included until a failover ends. Standalone: the connected ones.
    */
   healthyReplicas: number;
   /** Sentinel: every replica it knows for the master, down ones too (until SENTINEL RESET). Standalone: the connected ones. */
@@ -42,17 +42,29 @@ function fieldsOf(reply: unknown): Fields {
   return fields;
 }
 
-const downFlags = /(^|,)(s_down|o_down|disconnected)(,|$)/;
+/**
+ * Down as Sentinel judges it. Not `disconnected`, which only says that the sentinel's own link to
+ * the replica is down: promoting a replica (a MULTI with SLAVEOF NO ONE and CLIENT KILL TYPE
+ * normal) kills every sentinel's link to it, so for ~100 ms the replica just promoted is
+ * `disconnected` on every sentinel, and so is the other replica when it is moved to the new
+ * master. Left out then, the promoted one made the count 1 while the old master still took writes
+ * with the other replica in sync: WAIT 1 on the old master was met by a replica that then
+ * resynced from the new master, and the acknowledged job was gone (the failover test's lost job).
+ * A replica that really died counts until the sentinels judge it down (down-after-milliseconds):
+ * enqueues get 503 meanwhile, not a promise a failover could break.
+ */
+const downFlags = /(^|,)(s_down|o_down)(,|$)/;
 
 /**
- * A replica Sentinel could promote and that follows the master now. A replica it has just
- * promoted keeps its last values (flags `slave,promoted`, link `ok`) until the failover ends, so
- * it still counts: waiting for it is what makes an acknowledgement survive a SENTINEL FAILOVER.
+ * A replica Sentinel could promote, or has just promoted, that followed the master when last
+ * seen. A replica it has promoted keeps its last values (flags `slave,promoted`, link `ok`) until
+ * the failover ends, so it still counts: waiting for it is what makes an acknowledgement survive
+ * a SENTINEL FAILOVER.
  */
 const healthy = (replica: Fields): boolean => !downFlags.test(replica.flags ?? '') && replica['master-link-status'] === 'ok';
 
-async function sentinelReading(client: Redis, name: string): Promise<Omit<Topology, 'readAt' | 'connectedReplicas'>> {
-  const [master, replicas] = await Promise.all([client.call('SENTINEL', 'MASTER', name), client.call('SENTINEL', 'REPLICAS', name)]);
+/** What a sentinel's replies to SENTINEL MASTER and SENTINEL REPLICAS say about the master group. */
+export function sentinelTopology(master: unknown, replicas: unknown): Omit<Topology, 'readAt' | 'connectedReplicas'> {
   const fields = fieldsOf(master);
   const all = Array.isArray(replicas) ? replicas.map(fieldsOf) : [];
   return {
@@ -63,6 +75,11 @@ async function sentinelReading(client: Redis, name: string): Promise<Omit<Topolo
     sentinels: fields['num-other-sentinels'] === undefined ? null : Number(fields['num-other-sentinels']) + 1,
     flags: fields.flags ?? null,
   };
+}
+
+async function sentinelReading(client: Redis, name: string): Promise<Omit<Topology, 'readAt' | 'connectedReplicas'>> {
+  const [master, replicas] = await Promise.all([client.call('SENTINEL', 'MASTER', name), client.call('SENTINEL', 'REPLICAS', name)]);
+  return sentinelTopology(master, replicas);
 }
 
 /** The master's own INFO replication: its replicas connected, and those of them in sync (online). */
