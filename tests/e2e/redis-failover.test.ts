@@ -192,7 +192,9 @@ async function oneRun(fault: SentinelFault): Promise<FailoverFigures> {
   });
   process.stdout.write(`${fault}: ${times.from} -> ${times.to}, ${JSON.stringify(result)}\n`);
   if (result.jobs.notCompleted > 0)
-    process.stdout.write(`${fault}: acknowledged jobs not completed (fault at ${new Date(times.at).toISOString()}, new master at ${new Date(times.newMaster).toISOString()}):\n${await unfinishedJobsReport(acknowledged, states)}\n`);
+    process.stdout.write(
+      `${fault}: acknowledged jobs not completed (fault at ${new Date(times.at).toISOString()}, new master at ${new Date(times.newMaster).toISOString()}):\n${await unfinishedJobsReport(acknowledged, states)}\n`,
+    );
   // The stream followed the job across the failover: it ended, with the job completed.
   expect(events?.some((event) => event.event === 'completed' || (event.event === 'state' && (event.data as { state: string }).state === 'completed'))).toBe(
     true,

@@ -31,7 +31,11 @@ const replica = (port: number, flags: string, link = 'ok'): Reply => [
 ];
 
 /** The policy on one reading, with the master's own count of replicas in sync (INFO) as given. */
-function waitFor(reading: Omit<Topology, 'readAt' | 'connectedReplicas'>, connectedReplicas: number | null, ackReplicas: 'auto' | number = 'auto'): number | null {
+function waitFor(
+  reading: Omit<Topology, 'readAt' | 'connectedReplicas'>,
+  connectedReplicas: number | null,
+  ackReplicas: 'auto' | number = 'auto',
+): number | null {
   const topology: Topology = { ...reading, connectedReplicas, readAt: Date.now() };
   const watch: TopologyWatch = { current: () => topology, refresh: () => Promise.resolve(topology), stop: () => undefined };
   return acknowledgementPolicy({ ackReplicas, ackTimeoutMs: 500 }, watch).replicas();
