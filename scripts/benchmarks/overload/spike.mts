@@ -70,8 +70,8 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const restartsBefore = await restarts(cluster);
   const probe = probeLive(edgePort, 100, liveTimeoutMs);
   const baseAttack = attack(edgePort, targets, baseRate, shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds, { maxConnections: shape.maxConnections });
-  // The spike's answers are decoded once the base rate has stopped sending: decoded during its
-  // last seconds, they held up its requests (isolated slow seconds with refusals, 8–20 s after a spike).
+  // The spike's answers are decoded once the base rate has stopped sending: decoding runs on the
+  // generator's core, and would hold up the base rate's requests while the box recovers.
   const [base, extra] = await Promise.all([
     baseAttack,
     delay(shape.leadSeconds * 1000).then(() =>
