@@ -90,7 +90,7 @@ function mongoClient(config: Config['mongo']): InstanceType<typeof MongoClient> 
  * edge's upstream under traffic, at a rollout or a scale-up, would otherwise open them on its
  * first requests, at most two at a time (the driver's maxConnecting), each request waiting for
  * a connection's set-up and authentication within MONGODB_POOL_WAIT_TIMEOUT_MS on a box busy
- * starting it (the likely cause of one write answered 503 DATABASE_UNAVAILABLE in a Swarm rollout).
+ * starting it.
  */
 async function warmPool(monitor: PoolMonitor, minimum: number, log: Logger): Promise<void> {
   const deadline = Date.now() + poolWarmUpMs;
