@@ -15,6 +15,7 @@ import {
 } from '../../scripts/benchmarks/chaos/sentinel-faults.mts';
 import { spread, startTraffic, type Traffic } from '../../scripts/benchmarks/chaos/traffic.mts';
 import { mixRequests } from '../../scripts/benchmarks/report/mix.mts';
+import { queueNames } from '../../src/components/jobs/job-queues';
 import { registerOver } from '../support/edge-traffic';
 import { llmEnvironment, startFakeLlm, type FakeLlm } from '../support/fake-llm';
 import { sample as metricSample } from '../support/metrics-text';
@@ -80,7 +81,7 @@ const workerLog = (): string => logOf(workerApp);
  */
 async function unfinishedJobsReport(acknowledged: string[], states: Map<string, string>): Promise<string> {
   const master = await deployment.master();
-  const key = (name: string): string => `${keyPrefix}bull:lesson-generation:${name}`;
+  const key = (name: string): string => `${keyPrefix}bull:${queueNames.lessons}:${name}`;
   const lines = [...logOf(workerApp).split('\n'), ...logOf(apiApp).split('\n')];
   const reports = [];
   for (const id of [...new Set(acknowledged)].filter((candidate) => states.get(candidate) !== 'completed')) {

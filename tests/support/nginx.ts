@@ -105,7 +105,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     tlsPort,
     url: `http://127.0.0.1:${port}`,
     prefix,
-    accessLogBytes: () => accessLogText(prefix).length,
+    accessLogBytes: () => Buffer.byteLength(accessLogText(prefix)),
     accessLog: () =>
       accessLogText(prefix)
         .split('\n')
