@@ -5,7 +5,7 @@ import { docker, requireDockerEngine, type ComposeProject } from '../support/com
 import { registerOver, underMixedTraffic } from '../support/edge-traffic';
 import type { TestSession } from '../support/learners';
 import type { TrafficResult } from '../support/paced-traffic';
-import { forgetIdleConnections, nodeNumber, onNode, runningTasks, swarm, swarmProject } from '../support/swarm';
+import { databaseGateLines, forgetIdleConnections, nodeNumber, onNode, runningTasks, swarm, swarmProject } from '../support/swarm';
 import { waitFor } from '../support/wait';
 
 /**
@@ -22,8 +22,13 @@ let sessions: TestSession[];
 const record = (line: string): void => void process.stdout.write(`swarm: ${line}\n`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-const underTraffic = (what: string, action: () => Promise<void>, slowMs?: number): Promise<TrafficResult> =>
-  underMixedTraffic(port, sessions, what, action, record, slowMs);
+/** Paced traffic through the edge while `action` runs; the replicas' database gate changes meanwhile are recorded. */
+async function underTraffic(what: string, action: () => Promise<void>, slowMs?: number): Promise<TrafficResult> {
+  const since = new Date().toISOString();
+  const result = await underMixedTraffic(port, sessions, what, action, record, slowMs);
+  for (const line of await databaseGateLines(project, since)) record(`${what}: ${line}`);
+  return result;
+}
 
 /** The replicas that answer /live through the edge, by container. */
 async function replicasReached(attempts: number): Promise<Set<string>> {

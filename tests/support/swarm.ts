@@ -84,3 +84,14 @@ export async function forgetIdleConnections(task: Task, seconds: number): Promis
   const script = `pid="$(docker inspect -f '{{.State.Pid}}' ${task.container})" && nsenter -t "$pid" -n sh -c '${namespaceCommands}'`;
   await docker(['exec', task.node, 'sh', '-c', script]);
 }
+
+/**
+ * What the API replicas logged about their database gate since `since` (an RFC 3339 time): each
+ * closure and re-opening, with its cause. Each replica's first opening at start-up is left out.
+ * A request answered 503 DATABASE_UNAVAILABLE under traffic is explained here.
+ */
+export async function databaseGateLines(project: ComposeProject, since: string): Promise<string[]> {
+  const script = `docker service logs --raw --since ${since} ${project.name}_app 2>&1 | grep '"database gate' | grep -v '"by":"connected"' || true`;
+  const lines = await docker(['exec', nodeName(project, 1), 'sh', '-c', script]);
+  return lines === '' ? [] : lines.split('\n');
+}

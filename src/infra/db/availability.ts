@@ -2,9 +2,9 @@ import type { Config } from '../config/config';
 
 type ReadPreferenceMode = Config['mongo']['readPreference'];
 
-/** The part of the driver's topology description this needs: each known server's type. */
+/** The part of the driver's topology description this needs: each known server's type, and why one is Unknown. */
 export interface TopologyLike {
-  servers: ReadonlyMap<string, { type: string }>;
+  servers: ReadonlyMap<string, { type: string; error?: { message: string } | null }>;
 }
 
 /** Server types that accept writes (and primary reads). */
@@ -31,14 +31,23 @@ export function availabilityOf(topology: TopologyLike, staleReadPreference: Read
   return { readable: writable || secondaryReadable, writable };
 }
 
-/** Follows the driver's `topologyDescriptionChanged` events. */
+/** Each server's type by address, with the error that made an Unknown one so: for the logs. */
+export function serverTypes(topology: TopologyLike): Record<string, string> {
+  return Object.fromEntries(
+    [...topology.servers].map(([address, server]) => [address, server.error ? `${server.type}: ${server.error.message}` : server.type]),
+  );
+}
+
+/** Follows the driver's `topologyDescriptionChanged` events; `changed` is called after each. */
 export function trackAvailability(
   client: { on(event: 'topologyDescriptionChanged', listener: (event: { newDescription: TopologyLike }) => void): unknown },
   staleReadPreference: ReadPreferenceMode,
+  changed: (topology: TopologyLike) => void = () => undefined,
 ): () => Availability {
   let current: Availability = { readable: false, writable: false };
   client.on('topologyDescriptionChanged', (event) => {
     current = availabilityOf(event.newDescription, staleReadPreference);
+    changed(event.newDescription);
   });
   return () => current;
 }

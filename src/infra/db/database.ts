@@ -2,9 +2,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config/config';
 import type { Logger } from '../logger';
-import { withTimeout } from '../with-timeout';
-import { trackAvailability } from './availability';
+import { withRunningTimeout } from '../with-timeout';
+import { serverTypes, trackAvailability } from './availability';
 import { recordedCapabilities, type DatabaseCapabilities } from './capabilities';
+import { gateTransitions, type GateCause } from './gate-transitions';
 import { PoolMonitor, type PoolStatistics } from './pool-monitor';
 import { checkSchema, type RequiredIndex } from './schema-check';
 
@@ -100,23 +101,39 @@ async function warmPool(monitor: PoolMonitor, minimum: number, log: Logger): Pro
 }
 
 /** Pings the server stale-tolerant reads use, and remembers whether the last ping succeeded. */
-function pinger(client: InstanceType<typeof MongoClient>, readPreference: ReadPreferenceMode) {
+function pinger(client: InstanceType<typeof MongoClient>, readPreference: ReadPreferenceMode, settled: (cause: GateCause) => void) {
   const state = {
     succeeded: false,
     async ping(timeoutMs: number): Promise<number> {
       const started = performance.now();
+      const tookMs = (): number => Math.round(performance.now() - started);
       try {
         // Where stale-tolerant reads go: during an election a secondary still answers.
-        await withTimeout(client.db().command({ ping: 1 }, { readPreference }), timeoutMs, 'database ping');
+        await withRunningTimeout(client.db().command({ ping: 1 }, { readPreference }), timeoutMs, 'database ping');
         state.succeeded = true;
+        settled({ by: 'ping', tookMs: tookMs() });
         return performance.now() - started;
       } catch (error) {
         state.succeeded = false;
+        settled({ by: 'ping', tookMs: tookMs(), error: error instanceof Error ? error.message : String(error) });
         throw error;
       }
     },
   };
   return state;
+}
+
+/** Pings every `availabilityPingMs` while `active`, one ping at a time, each bounded by the interval. */
+function keepPinging(ping: (timeoutMs: number) => Promise<number>, active: () => boolean): NodeJS.Timeout {
+  let pinging = false;
+  const timer = setInterval(() => {
+    if (!active() || pinging) return;
+    pinging = true;
+    ping(availabilityPingMs)
+      .catch(() => undefined)
+      .finally(() => (pinging = false));
+  }, availabilityPingMs);
+  return timer.unref();
 }
 
 export function createDatabase(config: Config['mongo'], logger: Logger, options: DatabaseOptions = {}): Database {
@@ -131,19 +148,14 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
   let closed = false;
   // The driver's monitor updates this on every heartbeat and connection error; the ping
   // below also catches a server that hangs with its sockets open.
-  const availability = trackAvailability(client, config.readPreference);
-  const pings = pinger(client, config.readPreference);
+  const availability = trackAvailability(client, config.readPreference, (topology) => gateChanged({ by: 'topology', servers: serverTypes(topology) }));
+  const pings = pinger(client, config.readPreference, (cause) => gateChanged(cause));
+  const canRead = (): boolean => attached && availability().readable && pings.succeeded;
+  const canWrite = (): boolean => attached && availability().writable && pings.succeeded;
+  const gateChanged = gateTransitions(log, () => ({ readable: canRead(), writable: canWrite() }));
   const ping = (timeoutMs: number): Promise<number> => pings.ping(timeoutMs);
 
-  let pinging = false;
-  const availabilityMonitor = setInterval(() => {
-    if (!attached || pinging) return;
-    pinging = true;
-    ping(availabilityPingMs)
-      .catch(() => undefined)
-      .finally(() => (pinging = false));
-  }, availabilityPingMs);
-  availabilityMonitor.unref();
+  const availabilityMonitor = keepPinging(ping, () => attached);
 
   async function connect(): Promise<void> {
     for (let attempt = 1; !closed; attempt++) {
@@ -168,6 +180,7 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
         connection.setClient(client);
         attached = true;
         pings.succeeded = true;
+        gateChanged({ by: 'connected' });
         log.info({ capabilities, pool: { max: config.poolMax, min: config.poolMin } }, 'connected to the database');
         return;
       } catch (error) {
@@ -184,9 +197,9 @@ export function createDatabase(config: Config['mongo'], logger: Logger, options:
     capabilities: () => capabilities,
     connect,
     schemaProblem: () => schemaProblem,
-    canRead: () => attached && availability().readable && pings.succeeded,
-    canWrite: () => attached && availability().writable && pings.succeeded,
-    isConnected: () => attached && availability().readable && pings.succeeded,
+    canRead,
+    canWrite,
+    isConnected: canRead,
     ping,
     pool: () => monitor.statistics(),
     async close() {
