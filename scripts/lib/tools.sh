@@ -15,6 +15,8 @@ KUSTOMIZE_BIN="$TOOLS_DIR/bin/kustomize"
 export KUSTOMIZE_BIN
 KUBERNETES_FIELDS_BIN="$TOOLS_DIR/bin/kubernetes-fields"
 export KUBERNETES_FIELDS_BIN
+STEP_ATTACK_BIN="$TOOLS_DIR/bin/step-attack"
+export STEP_ATTACK_BIN
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -155,6 +157,17 @@ ensure_vegeta() {
   mkdir -p "$TOOLS_DIR/bin"
   (cd /tmp && GOBIN="$TOOLS_DIR/bin" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION") || die "building vegeta failed (see above)"
   echo "$VEGETA_VERSION" > "$VEGETA_BIN.version"
+}
+
+# The spike bench's generator (scripts/benchmarks/step-attack: vegeta's attacker with a rate that
+# steps), tested and built from its own go.mod; rebuilt when its source changes.
+ensure_step_attack() {
+  local source="$ROOT/scripts/benchmarks/step-attack"
+  if [ -x "$STEP_ATTACK_BIN" ] && [ -z "$(find "$source" -newer "$STEP_ATTACK_BIN" -print -quit)" ]; then return; fi
+  command -v go >/dev/null 2>&1 || die "go is needed to build the spike bench's generator (scripts/benchmarks/step-attack)"
+  say "testing and building the spike bench's generator (under a minute, once)"
+  mkdir -p "$TOOLS_DIR/bin"
+  (cd "$source" && go test -buildvcs=false ./... >&2 && go build -buildvcs=false -trimpath -o "$STEP_ATTACK_BIN" .) || die "building scripts/benchmarks/step-attack failed (see above)"
 }
 
 # kustomize (Apache-2.0; Go module proxy): the tests render deploy/kubernetes/ with it, as

@@ -1,11 +1,13 @@
 /**
  * A spike through Nginx (issue 26): from 70 % of the capacity, `multiple` × the capacity for a
- * while, then back to 70 %. Two vegeta attacks overlap, so the rate steps without a gap: one at
- * 70 % for the whole run, and from `leadSeconds` in a second one at the rest of the spike's rate.
- * Meanwhile /live is probed every 100 ms (live-probe.mts); PM2's restart counts are read before
- * and after. Every figure is second by second (OverloadSecond) and summed up against the goals.
+ * while, then back to 70 %. One attacker whose rate steps (scripts/benchmarks/step-attack), as a
+ * k6 scenario's arrival rate does: the spike's requests leave on the connections the base rate
+ * opened, plus what more it needs. Two vegeta processes, the second started for the spike,
+ * measured that second process's start-up on the generator's core (bench/results/spike-bound.md,
+ * sections 7 and 9). Meanwhile /live is probed every 100 ms (live-probe.mts); PM2's restart counts
+ * are read before and after. Every figure is second by second (OverloadSecond) and summed up
+ * against the goals.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { percentile as rawPercentile, restarts, type Cluster } from '../bench-kit.mts';
 import { attack, countKinds, type Answer, type PlannedRequest } from '../report/open-model.mts';
 import { capacityP99Ms } from './capacity.mts';
@@ -22,12 +24,18 @@ export interface SpikeShape {
   leadSeconds: number;
   spikeSeconds: number;
   afterSeconds: number;
-  /** Each of the two attacks' connections (capacity.mts: generatorConnections). */
+  /** The generator's connections per attack (capacity.mts: generatorConnections); the spike's gets twice as many, as the two attacks it replaces had. */
   maxConnections: number;
 }
 
 const tenth = (ms: number): number => Math.round(ms * 10) / 10;
-const percentile = (times: number[], p: number): number => tenth(rawPercentile([...times].sort((a, b) => a - b), p));
+const percentile = (times: number[], p: number): number =>
+  tenth(
+    rawPercentile(
+      [...times].sort((a, b) => a - b),
+      p,
+    ),
+  );
 const percentileOrNull = (times: number[], p: number): number | null => (times.length === 0 ? null : percentile(times, p));
 // Not Math.min(...values): a spike has more answers than a call may take arguments.
 const lowest = (values: number[]): number => values.reduce((min, value) => Math.min(min, value), Infinity);
@@ -36,7 +44,13 @@ const highest = (values: number[]): number => values.reduce((max, value) => Math
 /** Each second from `start` until the last answer arrived: what left in it and what arrived in it. */
 export function overloadSeconds(answers: Answer[], live: LiveSample[], start: number): OverloadSecond[] {
   const last = Math.max(highest(answers.map((answer) => answer.at + answer.ms)), highest(live.map((sample) => sample.at)));
-  const perSecond = Array.from({ length: Math.ceil((last - start) / 1000) }, (_, second) => ({ second, left: [] as Answer[], goodput: 0, refused: 0, live: [] as number[] }));
+  const perSecond = Array.from({ length: Math.ceil((last - start) / 1000) }, (_, second) => ({
+    second,
+    left: [] as Answer[],
+    goodput: 0,
+    refused: 0,
+    live: [] as number[],
+  }));
   const at = (ms: number) => perSecond[Math.min(perSecond.length - 1, Math.max(0, Math.floor((ms - start) / 1000)))]!;
   for (const answer of answers) {
     at(answer.at).left.push(answer);
@@ -51,9 +65,18 @@ export function overloadSeconds(answers: Answer[], live: LiveSample[], start: nu
       sent: left.length,
       goodput,
       refused,
-      p99Ms: percentile(left.map((answer) => answer.ms), 99),
-      okP99Ms: percentileOrNull(left.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms), 99),
-      refusedP99Ms: percentileOrNull(left.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms), 99),
+      p99Ms: percentile(
+        left.map((answer) => answer.ms),
+        99,
+      ),
+      okP99Ms: percentileOrNull(
+        left.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms),
+        99,
+      ),
+      refusedP99Ms: percentileOrNull(
+        left.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms),
+        99,
+      ),
       timeouts: kinds.timeout,
       connectionErrors: kinds.connection,
       otherErrors: kinds.other + kinds.generator,
@@ -69,30 +92,22 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const settledBefore = await settled(edgePort);
   const restartsBefore = await restarts(cluster);
   const probe = probeLive(edgePort, 100, liveTimeoutMs);
-  const baseAttack = attack(edgePort, targets, baseRate, shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds, { maxConnections: shape.maxConnections });
-  // The spike's answers are decoded once the base rate has stopped sending: decoding runs on the
-  // generator's core, and would hold up the base rate's requests while the box recovers.
-  const [base, extra] = await Promise.all([
-    baseAttack,
-    delay(shape.leadSeconds * 1000).then(() =>
-      attack(edgePort, targets, spikeRate - baseRate, shape.spikeSeconds, { maxConnections: shape.maxConnections, decodeAfter: baseAttack }),
-    ),
-  ]);
+  const sendingSeconds = shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds;
+  const step = { rate: spikeRate - baseRate, fromSeconds: shape.leadSeconds, seconds: shape.spikeSeconds };
+  const { answers: all } = await attack(edgePort, targets, baseRate, sendingSeconds, { maxConnections: 2 * shape.maxConnections, step });
   const live = await probe.stop();
   const restartsAfter = await restarts(cluster);
 
-  const start = lowest(base.answers.map((answer) => answer.at));
-  const all = [...base.answers, ...extra.answers];
+  const start = lowest(all.map((answer) => answer.at));
   const perSecond = overloadSeconds(all, live, start);
-  const sentTimes = extra.answers.map((answer) => answer.at);
-  const spikeFrom = (lowest(sentTimes) - start) / 1000;
-  const spikeTo = (highest(sentTimes) - start) / 1000;
+  // The schedule's step, from the attack's first request.
+  const spikeFrom = shape.leadSeconds;
+  const spikeTo = shape.leadSeconds + shape.spikeSeconds;
   const inSpike = all.filter((answer) => answer.at - start >= spikeFrom * 1000 && answer.at - start <= spikeTo * 1000);
   // The spike's whole seconds: its first and last are partly at the base rate.
   const whole = perSecond.filter((s) => s.second >= Math.ceil(spikeFrom) && s.second + 1 <= Math.floor(spikeTo));
   const goodputs = whole.map((s) => s.goodput);
   const liveTimes = live.filter((sample) => sample.ms >= 0).map((sample) => sample.ms);
-  const sendingSeconds = shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds;
   return {
     multiple: shape.multiple,
     capacity,
@@ -102,8 +117,14 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
     spikeTo: tenth(spikeTo),
     goodputMin: goodputs.length === 0 ? 0 : lowest(goodputs),
     goodputMean: goodputs.length === 0 ? 0 : Math.round(goodputs.reduce((sum, count) => sum + count, 0) / goodputs.length),
-    okP99Ms: percentileOrNull(inSpike.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms), 99),
-    refusedP99Ms: percentileOrNull(inSpike.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms), 99),
+    okP99Ms: percentileOrNull(
+      inSpike.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms),
+      99,
+    ),
+    refusedP99Ms: percentileOrNull(
+      inSpike.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms),
+      99,
+    ),
     spikeKinds: countKinds(inSpike),
     kinds: countKinds(all),
     // Only the seconds requests were sent in: the late answers' seconds after them have no requests of their own.

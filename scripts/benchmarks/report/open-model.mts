@@ -75,6 +75,8 @@ export interface OpenModelResult {
 }
 
 const vegeta = process.env.VEGETA_BIN ?? 'vegeta';
+/** scripts/benchmarks/step-attack, built by `ensure_step_attack` (scripts/lib/tools.sh). */
+const stepAttack = process.env.STEP_ATTACK_BIN ?? 'step-attack';
 
 /** The sixth field of a CSV line (vegeta's error text): the first five never hold a comma; it is quoted when it holds one or a quote. */
 function errorField(line: string): string {
@@ -129,19 +131,33 @@ export interface AttackOptions {
    */
   maxConnections?: number;
   /**
-   * Decode the answers only once this has settled (say, another attack that still sends): decoding
-   * runs on the generator's CPU, and would hold up that attack's requests, and so add to their
-   * latency, while it sends.
+   * A step in the rate: `rate` more requests a second from `fromSeconds` for `seconds`, sent by the
+   * same attacker (scripts/benchmarks/step-attack) on the same connections as the rest.
    */
-  decodeAfter?: Promise<unknown>;
+  step?: { rate: number; fromSeconds: number; seconds: number };
+}
+
+/** The generator's command line: vegeta's own, or the step attack's (the same results, gob). */
+function generatorCommand(targets: string, results: string, rate: number, seconds: number, options: AttackOptions): [string, string[]] {
+  const limit = options.maxConnections === undefined ? [] : [`-max-connections=${options.maxConnections}`];
+  const common = [`-targets=${targets}`, `-duration=${seconds}s`, '-timeout=30s', ...limit, `-output=${results}`];
+  if (options.step === undefined) return [vegeta, ['attack', '-format=json', `-rate=${rate}/1s`, '-max-body=0', ...common]];
+  const { step } = options;
+  return [stepAttack, [`-rate=${rate}`, `-step-rate=${step.rate}`, `-step-from=${step.fromSeconds}s`, `-step-duration=${step.seconds}s`, ...common]];
 }
 
 /**
  * One vegeta attack: `rate` requests per second for `seconds`, cycling through `requests`;
  * every answer, and how busy the box was from `cpuFromSeconds` to the end of the sending.
  */
-export async function attack(port: number, requests: PlannedRequest[], rate: number, seconds: number, options: AttackOptions = {}): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
-  const { cpuFromSeconds = 0, maxConnections } = options;
+export async function attack(
+  port: number,
+  requests: PlannedRequest[],
+  rate: number,
+  seconds: number,
+  options: AttackOptions = {},
+): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
+  const { cpuFromSeconds = 0 } = options;
   // vegeta records each answer with its headers: 24 MB per 10 s run at 2,400 req/s. On disk, the
   // kernel's writeback of it took 0.75–1.4 s of CPU per run from the cores being measured.
   const folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ep-open-model-'));
@@ -163,10 +179,8 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
         .map((line) => `${line}\n`)
         .join(''),
     );
-    const limit = maxConnections === undefined ? [] : [`-max-connections=${maxConnections}`];
-    const child = spawn(vegeta, ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${seconds}s`, '-max-body=0', '-timeout=30s', ...limit, `-output=${results}`], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const [command, args] = generatorCommand(targets, results, rate, seconds, options);
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     // Stopped while it runs (the bench is being interrupted), vegeta exits 0 as if done, and its
     // results are about to be removed: the run must fail, not go on as a run without answers.
     let stoppedEarly = false;
@@ -180,13 +194,12 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
     try {
       const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
       if (stoppedEarly) throw new Error('vegeta was stopped: the bench is stopping');
-      if (code !== 0) throw new Error(`vegeta attack exited with ${code ?? signal}`);
+      if (code !== 0) throw new Error(`${command} exited with ${code ?? signal}`);
     } finally {
       cpu = cpuWatch?.result() ?? null;
       await stopAttack();
     }
 
-    await options.decodeAfter?.catch(() => undefined);
     const received: Answer[] = [];
     for await (const answer of answers(results)) received.push(answer);
     return { answers: received, cpu };
