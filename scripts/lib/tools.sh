@@ -159,17 +159,6 @@ ensure_vegeta() {
   echo "$VEGETA_VERSION" > "$VEGETA_BIN.version"
 }
 
-# The spike bench's generator (scripts/benchmarks/step-attack: vegeta's attacker with a rate that
-# steps), tested and built from its own go.mod; rebuilt when its source changes.
-ensure_step_attack() {
-  local source="$ROOT/scripts/benchmarks/step-attack"
-  if [ -x "$STEP_ATTACK_BIN" ] && [ -z "$(find "$source" -newer "$STEP_ATTACK_BIN" -print -quit)" ]; then return; fi
-  command -v go >/dev/null 2>&1 || die "go is needed to build the spike bench's generator (scripts/benchmarks/step-attack)"
-  say "testing and building the spike bench's generator (under a minute, once)"
-  mkdir -p "$TOOLS_DIR/bin"
-  (cd "$source" && go test -buildvcs=false ./... >&2 && go build -buildvcs=false -trimpath -o "$STEP_ATTACK_BIN" .) || die "building scripts/benchmarks/step-attack failed (see above)"
-}
-
 # kustomize (Apache-2.0; Go module proxy): the tests render deploy/kubernetes/ with it, as
 # `kubectl apply -k` does (kubectl embeds the same library). No cluster is involved.
 ensure_kustomize() {
@@ -180,15 +169,25 @@ ensure_kustomize() {
   (cd /tmp && GOBIN="$TOOLS_DIR/bin" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION") || die "building kustomize failed (see above)"
 }
 
-# The manifests' strict field check (tests/support/kubernetes-fields, on the Kubernetes API's Go
-# types), built from its own go.mod; rebuilt when its source changes.
-ensure_kubernetes_fields() {
-  local source="$ROOT/tests/support/kubernetes-fields"
-  if [ -x "$KUBERNETES_FIELDS_BIN" ] && [ -z "$(find "$source" -newer "$KUBERNETES_FIELDS_BIN" -print -quit)" ]; then return; fi
-  command -v go >/dev/null 2>&1 || die "go is needed to build the Kubernetes field check (tests/support/kubernetes-fields)"
-  say "building the Kubernetes field check (under a minute, once)"
+# A Go program of ours (WHAT, for messages) built from its own go.mod in SOURCE to BIN, after its
+# tests when TEST is given; rebuilt when its source changes.
+ensure_go_program() {
+  local what=$1 source=$2 bin=$3 test=${4:-}
+  if [ -x "$bin" ] && [ -z "$(find "$source" -newer "$bin" -print -quit)" ]; then return; fi
+  command -v go >/dev/null 2>&1 || die "go is needed to build $what (${source#"$ROOT"/})"
+  say "building $what (under a minute, once)"
   mkdir -p "$TOOLS_DIR/bin"
-  (cd "$source" && go build -buildvcs=false -trimpath -o "$KUBERNETES_FIELDS_BIN" .) || die "building tests/support/kubernetes-fields failed (see above)"
+  (cd "$source" && { [ -z "$test" ] || go test -buildvcs=false ./... >&2; } && go build -buildvcs=false -trimpath -o "$bin" .) || die "building ${source#"$ROOT"/} failed (see above)"
+}
+
+# The manifests' strict field check (tests/support/kubernetes-fields, on the Kubernetes API's Go types).
+ensure_kubernetes_fields() {
+  ensure_go_program "the Kubernetes field check" "$ROOT/tests/support/kubernetes-fields" "$KUBERNETES_FIELDS_BIN"
+}
+
+# The spike bench's generator (scripts/benchmarks/step-attack: vegeta's attacker with a rate that steps).
+ensure_step_attack() {
+  ensure_go_program "the spike bench's generator" "$ROOT/scripts/benchmarks/step-attack" "$STEP_ATTACK_BIN" test
 }
 
 ensure_database() {

@@ -29,13 +29,7 @@ export interface SpikeShape {
 }
 
 const tenth = (ms: number): number => Math.round(ms * 10) / 10;
-const percentile = (times: number[], p: number): number =>
-  tenth(
-    rawPercentile(
-      [...times].sort((a, b) => a - b),
-      p,
-    ),
-  );
+const percentile = (times: number[], p: number): number => tenth(rawPercentile([...times].sort((a, b) => a - b), p));
 const percentileOrNull = (times: number[], p: number): number | null => (times.length === 0 ? null : percentile(times, p));
 // Not Math.min(...values): a spike has more answers than a call may take arguments.
 const lowest = (values: number[]): number => values.reduce((min, value) => Math.min(min, value), Infinity);
@@ -44,13 +38,7 @@ const highest = (values: number[]): number => values.reduce((max, value) => Math
 /** Each second from `start` until the last answer arrived: what left in it and what arrived in it. */
 export function overloadSeconds(answers: Answer[], live: LiveSample[], start: number): OverloadSecond[] {
   const last = Math.max(highest(answers.map((answer) => answer.at + answer.ms)), highest(live.map((sample) => sample.at)));
-  const perSecond = Array.from({ length: Math.ceil((last - start) / 1000) }, (_, second) => ({
-    second,
-    left: [] as Answer[],
-    goodput: 0,
-    refused: 0,
-    live: [] as number[],
-  }));
+  const perSecond = Array.from({ length: Math.ceil((last - start) / 1000) }, (_, second) => ({ second, left: [] as Answer[], goodput: 0, refused: 0, live: [] as number[] }));
   const at = (ms: number) => perSecond[Math.min(perSecond.length - 1, Math.max(0, Math.floor((ms - start) / 1000)))]!;
   for (const answer of answers) {
     at(answer.at).left.push(answer);
@@ -65,18 +53,9 @@ export function overloadSeconds(answers: Answer[], live: LiveSample[], start: nu
       sent: left.length,
       goodput,
       refused,
-      p99Ms: percentile(
-        left.map((answer) => answer.ms),
-        99,
-      ),
-      okP99Ms: percentileOrNull(
-        left.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms),
-        99,
-      ),
-      refusedP99Ms: percentileOrNull(
-        left.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms),
-        99,
-      ),
+      p99Ms: percentile(left.map((answer) => answer.ms), 99),
+      okP99Ms: percentileOrNull(left.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms), 99),
+      refusedP99Ms: percentileOrNull(left.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms), 99),
       timeouts: kinds.timeout,
       connectionErrors: kinds.connection,
       otherErrors: kinds.other + kinds.generator,
@@ -117,14 +96,8 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
     spikeTo: tenth(spikeTo),
     goodputMin: goodputs.length === 0 ? 0 : lowest(goodputs),
     goodputMean: goodputs.length === 0 ? 0 : Math.round(goodputs.reduce((sum, count) => sum + count, 0) / goodputs.length),
-    okP99Ms: percentileOrNull(
-      inSpike.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms),
-      99,
-    ),
-    refusedP99Ms: percentileOrNull(
-      inSpike.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms),
-      99,
-    ),
+    okP99Ms: percentileOrNull(inSpike.filter((answer) => answer.kind === 'ok').map((answer) => answer.ms), 99),
+    refusedP99Ms: percentileOrNull(inSpike.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms), 99),
     spikeKinds: countKinds(inSpike),
     kinds: countKinds(all),
     // Only the seconds requests were sent in: the late answers' seconds after them have no requests of their own.

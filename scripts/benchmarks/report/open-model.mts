@@ -150,13 +150,7 @@ function generatorCommand(targets: string, results: string, rate: number, second
  * One vegeta attack: `rate` requests per second for `seconds`, cycling through `requests`;
  * every answer, and how busy the box was from `cpuFromSeconds` to the end of the sending.
  */
-export async function attack(
-  port: number,
-  requests: PlannedRequest[],
-  rate: number,
-  seconds: number,
-  options: AttackOptions = {},
-): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
+export async function attack(port: number, requests: PlannedRequest[], rate: number, seconds: number, options: AttackOptions = {}): Promise<{ answers: Answer[]; cpu: CpuShare | null }> {
   const { cpuFromSeconds = 0 } = options;
   // vegeta records each answer with its headers: 24 MB per 10 s run at 2,400 req/s. On disk, the
   // kernel's writeback of it took 0.75–1.4 s of CPU per run from the cores being measured.
