@@ -7,6 +7,7 @@ TOOLS_DIR="$ROOT/.tools"
 FERRETDB_VERSION="v1.24.2"
 FERRETDB_BIN="$TOOLS_DIR/bin/ferretdb"
 export FERRETDB_BIN
+# The same version as scripts/benchmarks/step-attack/go.mod's: its results are read with this one's `vegeta encode`.
 VEGETA_VERSION="v12.13.0"
 VEGETA_BIN="$TOOLS_DIR/bin/vegeta"
 export VEGETA_BIN

@@ -74,7 +74,7 @@ export interface SpikeFigures {
   baseRate: number;
   /** The rate during the spike. */
   spikeRate: number;
-  /** When the spike's requests started and stopped leaving, seconds into the run. */
+  /** When the schedule's spike starts and ends, seconds into the run. */
   spikeFrom: number;
   spikeTo: number;
   /** The lowest and the mean goodput over the spike's whole seconds, req/s. */

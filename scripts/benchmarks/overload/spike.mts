@@ -2,9 +2,8 @@
  * A spike through Nginx (issue 26): from 70 % of the capacity, `multiple` × the capacity for a
  * while, then back to 70 %. One attacker whose rate steps (scripts/benchmarks/step-attack), as a
  * k6 scenario's arrival rate does: the spike's requests leave on the connections the base rate
- * opened, plus what more it needs. Two vegeta processes, the second started for the spike,
- * measured that second process's start-up on the generator's core (bench/results/spike-bound.md,
- * sections 7 and 9). Meanwhile /live is probed every 100 ms (live-probe.mts); PM2's restart counts
+ * opened, plus what more it needs, and no second process starts on the generator's core in the
+ * middle of the measurement (bench/results/spike-bound.md, sections 7 and 9). Meanwhile /live is probed every 100 ms (live-probe.mts); PM2's restart counts
  * are read before and after. Every figure is second by second (OverloadSecond) and summed up
  * against the goals.
  */
@@ -79,11 +78,11 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
 
   const start = lowest(all.map((answer) => answer.at));
   const perSecond = overloadSeconds(all, live, start);
-  // The schedule's step, from the attack's first request.
+  // The schedule's step, in seconds from the attack's start (its first request leaves 1/baseRate s in).
   const spikeFrom = shape.leadSeconds;
   const spikeTo = shape.leadSeconds + shape.spikeSeconds;
   const inSpike = all.filter((answer) => answer.at - start >= spikeFrom * 1000 && answer.at - start <= spikeTo * 1000);
-  // The spike's whole seconds: its first and last are partly at the base rate.
+  // The spike's whole seconds (a spike starting or ending within a second leaves that second out).
   const whole = perSecond.filter((s) => s.second >= Math.ceil(spikeFrom) && s.second + 1 <= Math.floor(spikeTo));
   const goodputs = whole.map((s) => s.goodput);
   const liveTimes = live.filter((sample) => sample.ms >= 0).map((sample) => sample.ms);

@@ -175,10 +175,10 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
     );
     const [command, args] = generatorCommand(targets, results, rate, seconds, options);
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    // Stopped while it runs (the bench is being interrupted), vegeta exits 0 as if done, and its
+    // Stopped while it runs (the bench is being interrupted), the generator exits 0 as if done, and its
     // results are about to be removed: the run must fail, not go on as a run without answers.
     let stoppedEarly = false;
-    const stopAttack = stopOnExit('vegeta', () => {
+    const stopAttack = stopOnExit('the load generator', () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stoppedEarly = true;
       child.kill('SIGTERM');
@@ -187,7 +187,7 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
     let cpu: CpuShare | null = null;
     try {
       const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-      if (stoppedEarly) throw new Error('vegeta was stopped: the bench is stopping');
+      if (stoppedEarly) throw new Error(`${command} was stopped: the bench is stopping`);
       if (code !== 0) throw new Error(`${command} exited with ${code ?? signal}`);
     } finally {
       cpu = cpuWatch?.result() ?? null;

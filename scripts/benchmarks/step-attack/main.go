@@ -2,9 +2,9 @@
 // the spike bench (scripts/benchmarks/overload/spike.mts). Its results are vegeta's own (gob), read
 // with `vegeta encode` as an attack of the vegeta command's.
 //
-// Two vegeta processes, one at the base rate and one started for the step, measured the second
-// one's start: at 7,838/s on the generator's core, the step's requests took 218–478 ms (p99 per
-// second) while the base's took 26–81 ms, against the same box in the same seconds.
+// One attacker, as a k6 scenario's arrival rate: no second vegeta process starts on the
+// generator's core in the middle of the measurement, and the step's requests go out on the
+// connections the base rate opened (bench/results/spike-bound.md, sections 7 and 9).
 package main
 
 import (

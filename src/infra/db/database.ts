@@ -106,24 +106,25 @@ function pinger(client: InstanceType<typeof MongoClient>, readPreference: ReadPr
     succeeded: false,
     async ping(timeoutMs: number): Promise<number> {
       const started = performance.now();
-      const tookMs = (): number => Math.round(performance.now() - started);
+      let failure: { error: unknown } | null = null;
       try {
         // Where stale-tolerant reads go: during an election a secondary still answers.
         await withRunningTimeout(client.db().command({ ping: 1 }, { readPreference }), timeoutMs, 'database ping');
-        state.succeeded = true;
-        settled({ by: 'ping', tookMs: tookMs() });
-        return performance.now() - started;
       } catch (error) {
-        state.succeeded = false;
-        settled({ by: 'ping', tookMs: tookMs(), error: error instanceof Error ? error.message : String(error) });
-        throw error;
+        failure = { error };
       }
+      const tookMs = performance.now() - started;
+      state.succeeded = failure === null;
+      if (failure === null) settled({ by: 'ping', tookMs: Math.round(tookMs) });
+      else settled({ by: 'ping', tookMs: Math.round(tookMs), error: failure.error instanceof Error ? failure.error.message : String(failure.error) });
+      if (failure !== null) throw failure.error;
+      return tookMs;
     },
   };
   return state;
 }
 
-/** Pings every `availabilityPingMs` while `active`, one ping at a time, each bounded by the interval. */
+/** Pings every `availabilityPingMs` while `active`, one ping at a time, each with that time limit (of running time: withRunningTimeout). */
 function keepPinging(ping: (timeoutMs: number) => Promise<number>, active: () => boolean): NodeJS.Timeout {
   let pinging = false;
   const timer = setInterval(() => {
