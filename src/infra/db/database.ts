@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config/config';
+import { errorText } from '../error-text';
 import type { Logger } from '../logger';
 import { withRunningTimeout } from '../with-timeout';
 import { serverTypes, trackAvailability } from './availability';
@@ -106,18 +107,15 @@ function pinger(client: InstanceType<typeof MongoClient>, readPreference: ReadPr
     succeeded: false,
     async ping(timeoutMs: number): Promise<number> {
       const started = performance.now();
-      let failure: { error: unknown } | null = null;
-      try {
-        // Where stale-tolerant reads go: during an election a secondary still answers.
-        await withRunningTimeout(client.db().command({ ping: 1 }, { readPreference }), timeoutMs, 'database ping');
-      } catch (error) {
-        failure = { error };
-      }
+      // Where stale-tolerant reads go: during an election a secondary still answers.
+      const failure = await withRunningTimeout(client.db().command({ ping: 1 }, { readPreference }), timeoutMs, 'database ping').then(
+        () => null,
+        (error: unknown) => ({ error }),
+      );
       const tookMs = performance.now() - started;
       state.succeeded = failure === null;
-      if (failure === null) settled({ by: 'ping', tookMs: Math.round(tookMs) });
-      else settled({ by: 'ping', tookMs: Math.round(tookMs), error: failure.error instanceof Error ? failure.error.message : String(failure.error) });
-      if (failure !== null) throw failure.error;
+      settled({ by: 'ping', tookMs: Math.round(tookMs), ...(failure && { error: errorText(failure.error) }) });
+      if (failure) throw failure.error;
       return tookMs;
     },
   };
