@@ -24,6 +24,14 @@ module.exports = {
       script: path.join(__dirname, 'dist', 'server.js'),
       cwd: __dirname,
       exec_mode: 'cluster',
+      // V8's heap: let the old generation grow to 4x what survived the last full collection and
+      // skip the idle-time "memory reducer". Full collections (a 10-60 ms pause and marking that
+      // takes the core for ~130 ms) then come every few minutes instead of 2-3 a minute, and each
+      // one at 3,500 req/s on one core turned into a burst of 100-270 refusals at the edge
+      // (bench/results/spike-bound.md, section 10). The price: ~75 MB more heap per process.
+      // The Dockerfile's CMD and deploy/kubernetes run the API with the same flags (a unit test
+      // checks); NODE_OPTIONS cannot carry them.
+      node_args: ['--heap-growing-percent=300', '--no-memory-reducer'],
       // One process per core by default; API_INSTANCES=2 (or any count) overrides.
       instances: process.env.API_INSTANCES || 'max',
       // The server sends 'ready' once it listens with the database connected, so a reload

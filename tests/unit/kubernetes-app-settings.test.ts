@@ -21,6 +21,7 @@ import {
   type IDeployment,
   type KubernetesObject,
 } from '../support/kubernetes';
+import { apiNodeFlags } from '../support/node-flags';
 import { projectRoot } from '../support/servers';
 
 /**
@@ -133,18 +134,19 @@ describe.each(kustomizations)('%s, read with the app settings', (dir) => {
     for (const key of keys) expect(docs).toMatch(new RegExp(`--from-(literal|file)=${key}=`));
   });
 
-  it('runs one Node process per container, under the image entrypoint (no PM2): the API, its migration, the worker', () => {
+  it('runs one Node process per container, under the image entrypoint (no PM2): the API (with its V8 flags), its migration, the worker', () => {
     const api = named<IDeployment>(render(dir), 'Deployment', 'english-practice-api');
     const worker = named<IDeployment>(render(dir), 'Deployment', 'english-practice-worker');
     expect(appContainers(api).map((container) => container.args)).toEqual([
       ['node', 'dist/cli/migrate.js'],
-      ['node', 'dist/server.js'],
+      ['node', ...apiNodeFlags, 'dist/server.js'],
     ]);
     expect(appContainers(worker).map((container) => container.args)).toEqual([['node', 'dist/worker.js']]);
     for (const container of [...appContainers(api), ...appContainers(worker)]) {
       expect(container.command).toBeUndefined();
       // dist/x.js is the build of src/x.ts.
-      expect(existsSync(join(projectRoot, container.args![1]!.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
+      const script = container.args!.at(-1)!;
+      expect(existsSync(join(projectRoot, script.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
     }
   });
 
