@@ -21,6 +21,7 @@ import {
   type KubernetesObject,
 } from '../support/kubernetes';
 import { inPodNetwork, pathInPodImage, spawnInPodSandbox, type PodSandbox } from '../support/pod-sandbox';
+import { apiNodeFlags } from '../support/node-flags';
 import { freePort } from '../support/ports';
 import { projectRoot } from '../support/servers';
 import { testMongoUri, testRedisUrl } from '../support/test-env';
@@ -116,7 +117,7 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
     const migration = startInPod(api, migrate!, podEnvironment(objects, api, migrate!, secret));
     expect({ code: await migration.exitCode, output: migration.output() }).toEqual({ code: 0, output: expect.stringMatching(/created/) });
 
-    expect(container.args).toEqual(['node', relative(projectRoot, builtServer)]);
+    expect(container.args).toEqual(['node', ...apiNodeFlags, relative(projectRoot, builtServer)]);
     const env = { ...podEnvironment(objects, api, container, secret), HOST: '127.0.0.1', PORT: String(port) };
     const apiProcess = await spawnReadyApi(env, port, (environment) => startInPod(api, container, environment));
     let exitedAt = 0;
@@ -128,6 +129,8 @@ describe('the production overlay’s pods, run as the kubelet runs them', () => 
         noNewPrivileges: '1',
         rootReadOnly: true,
       });
+      // The V8 flags reached Node (a misspelt one would have stopped it).
+      expect(readFileSync(`/proc/${apiProcess.child.pid!}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...apiNodeFlags]));
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
         expect(await statusOf(port, probe?.httpGet?.path)).toBe(200);
       }
