@@ -28,7 +28,7 @@ module.exports = {
       // skip the idle-time "memory reducer". Full collections (a 10-60 ms pause and marking that
       // takes the core for ~130 ms) then come every few minutes instead of 2-3 a minute, and each
       // one at 3,500 req/s on one core turned into a burst of 100-270 refusals at the edge
-      // (bench/results/spike-bound.md, section 10). The price: ~75 MB more heap per process.
+      // (bench/results/spike-bound.md, section 10). The price: 75-180 MB more per process (docs/operations.md).
       // The Dockerfile's CMD and deploy/kubernetes run the API with the same flags (a unit test
       // checks); NODE_OPTIONS cannot carry them.
       node_args: ['--heap-growing-percent=300', '--no-memory-reducer'],
