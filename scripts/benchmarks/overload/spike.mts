@@ -3,9 +3,9 @@
  * while, then back to 70 %. One attacker whose rate steps (scripts/benchmarks/step-attack), as a
  * k6 scenario's arrival rate does: the spike's requests leave on the connections the base rate
  * opened, plus what more it needs, and no second process starts on the generator's core in the
- * middle of the measurement (bench/results/spike-bound.md, sections 7 and 9). Meanwhile /live is probed every 100 ms (live-probe.mts); PM2's restart counts
- * are read before and after. Every figure is second by second (OverloadSecond) and summed up
- * against the goals.
+ * middle of the measurement (bench/results/spike-bound.md, sections 7 and 9). Meanwhile /live is
+ * probed every 100 ms (live-probe.mts); PM2's restart counts are read before and after. Every
+ * figure is second by second (OverloadSecond) and summed up against the goals.
  */
 import { percentile as rawPercentile, restarts, type Cluster } from '../bench-kit.mts';
 import { attack, countKinds, type Answer, type PlannedRequest } from '../report/open-model.mts';
@@ -79,8 +79,8 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const start = lowest(all.map((answer) => answer.at));
   const perSecond = overloadSeconds(all, live, start);
   // The schedule's step, in seconds from the attack's start (its first request leaves 1/baseRate s in).
-  const spikeFrom = shape.leadSeconds;
-  const spikeTo = shape.leadSeconds + shape.spikeSeconds;
+  const spikeFrom = step.fromSeconds;
+  const spikeTo = step.fromSeconds + step.seconds;
   const inSpike = all.filter((answer) => answer.at - start >= spikeFrom * 1000 && answer.at - start <= spikeTo * 1000);
   // The spike's whole seconds (a spike starting or ending within a second leaves that second out).
   const whole = perSecond.filter((s) => s.second >= Math.ceil(spikeFrom) && s.second + 1 <= Math.floor(spikeTo));
