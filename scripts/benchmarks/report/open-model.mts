@@ -135,15 +135,23 @@ export interface AttackOptions {
    * same attacker (scripts/benchmarks/step-attack) on the same connections as the rest.
    */
   step?: { rate: number; fromSeconds: number; seconds: number };
+  /**
+   * This many connections opened before the attack, each with a GET of `path` (which must answer
+   * 200), by the step attack: its requests then go out on them instead of dialling new ones on the
+   * generator's core while they are measured (bench/results/spike-bound.md, section 12).
+   */
+  openConnections?: { count: number; path: string };
 }
 
 /** The generator's command line: vegeta's own, or the step attack's (the same results, gob). */
-function generatorCommand(targets: string, results: string, rate: number, seconds: number, options: AttackOptions): [string, string[]] {
+function generatorCommand(port: number, targets: string, results: string, rate: number, seconds: number, options: AttackOptions): [string, string[]] {
   const limit = options.maxConnections === undefined ? [] : [`-max-connections=${options.maxConnections}`];
   const common = [`-targets=${targets}`, `-duration=${seconds}s`, '-timeout=30s', ...limit, `-output=${results}`];
-  if (options.step === undefined) return [vegeta, ['attack', '-format=json', `-rate=${rate}/1s`, '-max-body=0', ...common]];
-  const { step } = options;
-  return [stepAttack, [`-rate=${rate}`, `-step-rate=${step.rate}`, `-step-from=${step.fromSeconds}s`, `-step-duration=${step.seconds}s`, ...common]];
+  const { step, openConnections: open } = options;
+  if (step === undefined && open === undefined) return [vegeta, ['attack', '-format=json', `-rate=${rate}/1s`, '-max-body=0', ...common]];
+  const stepping = step === undefined ? [] : [`-step-rate=${step.rate}`, `-step-from=${step.fromSeconds}s`, `-step-duration=${step.seconds}s`];
+  const opening = open === undefined ? [] : [`-open-connections=${open.count}`, `-open-url=http://127.0.0.1:${port}${open.path}`];
+  return [stepAttack, [`-rate=${rate}`, ...stepping, ...opening, ...common]];
 }
 
 /**
@@ -173,7 +181,7 @@ export async function attack(port: number, requests: PlannedRequest[], rate: num
         .map((line) => `${line}\n`)
         .join(''),
     );
-    const [command, args] = generatorCommand(targets, results, rate, seconds, options);
+    const [command, args] = generatorCommand(port, targets, results, rate, seconds, options);
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     // Stopped while it runs (the bench is being interrupted), the generator exits 0 as if done, and its
     // results are about to be removed: the run must fail, not go on as a run without answers.

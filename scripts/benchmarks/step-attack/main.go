@@ -4,7 +4,8 @@
 //
 // One attacker, as a k6 scenario's arrival rate: no second vegeta process starts on the
 // generator's core in the middle of the measurement, and the step's requests go out on the
-// connections the base rate opened (bench/results/spike-bound.md, sections 7 and 9).
+// connections the base rate opened (bench/results/spike-bound.md, sections 7 and 9), or on those
+// opened before the attack (-open-connections; section 12).
 package main
 
 import (
@@ -12,8 +13,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +29,8 @@ type options struct {
 	duration, stepFrom, stepOf time.Duration
 	timeout                    time.Duration
 	maxConnections             int
+	openConnections            int
+	openURL                    string
 }
 
 func parse() (options, error) {
@@ -39,6 +44,8 @@ func parse() (options, error) {
 	flag.DurationVar(&o.stepOf, "step-duration", 0, "how long the step lasts")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "a request's timeout")
 	flag.IntVar(&o.maxConnections, "max-connections", 0, "most connections open at once (0: no limit)")
+	flag.IntVar(&o.openConnections, "open-connections", 0, "connections opened before the attack, each with a GET of -open-url")
+	flag.StringVar(&o.openURL, "open-url", "", "what opens the connections: a URL on the targets' host that answers 200")
 	flag.Parse()
 	switch {
 	case o.targets == "" || o.output == "":
@@ -47,6 +54,10 @@ func parse() (options, error) {
 		return o, errors.New("-rate and -duration must be above 0")
 	case o.stepRate < 0 || o.stepFrom < 0 || o.stepOf < 0 || o.stepFrom+o.stepOf > o.duration:
 		return o, errors.New("the step must be a rate of 0 or more within the attack")
+	case o.openConnections < 0 || (o.maxConnections > 0 && o.openConnections > o.maxConnections):
+		return o, errors.New("-open-connections must be from 0 to -max-connections")
+	case (o.openConnections > 0) != (o.openURL != ""):
+		return o, errors.New("-open-connections and -open-url go together")
 	}
 	return o, nil
 }
@@ -70,12 +81,14 @@ func run(o options) error {
 	buffered := bufio.NewWriterSize(out, 1<<20)
 	encode := vegeta.NewEncoder(buffered)
 
-	attacker := vegeta.NewAttacker(
-		vegeta.Timeout(o.timeout),
-		vegeta.KeepAlive(true),
-		vegeta.MaxConnections(o.maxConnections),
-		vegeta.MaxBody(0),
-	)
+	var dialled atomic.Int64
+	client := &http.Client{Transport: newTransport(o.maxConnections, &dialled), Timeout: o.timeout}
+	if o.openConnections > 0 {
+		if err := openConnections(client, &dialled, o.openURL, o.openConnections); err != nil {
+			return err
+		}
+	}
+	attacker := vegeta.NewAttacker(vegeta.Client(client), vegeta.KeepAlive(true), vegeta.MaxBody(0))
 	pacer := stepPacer{base: o.rate, extra: o.stepRate, from: o.stepFrom, to: o.stepFrom + o.stepOf}
 	results := attacker.Attack(vegeta.NewStaticTargeter(targets...), pacer, o.duration, "step")
 	stop := make(chan os.Signal, 1)
