@@ -186,7 +186,7 @@ ensure_kubernetes_fields() {
   ensure_go_program "the Kubernetes field check" "$ROOT/tests/support/kubernetes-fields" "$KUBERNETES_FIELDS_BIN"
 }
 
-# The spike bench's generator (scripts/benchmarks/step-attack: vegeta's attacker with a rate that steps).
+# The spike bench's generator (scripts/benchmarks/step-attack: fasthttp on a rate that steps; vegeta's results).
 ensure_step_attack() {
   ensure_go_program "the spike bench's generator" "$ROOT/scripts/benchmarks/step-attack" "$STEP_ATTACK_BIN" test
 }

@@ -1,11 +1,11 @@
-// step-attack: vegeta's attacker with a rate that steps up and back down within one attack, for
-// the spike bench (scripts/benchmarks/overload/spike.mts). Its results are vegeta's own (gob), read
-// with `vegeta encode` as an attack of the vegeta command's.
+// step-attack: an open-model load generator whose rate steps up and back down within one attack,
+// for the spike bench (scripts/benchmarks/overload/spike.mts). It reads vegeta's JSON targets and
+// writes vegeta's results (gob), read with `vegeta encode` as an attack of the vegeta command's.
 //
-// One attacker, as a k6 scenario's arrival rate: no second vegeta process starts on the
-// generator's core in the middle of the measurement, and the step's requests go out on the
-// connections the base rate opened (bench/results/spike-bound.md, sections 7 and 9), or on those
-// opened before the attack (-open-connections; section 12).
+// One attacker, as a k6 scenario's arrival rate: no second process starts on the generator's core
+// in the middle of the measurement (bench/results/spike-bound.md, sections 7 and 9). Its requests
+// go out on connections opened before the attack (-open-connections; section 12), through
+// fasthttp, which costs the generator's core about half what vegeta's net/http did (section 14).
 package main
 
 import (
@@ -13,10 +13,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,7 +40,7 @@ func parse() (options, error) {
 	flag.Float64Var(&o.stepRate, "step-rate", 0, "requests per second added during the step")
 	flag.DurationVar(&o.stepFrom, "step-from", 0, "when the step begins, from the attack's start")
 	flag.DurationVar(&o.stepOf, "step-duration", 0, "how long the step lasts")
-	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "a request's timeout")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "a request's timeout, a wait for a free connection included")
 	flag.IntVar(&o.maxConnections, "max-connections", 0, "most connections open at once (0: no limit)")
 	flag.IntVar(&o.openConnections, "open-connections", 0, "connections opened before the attack, each with a GET of -open-url")
 	flag.StringVar(&o.openURL, "open-url", "", "what opens the connections: a URL on the targets' host that answers 200")
@@ -62,50 +60,63 @@ func parse() (options, error) {
 	return o, nil
 }
 
-func run(o options) error {
-	src, err := os.Open(o.targets)
+func readTargets(path string) ([]vegeta.Target, error) {
+	src, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer src.Close()
 	targets, err := vegeta.ReadAllTargets(vegeta.NewJSONTargeter(src, nil, nil))
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", o.targets, err)
+	if err == nil && len(targets) == 0 {
+		err = errors.New("no targets")
 	}
-	out, err := os.Create(o.output)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return targets, nil
+}
+
+func writeResults(path string, targets []vegeta.Target, answers []answer) error {
+	out, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
-	// Buffered: a write per result would cost a system call each on the generator's core.
 	buffered := bufio.NewWriterSize(out, 1<<20)
 	encode := vegeta.NewEncoder(buffered)
-
-	var dialled atomic.Int64
-	client := &http.Client{Transport: newTransport(o.maxConnections, &dialled), Timeout: o.timeout}
-	if o.openConnections > 0 {
-		if err := openConnections(client, &dialled, o.openURL, o.openConnections); err != nil {
+	for seq, a := range answers {
+		result := a.result(uint64(seq), targets[a.target])
+		if err := encode.Encode(&result); err != nil {
 			return err
 		}
 	}
-	attacker := vegeta.NewAttacker(vegeta.Client(client), vegeta.KeepAlive(true), vegeta.MaxBody(0))
-	pacer := stepPacer{base: o.rate, extra: o.stepRate, from: o.stepFrom, to: o.stepFrom + o.stepOf}
-	results := attacker.Attack(vegeta.NewStaticTargeter(targets...), pacer, o.duration, "step")
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	for {
-		select {
-		case <-stop:
-			attacker.Stop()
-		case result, open := <-results:
-			if !open {
-				return buffered.Flush()
-			}
-			if err := encode.Encode(result); err != nil {
-				return err
-			}
+	if err := buffered.Flush(); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+func run(o options) error {
+	targets, err := readTargets(o.targets)
+	if err != nil {
+		return err
+	}
+	d := &dialer{timeout: o.timeout}
+	client := newClient(o.maxConnections, o.timeout, d)
+	if o.openConnections > 0 {
+		if err := openConnections(client, d, o.openURL, o.openConnections); err != nil {
+			return err
 		}
 	}
+	stop := make(chan struct{})
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		close(stop)
+	}()
+	pacer := stepPacer{base: o.rate, extra: o.stepRate, from: o.stepFrom, to: o.stepFrom + o.stepOf}
+	return writeResults(o.output, targets, attack(client, targets, pacer, o.duration, o.timeout, stop))
 }
 
 func main() {
