@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // A server that counts the connections it accepted, answering each request with `status`.
@@ -74,5 +78,31 @@ func TestOpenConnectionsFailsWhenNothingListens(t *testing.T) {
 	d := &dialer{timeout: 5 * time.Second}
 	if err := openConnections(newClient(0, 5*time.Second, d), d, url+"/live", 5); err == nil {
 		t.Fatal("want an error when no server listens")
+	}
+}
+
+// Only a GET or HEAD whose kept-alive connection was closed before any answer is sent again.
+func TestRetryStaleRetriesOnlyWhatNetHTTPWould(t *testing.T) {
+	request := func(method string) *fasthttp.Request {
+		r := &fasthttp.Request{}
+		r.Header.SetMethod(method)
+		return r
+	}
+	cases := []struct {
+		method string
+		err    error
+		want   bool
+	}{
+		{"GET", io.EOF, true},
+		{"HEAD", fasthttp.ErrConnectionClosed, true},
+		{"POST", io.EOF, false},
+		{"PATCH", fasthttp.ErrConnectionClosed, false},
+		{"GET", fasthttp.ErrTimeout, false},
+		{"GET", errors.New("read: connection reset by peer"), false},
+	}
+	for _, c := range cases {
+		if _, retry := retryStale(request(c.method), 1, c.err); retry != c.want {
+			t.Errorf("%s after %v: retry %v, want %v", c.method, c.err, retry, c.want)
+		}
 	}
 }
