@@ -12,7 +12,7 @@
 import { sheddingKnown, startEdge, type Cluster, type Edge } from '../bench-kit.mts';
 import type { PinMode } from '../pinning.mts';
 import { openModel, type PlannedRequest } from '../report/open-model.mts';
-import { findCapacity, numberFromEnv, runFigures, searchSettings, type SearchSettings } from './capacity.mts';
+import { findCapacity, generatorOptions, numberFromEnv, runFigures, searchSettings, type SearchSettings } from './capacity.mts';
 import type { OverloadFigures, OverloadRun, Shedding } from './overload-data.mts';
 import { baseShare, spikeRun, type SpikeShape } from './spike.mts';
 import { stallRun } from './stall-run.mts';
@@ -84,7 +84,7 @@ export async function measureOverload(setup: OverloadSetup, mode: PinMode, pinni
   log(`capacity of the stack (Nginx, ${stackEdge.shedding === 'absent' ? 'no in-flight bound' : `shedding ${stackEdge.shedding}`}):`);
   const stack = await findCapacity(stackEdge.edge.port, setup.targets, settings.search, log);
   const seventy = Math.round(stack.rate * baseShare);
-  const atSeventy = runFigures(await openModel(stackEdge.edge.port, setup.targets, seventy, settings.atSeventySeconds, 3, { maxConnections: settings.search.maxConnections }));
+  const atSeventy = runFigures(await openModel(stackEdge.edge.port, setup.targets, seventy, settings.atSeventySeconds, 3, generatorOptions(settings.search.maxConnections)));
   log(`capacity ${stack.rate}/s ÷ ${bare.rate}/s = ${(stack.rate / bare.rate).toFixed(2)}; at 70 % (${seventy}/s): p99 ${atSeventy.p99Ms} ms`);
 
   const runs: OverloadRun[] = [];

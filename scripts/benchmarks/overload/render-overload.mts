@@ -112,7 +112,7 @@ function section(figures: OverloadFigures): Section {
   return {
     heading: `Overload: capacity, spikes and a stall (${figures.mode})`,
     intro:
-      `${figures.pinning}. Capacity: the highest paced rate (vegeta, open model) whose p99 stays ≤ 50 ms for the full-length run with every answer a 2xx, found by a rate search (after a warm-up run that is not counted: doubling, then bisection to 5 %, then a full-length run to confirm). ` +
+      `${figures.pinning}. Capacity: the highest paced rate (open model; the step attack on fasthttp, its connections opened first) whose p99 stays ≤ 50 ms for the full-length run with every answer a 2xx, found by a rate search (after a warm-up run that is not counted: doubling, then bisection to 5 %, then a full-length run to confirm). ` +
       `The spikes start from 70 % of the stack's capacity (${spike?.baseRate ?? '–'}/s) and go to 2× (${spike?.spikeRate ?? '–'}/s) and 4×, then back; "refused" is a 503 or 429 with Retry-After, an expected answer; ` +
       'goodput and refusals per second count answers by the second they arrived in, latencies and failures count requests by the second they left in.',
     capacity: [

@@ -221,7 +221,7 @@ export async function openModel(
   rate: number,
   seconds: number,
   settleSeconds = 0,
-  options: Pick<AttackOptions, 'maxConnections'> = {},
+  options: Pick<AttackOptions, 'maxConnections' | 'openConnections'> = {},
 ): Promise<OpenModelResult> {
   const { answers: received, cpu } = await attack(port, requests, rate, seconds + settleSeconds, { ...options, cpuFromSeconds: settleSeconds });
   const first = received.reduce((earliest, answer) => Math.min(earliest, answer.at), Infinity);
