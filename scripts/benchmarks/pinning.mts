@@ -136,7 +136,7 @@ export function pinningFromEnv(): Pinning {
     describe: (mode) =>
       unavailable ??
       (mode === 'pinned'
-        ? `pinned: the generator (vegeta, autocannon, the probes) on CPU ${generator}, the box (Nginx, PM2 and the API, Redis, the database) on ${cpuNames(box)}`
+        ? `pinned: the generator (vegeta, the step attack, autocannon, the probes) on CPU ${generator}, the box (Nginx, PM2 and the API, Redis, the database) on ${cpuNames(box)}`
         : `unpinned: generator and box share ${cpuNames(all)}`),
     apply(mode, boxPids) {
       if (unavailable) return;

@@ -83,7 +83,7 @@ const twoCpus = availableParallelism() >= 2;
         boxCpus: box.join(','),
         childCpus: box.join(','),
       });
-      expect(pinned.describe).toContain(`the generator (vegeta, autocannon, the probes) on CPU ${generator}`);
+      expect(pinned.describe).toContain(`the generator (vegeta, the step attack, autocannon, the probes) on CPU ${generator}`);
       expect(unpinned).toMatchObject({ self: all, boxCpus: all, childCpus: all });
       expect(again).toMatchObject({ self: generator, childCpus: box.join(',') });
       child.kill('SIGINT');
