@@ -82,6 +82,7 @@ const settleSeconds = 2;
  * generator's ratio only if that generator stays below both limits.
  */
 export const generatorOptions = (maxConnections: number): AttackOptions => ({ maxConnections, openConnections: { count: maxConnections, path: '/live' } });
+
 /** Below this nothing is worth measuring: the search gives up. */
 const lowestRate = 10;
 

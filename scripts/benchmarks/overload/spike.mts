@@ -12,7 +12,7 @@
  */
 import { percentile as rawPercentile, restarts, type Cluster } from '../bench-kit.mts';
 import { attack, countKinds, type Answer, type PlannedRequest } from '../report/open-model.mts';
-import { capacityP99Ms } from './capacity.mts';
+import { capacityP99Ms, generatorOptions } from './capacity.mts';
 import { probeLive, type LiveSample } from './live-probe.mts';
 import type { OverloadSecond, SpikeFigures } from './overload-data.mts';
 import { recoveredAfter, settled } from './stall-run.mts';
@@ -75,11 +75,8 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const probe = probeLive(edgePort, 100, liveTimeoutMs);
   const sendingSeconds = shape.leadSeconds + shape.spikeSeconds + shape.afterSeconds;
   const step = { rate: spikeRate - baseRate, fromSeconds: shape.leadSeconds, seconds: shape.spikeSeconds };
-  const { answers: all } = await attack(edgePort, targets, baseRate, sendingSeconds, {
-    maxConnections: 2 * shape.maxConnections,
-    step,
-    openConnections: { count: shape.maxConnections, path: '/live' },
-  });
+  // The search's generator and its opened connections, with room for twice as many at the spike.
+  const { answers: all } = await attack(edgePort, targets, baseRate, sendingSeconds, { ...generatorOptions(shape.maxConnections), maxConnections: 2 * shape.maxConnections, step });
   const live = await probe.stop();
   const restartsAfter = await restarts(cluster);
 
