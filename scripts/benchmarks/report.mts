@@ -34,7 +34,7 @@ import {
   type Measurement,
 } from './bench-kit.mts';
 import { generatorBound } from './overload/capacity.mts';
-import { measureOverload, overloadSettings, startEdges } from './overload/measure-overload.mts';
+import { measureOverload, overloadSettings, startEdges, startEdgeWith } from './overload/measure-overload.mts';
 import type { OverloadFigures } from './overload/overload-data.mts';
 import { sheddingLabel } from './overload/render-overload.mts';
 import { pinningFromEnv, stackProcesses, type PinMode } from './pinning.mts';
@@ -115,6 +115,8 @@ async function main(): Promise<void> {
     const pm2Edges = await startEdges(pm2.port, checkout);
     edges.push(...pm2Edges.map(({ edge }) => edge));
     const pm2Edge = pm2Edges[0]!.edge;
+    // The bare cluster behind the same Nginx as the stack's first (P7's share of Nginx).
+    const clusterHelloEdge = await keptEdge(startEdgeWith(clusterHello.port, pm2Edges[0]!.shedding, checkout));
 
     await waitForSearchIndex(api.port, `${prefix}a:`);
     const learners = await registerLearners(api.port, 20);
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
 
       // P7 and the overload figures: capacity by latency, spikes, a stall (overload/measure-overload.mts).
       const figures = await measureOverload(
-        { cluster: pm2, edges: pm2Edges, barePort: clusterHello.port, targets: signedInReads },
+        { cluster: pm2, edges: pm2Edges, barePort: clusterHello.port, bareEdgePort: clusterHelloEdge.port, targets: signedInReads },
         mode,
         pinning.describe(mode),
         overloadSetting,
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
           'P7',
           'capacity (the highest paced rate with p99 ≤ 50 ms for the full run) of the stack, a cached signed-in read through Nginx → PM2 ×2, ÷ that of the bare node:http cluster ×2; p99 at 70 % of the capacity',
           `${generatorBound(figures.capacity.bare) ? '≤ ' : ''}${figures.ratio.toFixed(2)}×; p99 ${figures.atSeventy.p99Ms} ms at 70 %`,
-          `${figures.capacity.stack.rate} vs ${generatorBound(figures.capacity.bare) ? `≥ ${figures.capacity.bare.rate} (the generator's limit)` : figures.capacity.bare.rate} req/s; at ${figures.atSeventy.rate}/s for ${figures.atSeventy.seconds} s: p50 ${figures.atSeventy.p50Ms} ms, p99 ${figures.atSeventy.p99Ms} ms`,
+          `${figures.capacity.stack.rate} vs ${generatorBound(figures.capacity.bare) ? `≥ ${figures.capacity.bare.rate} (the generator's limit)` : figures.capacity.bare.rate} req/s (the bare cluster behind the same Nginx: ${figures.capacity.bareBehindEdge.rate} req/s); at ${figures.atSeventy.rate}/s for ${figures.atSeventy.seconds} s: p50 ${figures.atSeventy.p50Ms} ms, p99 ${figures.atSeventy.p99Ms} ms`,
         ),
         ...(spike && firstRun
           ? [

@@ -7,13 +7,16 @@
  *
  * P7's denominator is the bare cluster straight from the generator, without Nginx: the old
  * headline's ratio (whose goal, 0.35, P7 keeps), so the ratio prices everything the stack adds
- * to a bare node:http server, Nginx included.
+ * to a bare node:http server, Nginx included. The same bare cluster behind the same Nginx splits
+ * that price in two: what Nginx leaves (the highest ratio any API behind it could reach) and
+ * what the API takes of it.
  */
 import { sheddingKnown, startEdge, type Cluster, type Edge } from '../bench-kit.mts';
 import type { PinMode } from '../pinning.mts';
 import { openModel, type PlannedRequest } from '../report/open-model.mts';
 import { findCapacity, generatorOptions, numberFromEnv, runFigures, searchSettings, type SearchSettings } from './capacity.mts';
 import type { OverloadFigures, OverloadRun, Shedding } from './overload-data.mts';
+import { sheddingLabel } from './render-overload.mts';
 import { baseShare, spikeRun, type SpikeShape } from './spike.mts';
 import { stallRun } from './stall-run.mts';
 
@@ -56,12 +59,14 @@ export function sheddingSettings(checkout?: string): Shedding[] {
   return settings;
 }
 
+/** Nginx in front of whatever listens on `port`, with the configuration of `checkout` (this one without it) and `shedding`. */
+export const startEdgeWith = (port: number, shedding: Shedding, checkout?: string): Promise<Edge> =>
+  startEdge(port, { ...(checkout ? { checkout } : {}), ...(shedding === 'absent' ? {} : { shedding }) });
+
 /** Nginx in front of the cluster at `port` once per shedding setting (sheddingSettings' order), with the configuration of `checkout` (this one without it). */
 export async function startEdges(port: number, checkout?: string): Promise<OverloadSetup['edges']> {
   const edges: OverloadSetup['edges'] = [];
-  for (const shedding of sheddingSettings(checkout)) {
-    edges.push({ shedding, edge: await startEdge(port, { ...(checkout ? { checkout } : {}), ...(shedding === 'absent' ? {} : { shedding }) }) });
-  }
+  for (const shedding of sheddingSettings(checkout)) edges.push({ shedding, edge: await startEdgeWith(port, shedding, checkout) });
   return edges;
 }
 
@@ -72,6 +77,8 @@ export interface OverloadSetup {
   edges: { shedding: Shedding; edge: Edge }[];
   /** The bare node:http cluster ×2. */
   barePort: number;
+  /** The same bare cluster behind Nginx: the configuration and shedding setting of the stack's first edge (startEdgeWith). */
+  bareEdgePort: number;
   /** The cached signed-in read. */
   targets: PlannedRequest[];
 }
@@ -81,11 +88,18 @@ export async function measureOverload(setup: OverloadSetup, mode: PinMode, pinni
   if (!stackEdge) throw new Error('measureOverload needs an Nginx in front of the cluster');
   log(`${pinning}\ncapacity of the bare node:http cluster ×2:`);
   const bare = await findCapacity(setup.barePort, [{ method: 'GET', path: '/' }], settings.search, log);
-  log(`capacity of the stack (Nginx, ${stackEdge.shedding === 'absent' ? 'no in-flight bound' : `shedding ${stackEdge.shedding}`}):`);
+  log(`capacity of the same bare cluster behind Nginx, ${sheddingLabel(stackEdge.shedding)}:`);
+  // The stack's own requests (the bare server answers any path 200): Nginx does for them what it
+  // does for the stack's, its in-flight bound included (which counts only /api requests).
+  const bareBehindEdge = await findCapacity(setup.bareEdgePort, setup.targets, settings.search, log);
+  log(`capacity of the stack (Nginx, ${sheddingLabel(stackEdge.shedding)}):`);
   const stack = await findCapacity(stackEdge.edge.port, setup.targets, settings.search, log);
   const seventy = Math.round(stack.rate * baseShare);
   const atSeventy = runFigures(await openModel(stackEdge.edge.port, setup.targets, seventy, settings.atSeventySeconds, 3, generatorOptions(settings.search.maxConnections)));
-  log(`capacity ${stack.rate}/s ÷ ${bare.rate}/s = ${(stack.rate / bare.rate).toFixed(2)}; at 70 % (${seventy}/s): p99 ${atSeventy.p99Ms} ms`);
+  log(
+    `capacity ${stack.rate}/s ÷ ${bare.rate}/s = ${(stack.rate / bare.rate).toFixed(2)} (behind Nginx the bare cluster: ${bareBehindEdge.rate}/s, ${(bareBehindEdge.rate / bare.rate).toFixed(2)}); ` +
+      `at 70 % (${seventy}/s): p99 ${atSeventy.p99Ms} ms`,
+  );
 
   const runs: OverloadRun[] = [];
   for (const { shedding, edge } of setup.edges) {
@@ -114,5 +128,5 @@ export async function measureOverload(setup: OverloadSetup, mode: PinMode, pinni
       },
     });
   }
-  return { mode, pinning, capacity: { stack, bare, stackShedding: stackEdge.shedding }, ratio: stack.rate / bare.rate, atSeventy, runs };
+  return { mode, pinning, capacity: { stack, bare, bareBehindEdge, stackShedding: stackEdge.shedding }, ratio: stack.rate / bare.rate, atSeventy, runs };
 }

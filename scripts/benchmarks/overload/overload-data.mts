@@ -119,8 +119,12 @@ export interface OverloadFigures {
   mode: PinMode;
   /** What the pinning was (pinning.mts: describe). */
   pinning: string;
-  /** The stack (Nginx → PM2 ×2, cached signed-in read) with `stackShedding`, and the bare node:http cluster ×2 straight from the generator. */
-  capacity: { stack: Capacity; bare: Capacity; stackShedding: Shedding };
+  /**
+   * The stack (Nginx → PM2 ×2, cached signed-in read) with `stackShedding`, the bare node:http
+   * cluster ×2 straight from the generator, and the same bare cluster behind the same Nginx (its
+   * configuration and `stackShedding`).
+   */
+  capacity: { stack: Capacity; bare: Capacity; bareBehindEdge: Capacity; stackShedding: Shedding };
   /** stack ÷ bare. */
   ratio: number;
   /** The stack at 70 % of its capacity. */
