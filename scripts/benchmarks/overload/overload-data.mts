@@ -88,6 +88,11 @@ export interface SpikeFigures {
   kinds: Record<AnswerKind, number>;
   /** Seconds from the end of the spike until every later second's p99 is ≤ 50 ms; null: not within the run. */
   recoveredAfterSeconds: number | null;
+  /**
+   * The seconds `recoveredAfterSeconds` is read from: the p99 of the first (the one the spike ends
+   * in), and each later one that kept it from counting (p99 over 50 ms, or no request sent).
+   */
+  afterSpike: { firstP99Ms: number | null; slowSeconds: { second: number; sent: number; p99Ms: number }[] };
   /** /live, every 100 ms through Nginx for the whole run, each on a new connection. */
   live: { count: number; failed: number; p99Ms: number; maxMs: number; over100Ms: number };
   /** Processes PM2 restarted during the run. */

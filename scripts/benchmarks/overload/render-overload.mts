@@ -16,17 +16,14 @@ export const sheddingLabel = (shedding: Shedding): string =>
   ({ on: 'shedding on (in-flight bound at Nginx)', off: 'shedding off', absent: 'no shedding (this Nginx configuration has no in-flight bound)' })[shedding];
 
 /**
- * The p99 of the first second after the spike, and each later second over the bound: "back" counts
- * from the last such second, so a single slow second long after a quick return (a steady-state
- * hiccup of the box, as seconds before the spike also show) is told apart from a slow return.
+ * The seconds the recovery was read from: a single slow second long after a quick return (a
+ * steady-state hiccup of the box) reads apart from a slow return.
  */
-function afterTheSpike(spike: SpikeFigures): string {
-  const after = spike.perSecond.filter((second) => second.second >= Math.ceil(spike.spikeTo) && second.sent > 0);
-  const [first] = after;
-  if (!first) return '';
-  const slow = after.slice(1).filter((second) => second.p99Ms > capacityP99Ms);
-  const later = slow.length === 0 ? '' : `; later seconds over ${capacityP99Ms} ms: ${slow.map((second) => `${second.second} (${ms(second.p99Ms)})`).join(', ')}`;
-  return ` (second ${first.second}, the first after it: ${ms(first.p99Ms)}${later})`;
+function afterTheSpike({ afterSpike, spikeTo }: SpikeFigures): string {
+  if (afterSpike.firstP99Ms === null) return '';
+  const slow = afterSpike.slowSeconds.map((second) => `${second.second} (${second.sent === 0 ? 'nothing sent' : ms(second.p99Ms)})`);
+  const later = slow.length === 0 ? '' : `; later seconds over ${capacityP99Ms} ms: ${slow.join(', ')}`;
+  return ` (second ${Math.floor(spikeTo)}, when the spike ends: p99 of every answer ${ms(afterSpike.firstP99Ms)}${later})`;
 }
 
 const spikeOf = (run: OverloadRun, multiple: number): SpikeFigures | undefined => run.spikes.find((spike) => spike.multiple === multiple);
@@ -165,7 +162,7 @@ function section(figures: OverloadFigures): Section {
         'what Nginx leaves: the bare cluster behind it ÷ straight (the highest ratio any API behind this Nginx could reach)',
         ratioCell(capacity.bareBehindEdge, capacity.bare),
       ],
-      ['what the API takes of that: the stack ÷ the bare cluster behind the same Nginx', ratioCell(capacity.stack, capacity.bareBehindEdge)],
+      ['what the stack keeps of that: the stack ÷ the bare cluster behind the same Nginx', ratioCell(capacity.stack, capacity.bareBehindEdge)],
       [
         `p99 ≤ 20 ms at 70 % of capacity (${figures.atSeventy.rate}/s for ${figures.atSeventy.seconds} s)`,
         `p50 ${ms(figures.atSeventy.p50Ms)}, p99 ${ms(figures.atSeventy.p99Ms)}, ${figures.atSeventy.sent - figures.atSeventy.kinds.ok} not 2xx ${mark(figures.atSeventy.p99Ms <= 20)}`,

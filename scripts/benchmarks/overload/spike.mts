@@ -90,6 +90,10 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
   const whole = perSecond.filter((s) => s.second >= Math.ceil(spikeFrom) && s.second + 1 <= Math.floor(spikeTo));
   const goodputs = whole.map((s) => s.goodput);
   const liveTimes = live.filter((sample) => sample.ms >= 0).map((sample) => sample.ms);
+  // Only the seconds requests were sent in: the late answers' seconds after them have no requests of their own.
+  const sentSeconds = perSecond.slice(0, sendingSeconds);
+  // The seconds the recovery is read from (recoveredAfter's), the first holding the spike's end.
+  const afterSpike = sentSeconds.slice(Math.floor(spikeTo));
   return {
     multiple: shape.multiple,
     capacity,
@@ -103,12 +107,15 @@ export async function spikeRun(edgePort: number, cluster: Cluster, targets: Plan
     refusedP99Ms: percentileOrNull(inSpike.filter((answer) => answer.kind === 'refused').map((answer) => answer.ms), 99),
     spikeKinds: countKinds(inSpike),
     kinds: countKinds(all),
-    // Only the seconds requests were sent in: the late answers' seconds after them have no requests of their own.
     recoveredAfterSeconds: recoveredAfter(
-      perSecond.slice(0, sendingSeconds).map((s) => ({ count: s.sent, p99Ms: s.p99Ms })),
+      sentSeconds.map((s) => ({ count: s.sent, p99Ms: s.p99Ms })),
       spikeTo,
       capacityP99Ms,
     ),
+    afterSpike: {
+      firstP99Ms: afterSpike[0]?.p99Ms ?? null,
+      slowSeconds: afterSpike.slice(1).filter((s) => s.sent === 0 || s.p99Ms > capacityP99Ms).map((s) => ({ second: s.second, sent: s.sent, p99Ms: s.p99Ms })),
+    },
     live: {
       count: live.length,
       failed: live.length - liveTimes.length,
