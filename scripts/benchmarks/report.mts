@@ -34,7 +34,7 @@ import {
   type Measurement,
 } from './bench-kit.mts';
 import { generatorBound } from './overload/capacity.mts';
-import { measureOverload, overloadSettings, startEdgeLike, startEdges } from './overload/measure-overload.mts';
+import { measureOverload, overloadSettings, startEdges, startEdgeWith } from './overload/measure-overload.mts';
 import type { OverloadFigures } from './overload/overload-data.mts';
 import { sheddingLabel } from './overload/render-overload.mts';
 import { pinningFromEnv, stackProcesses, type PinMode } from './pinning.mts';
@@ -116,8 +116,7 @@ async function main(): Promise<void> {
     edges.push(...pm2Edges.map(({ edge }) => edge));
     const pm2Edge = pm2Edges[0]!.edge;
     // The bare cluster behind the same Nginx as the stack's first (P7's share of Nginx).
-    const clusterHelloEdge = await startEdgeLike(clusterHello.port, pm2Edges[0]!, checkout);
-    edges.push(clusterHelloEdge.edge);
+    const clusterHelloEdge = await keptEdge(startEdgeWith(clusterHello.port, pm2Edges[0]!.shedding, checkout));
 
     await waitForSearchIndex(api.port, `${prefix}a:`);
     const learners = await registerLearners(api.port, 20);

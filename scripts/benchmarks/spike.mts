@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { behindNginx, daemonPid, dropKeys, loadProfile, newCluster, registerLearners, root, startCluster, waitForSearchIndex } from './bench-kit.mts';
-import { measureOverload, overloadSettings, startEdgeLike, startEdges } from './overload/measure-overload.mts';
+import { measureOverload, overloadSettings, startEdges, startEdgeWith } from './overload/measure-overload.mts';
 import type { OverloadFigures } from './overload/overload-data.mts';
 import { overloadMarkdown } from './overload/render-overload.mts';
 import { pinningFromEnv, stackProcesses } from './pinning.mts';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const cluster = await newCluster('pm2', { ...loadProfile, ...behindNginx, REDIS_KEY_PREFIX: `${prefix}:` });
   await startCluster(cluster);
   const edges = await startEdges(cluster.port, checkout);
-  const bareEdge = await startEdgeLike(bare.port, edges[0]!, checkout);
+  const bareEdge = await startEdgeWith(bare.port, edges[0]!.shedding, checkout);
   await waitForSearchIndex(cluster.port, `${prefix}:`);
   const learners = await registerLearners(cluster.port, 20);
   const headers = { authorization: `Bearer ${learners[0]!.token}` };
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   if (pinning.unavailable) log(pinning.unavailable);
   const figures: OverloadFigures[] = [];
   for (const mode of pinning.modes) {
-    pinning.apply(mode, [bare.pid, bareEdge.edge.pid, daemonPid(cluster), ...edges.map(({ edge }) => edge.pid), ...stackProcesses()]);
+    pinning.apply(mode, [bare.pid, bareEdge.pid, daemonPid(cluster), ...edges.map(({ edge }) => edge.pid), ...stackProcesses()]);
     figures.push(await measureOverload({ cluster, edges, barePort: bare.port, bareEdge, targets }, mode, pinning.describe(mode), settings, log));
   }
 

@@ -60,14 +60,8 @@ export function sheddingSettings(checkout?: string): Shedding[] {
 }
 
 /** Nginx in front of whatever listens on `port`, with the configuration of `checkout` (this one without it) and `shedding`. */
-const startEdgeWith = (port: number, shedding: Shedding, checkout?: string): Promise<Edge> =>
+export const startEdgeWith = (port: number, shedding: Shedding, checkout?: string): Promise<Edge> =>
   startEdge(port, { ...(checkout ? { checkout } : {}), ...(shedding === 'absent' ? {} : { shedding }) });
-
-/** Nginx in front of whatever listens on `port`, shedding as `like` does (the bare cluster behind the stack's first edge). */
-export const startEdgeLike = async (port: number, like: { shedding: Shedding }, checkout?: string): Promise<OverloadSetup['bareEdge']> => ({
-  shedding: like.shedding,
-  edge: await startEdgeWith(port, like.shedding, checkout),
-});
 
 /** Nginx in front of the cluster at `port` once per shedding setting (sheddingSettings' order), with the configuration of `checkout` (this one without it). */
 export async function startEdges(port: number, checkout?: string): Promise<OverloadSetup['edges']> {
@@ -84,7 +78,7 @@ export interface OverloadSetup {
   /** The bare node:http cluster ×2. */
   barePort: number;
   /** The same bare cluster behind Nginx (startEdgeWith): the configuration and shedding setting of the stack's first edge. */
-  bareEdge: { shedding: Shedding; edge: Edge };
+  bareEdge: Edge;
   /** The cached signed-in read. */
   targets: PlannedRequest[];
 }
@@ -92,13 +86,12 @@ export interface OverloadSetup {
 export async function measureOverload(setup: OverloadSetup, mode: PinMode, pinning: string, settings: OverloadSettings, log: (line: string) => void): Promise<OverloadFigures> {
   const [stackEdge] = setup.edges;
   if (!stackEdge) throw new Error('measureOverload needs an Nginx in front of the cluster');
-  if (setup.bareEdge.shedding !== stackEdge.shedding) throw new Error(`the bare cluster's Nginx must shed as the stack's does (${stackEdge.shedding}), not ${setup.bareEdge.shedding}`);
   log(`${pinning}\ncapacity of the bare node:http cluster ×2:`);
   const bare = await findCapacity(setup.barePort, [{ method: 'GET', path: '/' }], settings.search, log);
   log(`capacity of the same bare cluster behind Nginx, ${sheddingLabel(stackEdge.shedding)}:`);
   // The stack's own requests (the bare server answers any path 200): Nginx does for them what it
   // does for the stack's, its in-flight bound included (which counts only /api requests).
-  const bareBehindEdge = await findCapacity(setup.bareEdge.edge.port, setup.targets, settings.search, log);
+  const bareBehindEdge = await findCapacity(setup.bareEdge.port, setup.targets, settings.search, log);
   log(`capacity of the stack (Nginx, ${sheddingLabel(stackEdge.shedding)}):`);
   const stack = await findCapacity(stackEdge.edge.port, setup.targets, settings.search, log);
   const seventy = Math.round(stack.rate * baseShare);
